@@ -1,0 +1,209 @@
+"""Dates as printed on the card: ``21 FEB 1982``, ``1 SEP 2013``, ``9 SEPT 1984``.
+
+The card prints the day (with or without a leading zero), a Spanish month
+abbreviation in capitals (``SEPT`` appears beside ``SEP``) and a four-digit
+year. :func:`parse` reads such a date back from an OCR string, repairing what
+the engine commonly gets wrong, and keeps the printed form so that it can be
+returned unchanged.
+
+>>> d = parse("21FEB1982")
+>>> d.iso, d.text
+('1982-02-21', '21 FEB 1982')
+>>> parse("9 SEPT 1984").text
+'9 SEPT 1984'
+>>> parse("01 DIC 198O").text
+'01 DIC 1980'
+>>> parse("31 FEB 2000") is None
+True
+>>> format_date(datetime.date(2013, 9, 1))
+'1 SEP 2013'
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import unicodedata
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from chile_id_ocr.card.text import DIGIT_CONFUSIONS, edit_distance, to_digits, to_letters
+
+__all__ = ["MAX_YEAR", "MIN_YEAR", "MONTHS", "CardDate", "format_date", "parse", "parse_with_info"]
+
+_LABELS: tuple[str, ...] = (
+    *("ENE", "FEB", "MAR", "ABR", "MAY", "JUN"),
+    *("JUL", "AGO", "SEP", "OCT", "NOV", "DIC"),
+)
+
+#: Month labels as printed on the card, to month numbers (``SEPT`` and ``SEP`` are both 9).
+MONTHS: Mapping[str, int] = MappingProxyType({**{lbl: i for i, lbl in enumerate(_LABELS, 1)}, "SEPT": 9})
+
+MIN_YEAR = 1900
+MAX_YEAR = 2100
+
+_DAY = re.compile(r"[0-9]{1,2}")
+_YEAR = re.compile(r"[0-9]{4}")
+_DIGITISH = "0-9" + "".join(re.escape(c) for c in DIGIT_CONFUSIONS)
+# A date inside a longer string (a field label in front, for instance).
+_EMBEDDED = re.compile(
+    rf"(?<![0-9])[{_DIGITISH}]{{1,2}}[^0-9A-Za-z|]{{0,2}}[A-Za-z0158]{{2,4}}[^0-9A-Za-z|]{{0,2}}[{_DIGITISH}]{{4}}"
+)
+
+
+@dataclass(frozen=True)
+class CardDate:
+    """A date in its printed form.
+
+    >>> CardDate("01", "DIC", 1980).date
+    datetime.date(1980, 12, 1)
+    >>> CardDate("1", "SEPT", 2013).iso
+    '2013-09-01'
+    >>> CardDate("31", "FEB", 2000)
+    Traceback (most recent call last):
+        ...
+    ValueError: day is out of range for month
+    """
+
+    day_text: str
+    month_label: str
+    year: int
+
+    def __post_init__(self) -> None:
+        if not _DAY.fullmatch(self.day_text):
+            raise ValueError(f"day must be one or two digits: {self.day_text!r}")
+        if self.month_label not in MONTHS:
+            raise ValueError(f"unknown month label: {self.month_label!r}")
+        if not MIN_YEAR <= self.year <= MAX_YEAR:
+            raise ValueError(f"year out of range {MIN_YEAR}..{MAX_YEAR}: {self.year}")
+        datetime.date(self.year, MONTHS[self.month_label], int(self.day_text))
+
+    @classmethod
+    def from_date(cls, d: datetime.date, *, sept: bool = False, zero_pad: bool = False) -> CardDate:
+        """Build the printed form of ``d``.
+
+        >>> CardDate.from_date(datetime.date(1984, 9, 9), sept=True).text
+        '9 SEPT 1984'
+        """
+        label = "SEPT" if sept and d.month == 9 else _LABELS[d.month - 1]
+        return cls(f"{d.day:02d}" if zero_pad else str(d.day), label, d.year)
+
+    @property
+    def date(self) -> datetime.date:
+        return datetime.date(self.year, MONTHS[self.month_label], int(self.day_text))
+
+    @property
+    def iso(self) -> str:
+        return self.date.isoformat()
+
+    @property
+    def text(self) -> str:
+        """The date as printed: ``'01 DIC 1980'``, ``'9 SEPT 1984'``."""
+        return f"{self.day_text} {self.month_label} {self.year:04d}"
+
+
+def format_date(d: datetime.date, *, sept: bool = False, zero_pad: bool = False) -> str:
+    """Print ``d`` the way the card does.
+
+    >>> format_date(datetime.date(1980, 12, 1), zero_pad=True)
+    '01 DIC 1980'
+    >>> format_date(datetime.date(1984, 9, 9), sept=True)
+    '9 SEPT 1984'
+    """
+    return CardDate.from_date(d, sept=sept, zero_pad=zero_pad).text
+
+
+def _month(token: str) -> tuple[str, int] | None:
+    """The month label a token stands for and the cost of getting there."""
+    letters, mapped = to_letters(token.upper())
+    if letters in MONTHS:
+        return letters, mapped
+    if mapped or not re.fullmatch("[A-Z]+", letters):
+        # Fuzzy matching a token with digits in it would turn '31 FEB' into '3 FEB' (via '1FEB').
+        return None
+    scored = sorted((edit_distance(letters, lbl), lbl) for lbl in MONTHS)
+    best = [lbl for dist, lbl in scored if dist == scored[0][0]]
+    if scored[0][0] > 1 or len({MONTHS[lbl] for lbl in best}) != 1:
+        return None
+    # SEP and SEPT tie for a token such as 'SEPI': keep the one of the same length.
+    same_length = [lbl for lbl in best if len(lbl) == len(letters)]
+    label = (same_length or best)[0]
+    return label, mapped + (1 if len(letters) >= 3 else 2)
+
+
+def _candidates(text: str) -> Iterator[tuple[int, int, CardDate]]:
+    """Every reading of ``text`` as day, month, year, with its cost and its repair count.
+
+    Stray punctuation and spaces are free; a confusion mapped, a fuzzy month and
+    a junk character (not a digit) dropped at either end each count as a repair; a field
+    that straddles a space or punctuation mark costs extra.
+    """
+    chars: list[str] = []
+    breaks: set[int] = set()
+    for c in unicodedata.normalize("NFC", text):
+        if (c.isascii() and c.isalnum()) or c in DIGIT_CONFUSIONS:
+            chars.append(c)
+        else:
+            breaks.add(len(chars))
+    s = "".join(chars)
+    # A junk character is never a digit: dropping one would change the date ('31 FEB' is not '1 FEB').
+    leads = (0, 1) if s[:1] and s[0] not in "0123456789" else (0,)
+    trails = (0, 1) if s[-1:] and s[-1] not in "0123456789" else (0,)
+    for lead in leads:
+        for trail in trails:
+            for day_len in (2, 1):
+                m0 = lead + day_len
+                y0 = len(s) - trail - 4
+                if not 2 <= y0 - m0 <= 5:
+                    continue
+                day, day_fixes = to_digits(s[lead:m0])
+                year, year_fixes = to_digits(s[y0 : y0 + 4])
+                month = _month(s[m0:y0])
+                if month is None or not _YEAR.fullmatch(year):
+                    continue
+                try:
+                    found = CardDate(day, month[0], int(year))
+                except ValueError:
+                    continue
+                straddled = sum(lead < p < m0 or m0 < p < y0 or y0 < p < y0 + 4 for p in breaks)
+                repairs = day_fixes + year_fixes + month[1] + lead + trail
+                yield repairs + 2 * straddled, repairs, found
+
+
+def parse_with_info(text: str) -> tuple[CardDate, bool] | None:
+    """Read a card date and say whether it needed repairs.
+
+    The flag is true when a confusion was mapped (O->0, I/l->1, S->5, B->8,
+    Z->2, G->6 in the day and year; 0->O, 1->I, 5->S, 8->B in the month), the
+    month was matched at edit distance 1, or a junk character was dropped.
+    Missing spaces and stray punctuation are not repairs.
+
+    >>> parse_with_info("10AGO2023")
+    (CardDate(day_text='10', month_label='AGO', year=2023), False)
+    >>> parse_with_info("1O AG0 2023")
+    (CardDate(day_text='10', month_label='AGO', year=2023), True)
+    >>> parse_with_info("FECHA DE EMISION 1 SEP 2013")[0].text
+    '1 SEP 2013'
+    """
+    best = min(_candidates(text), key=lambda c: c[0], default=None)
+    if best is None:
+        # A date inside a longer string: the cheapest reading of any window that looks like one.
+        windows = (_EMBEDDED.match(text, start) for start in range(len(text)))
+        readings = (c for w in windows if w for c in _candidates(w.group()))
+        best = min(readings, key=lambda c: c[0], default=None)
+    if best is None:
+        return None
+    return best[2], best[1] > 0
+
+
+def parse(text: str) -> CardDate | None:
+    """Read a card date from OCR text; ``None`` when it is not a real date.
+
+    >>> parse("1SEP2013").text
+    '1 SEP 2013'
+    >>> parse("N0V 2O13") is None
+    True
+    """
+    found = parse_with_info(text)
+    return found[0] if found else None

@@ -1,0 +1,99 @@
+"""Where each field sits on a card design.
+
+Positions are fractions of the card's width and height (ID-1 format, 85.6 x 54 mm,
+aspect 1.585), measured on the design itself, not on any particular card: every card
+of a design prints its labels and values on the same baselines and columns. A reader
+uses them as priors with a tolerance, never as exact pixel positions.
+
+>>> FRONT_2013.field("birth").column
+(0.335, 0.56)
+>>> round(CARD_ASPECT, 3)
+1.585
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CARD_ASPECT = 85.6 / 54.0
+
+
+@dataclass(frozen=True)
+class LineSpec:
+    """One printed line: where its text starts and where its middle is.
+
+    ``column`` is the horizontal span the value may occupy (left, right), ``y`` the
+    expected vertical centre and ``height`` the expected text-box height, all as
+    fractions of the card.
+    """
+
+    name: str
+    column: tuple[float, float]
+    y: float
+    height: float
+    is_value: bool = True
+
+    @property
+    def x0(self) -> float:
+        return self.column[0]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The printed lines of one side of one card design."""
+
+    name: str
+    lines: tuple[LineSpec, ...]
+
+    def field(self, name: str) -> LineSpec:
+        for line in self.lines:
+            if line.name == name:
+                return line
+        raise KeyError(name)
+
+    @property
+    def values(self) -> tuple[LineSpec, ...]:
+        return tuple(line for line in self.lines if line.is_value)
+
+    @property
+    def anchors(self) -> tuple[LineSpec, ...]:
+        """Lines printed on every card of the design (labels, titles): the card's fingerprint."""
+        return tuple(line for line in self.lines if not line.is_value)
+
+
+def _label(name: str, x0: float, x1: float, y: float, height: float = 0.040) -> LineSpec:
+    return LineSpec(name, (x0, x1), y, height, is_value=False)
+
+
+_LEFT = 0.335  # the left column of the data block
+_RIGHT = 0.560  # the right column of the data block (sex, document number, expiry)
+
+FRONT_2013 = Layout(
+    name="front_2013",
+    lines=(
+        _label("title_cedula", 0.02, 0.22, 0.052),
+        _label("title_identidad", 0.02, 0.22, 0.094),
+        _label("title_republica", _LEFT, 0.76, 0.052, 0.060),
+        _label("title_servicio", _LEFT, 0.76, 0.100, 0.035),
+        _label("label_apellidos", _LEFT, 0.46, 0.157),
+        _label("label_nombres", _LEFT, 0.44, 0.306),
+        _label("label_nacionalidad", _LEFT, 0.50, 0.406),
+        _label("label_sexo", _RIGHT, 0.64, 0.406),
+        _label("label_nacimiento", _LEFT, 0.56, 0.506),
+        _label("label_documento", _RIGHT, 0.79, 0.506),
+        _label("label_emision", _LEFT, 0.53, 0.607),
+        _label("label_vencimiento", _RIGHT, 0.80, 0.607),
+        _label("label_firma", _LEFT, 0.53, 0.706),
+        LineSpec("surname_1", (_LEFT, 0.81), 0.201, 0.062),
+        LineSpec("surname_2", (_LEFT, 0.81), 0.254, 0.062),
+        LineSpec("given_name", (_LEFT, 0.81), 0.351, 0.062),
+        LineSpec("nationality", (_LEFT, 0.56), 0.452, 0.062),
+        LineSpec("sex", (_RIGHT, 0.66), 0.452, 0.062),
+        LineSpec("birth", (_LEFT, 0.56), 0.552, 0.062),
+        LineSpec("document_number", (_RIGHT, 0.81), 0.552, 0.062),
+        LineSpec("issue_date", (_LEFT, 0.56), 0.655, 0.062),
+        LineSpec("expiry_date", (_RIGHT, 0.81), 0.655, 0.062),
+        LineSpec("run_small", (0.80, 0.96), 0.543, 0.045),
+        LineSpec("run_large", (0.02, 0.34), 0.886, 0.070),
+    ),
+)

@@ -1,0 +1,296 @@
+"""Free-text fields of the card (names, sex, nationality) and shared OCR helpers.
+
+The OCR engine confuses a handful of glyph pairs. Where a field can only hold
+digits, :data:`DIGIT_CONFUSIONS` maps the letters it reads by mistake back to
+digits; where it can only hold letters, :data:`LETTER_CONFUSIONS` does the
+reverse. Both tables live here so that every card module repairs the same way.
+
+>>> normalize_name("  gonzález   pérez ")
+'GONZÁLEZ PÉREZ'
+>>> normalize_name("O'HIGGINS,  J0SÉ-")
+"O'HIGGINS JOSÉ"
+>>> parse_sex("F.")
+'F'
+>>> parse_nationality("CHILENA")
+('CHILENA', False)
+>>> parse_nationality("VENEZ0LANA")
+('VENEZOLANA', True)
+>>> parse_nationality("C0L")
+('COL', True)
+>>> edit_distance("SEPT", "SEP")
+1
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+__all__ = [
+    "DIGIT_CONFUSIONS",
+    "ISO3_CODES",
+    "LETTER_CONFUSIONS",
+    "NATIONALITIES",
+    "SEXES",
+    "closest",
+    "edit_distance",
+    "normalize_name",
+    "parse_nationality",
+    "parse_sex",
+    "to_digits",
+    "to_letters",
+]
+
+#: Letters (and look-alikes) the OCR engine reads where the card prints a digit.
+DIGIT_CONFUSIONS: dict[str, str] = {
+    "O": "0",
+    "o": "0",
+    "I": "1",
+    "l": "1",
+    "|": "1",
+    "S": "5",
+    "s": "5",
+    "B": "8",
+    "Z": "2",
+    "z": "2",
+    "G": "6",
+}
+
+#: Digits the OCR engine reads where the card prints an (upper-case) letter.
+LETTER_CONFUSIONS: dict[str, str] = {"0": "O", "1": "I", "5": "S", "8": "B"}
+
+SEXES: tuple[str, ...] = ("M", "F")
+
+#: Nationality words as printed on Chilean cards (Chileans and the most common
+#: foreign residents). Cards issued from December 2024 print ISO 3166-1 alpha-3
+#: codes instead (:data:`ISO3_CODES`).
+NATIONALITIES: tuple[str, ...] = (
+    "CHILENA",
+    "VENEZOLANA",
+    "PERUANA",
+    "COLOMBIANA",
+    "BOLIVIANA",
+    "ARGENTINA",
+    "HAITIANA",
+    "ECUATORIANA",
+    "CHINA",
+    "ESPAÑOLA",
+    "BRASILEÑA",
+    "DOMINICANA",
+    "CUBANA",
+    "PARAGUAYA",
+    "URUGUAYA",
+    "ESTADOUNIDENSE",
+    "MEXICANA",
+    "ITALIANA",
+    "ALEMANA",
+    "FRANCESA",
+    "BRITANICA",
+    "PORTUGUESA",
+    "SUIZA",
+    "RUSA",
+    "UCRANIANA",
+    "COREANA",
+    "JAPONESA",
+    "INDIA",
+    "CANADIENSE",
+    "PANAMEÑA",
+    "COSTARRICENSE",
+    "SALVADOREÑA",
+    "GUATEMALTECA",
+    "HONDUREÑA",
+    "NICARAGÜENSE",
+    "SIRIA",
+    "PALESTINA",
+)
+
+# ISO 3166-1 alpha-3, all 249 officially assigned codes.
+_ISO3 = (
+    "ABW AFG AGO AIA ALA ALB AND ARE ARG ARM ASM ATA ATF ATG AUS AUT AZE BDI BEL BEN BES BFA BGD BGR BHR "
+    "BHS BIH BLM BLR BLZ BMU BOL BRA BRB BRN BTN BVT BWA CAF CAN CCK CHE CHL CHN CIV CMR COD COG COK COL "
+    "COM CPV CRI CUB CUW CXR CYM CYP CZE DEU DJI DMA DNK DOM DZA ECU EGY ERI ESH ESP EST ETH FIN FJI FLK "
+    "FRA FRO FSM GAB GBR GEO GGY GHA GIB GIN GLP GMB GNB GNQ GRC GRD GRL GTM GUF GUM GUY HKG HMD HND HRV "
+    "HTI HUN IDN IMN IND IOT IRL IRN IRQ ISL ISR ITA JAM JEY JOR JPN KAZ KEN KGZ KHM KIR KNA KOR KWT LAO "
+    "LBN LBR LBY LCA LIE LKA LSO LTU LUX LVA MAC MAF MAR MCO MDA MDG MDV MEX MHL MKD MLI MLT MMR MNE MNG "
+    "MNP MOZ MRT MSR MTQ MUS MWI MYS MYT NAM NCL NER NFK NGA NIC NIU NLD NOR NPL NRU NZL OMN PAK PAN PCN "
+    "PER PHL PLW PNG POL PRI PRK PRT PRY PSE PYF QAT REU ROU RUS RWA SAU SDN SEN SGP SGS SHN SJM SLB SLE "
+    "SLV SMR SOM SPM SRB SSD STP SUR SVK SVN SWE SWZ SXM SYC SYR TCA TCD TGO THA TJK TKL TKM TLS TON TTO "
+    "TUN TUR TUV TWN TZA UGA UKR UMI URY USA UZB VAT VCT VEN VGB VIR VNM VUT WLF WSM YEM ZAF ZMB ZWE"
+)
+ISO3_CODES: frozenset[str] = frozenset(_ISO3.split())
+
+_NAME_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZÁÉÍÓÚÜÑ")
+_ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_APOSTROPHES = str.maketrans({c: "'" for c in "’‘`´ʼ"} | {c: "-" for c in "‐‑‒–—−"})
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Return the Levenshtein distance (insertions, deletions, substitutions).
+
+    >>> edit_distance("N0V", "NOV")
+    1
+    >>> edit_distance("", "ABC")
+    3
+    >>> edit_distance("KITTEN", "SITTING")
+    3
+    """
+    if len(a) < len(b):
+        a, b = b, a
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def closest(word: str, vocabulary: Iterable[str], max_distance: int = 1) -> str | None:
+    """Return the single vocabulary entry nearest to ``word`` within ``max_distance``.
+
+    Returns ``None`` when nothing is close enough or when two entries tie.
+
+    >>> closest("PERUAMA", ["PERUANA", "CUBANA"])
+    'PERUANA'
+    >>> closest("MAX", ["MAR", "MAY"]) is None
+    True
+    """
+    best: list[str] = []
+    best_distance = max_distance + 1
+    for entry in vocabulary:
+        distance = edit_distance(word, entry)
+        if distance > max_distance:
+            continue
+        if distance < best_distance:
+            best, best_distance = [entry], distance
+        elif distance == best_distance and entry not in best:
+            best.append(entry)
+    return best[0] if len(best) == 1 else None
+
+
+def to_digits(text: str) -> tuple[str, int]:
+    """Map letters misread for digits; return the text and how many were mapped.
+
+    >>> to_digits("41.OOO.297")
+    ('41.000.297', 3)
+    """
+    out = [DIGIT_CONFUSIONS.get(c, c) for c in text]
+    return "".join(out), sum(a != b for a, b in zip(text, out, strict=True))
+
+
+def to_letters(text: str) -> tuple[str, int]:
+    """Map digits misread for letters; return the text and how many were mapped.
+
+    >>> to_letters("N0V")
+    ('NOV', 1)
+    """
+    out = [LETTER_CONFUSIONS.get(c, c) for c in text]
+    return "".join(out), sum(a != b for a, b in zip(text, out, strict=True))
+
+
+def _name_letter(c: str) -> str:
+    if c in _NAME_LETTERS:
+        return c
+    base = unicodedata.normalize("NFD", c)[0]
+    return base if base in _ASCII_LETTERS else ""
+
+
+def normalize_name(text: str) -> str:
+    """Normalize an OCR reading of a name field.
+
+    Upper-cases, keeps the letters A-Z, ÁÉÍÓÚÜÑ, apostrophes and hyphens,
+    maps the digits 0, 1, 5, 8 inside words to O, I, S, B, drops words with
+    no letter and any other stray character, and collapses whitespace. Other
+    accented letters lose their accent.
+
+    >>> normalize_name("maría   josé")
+    'MARÍA JOSÉ'
+    >>> normalize_name("MAR1A . J0SE")
+    'MARIA JOSE'
+    >>> normalize_name("NUÑEZ ; 42 MÜLLER-SCHMIDT")
+    'NUÑEZ MÜLLER-SCHMIDT'
+    >>> normalize_name("FRANÇOIS D’ARTAGNAN")
+    "FRANCOIS D'ARTAGNAN"
+    """
+    words: list[str] = []
+    for raw in unicodedata.normalize("NFC", text).upper().translate(_APOSTROPHES).split():
+        if not any(c.isalpha() for c in raw):
+            continue
+        kept = (LETTER_CONFUSIONS.get(c) or (c if c in "'-" else _name_letter(c)) for c in raw)
+        word = "".join(kept).strip("'-")
+        word = re.sub(r"([-'])[-']+", r"\1", word)
+        if word:
+            words.append(word)
+    return " ".join(words)
+
+
+def parse_sex(text: str) -> str | None:
+    """Read the sex field: ``'M'``, ``'F'`` or ``None`` when it cannot be told.
+
+    >>> parse_sex(" m ")
+    'M'
+    >>> parse_sex("SEXOF")
+    'F'
+    >>> parse_sex("1F")
+    'F'
+    >>> parse_sex("FEMENINO")
+    'F'
+    >>> parse_sex("M F") is None
+    True
+    """
+    letters = re.sub(r"[^A-Z]+", " ", unicodedata.normalize("NFC", text).upper()).strip()
+    compact = letters.replace(" ", "")
+    if compact.startswith("SEXO"):
+        compact = compact[4:]
+    if compact in SEXES:
+        return compact
+    if compact in ("MASCULINO", "FEMENINO"):
+        return compact[0]
+    tokens = {t for t in letters.split() if t in SEXES}
+    if len(tokens) == 1:
+        return tokens.pop()
+    found = [c for c in compact if c in SEXES]
+    if len(compact) <= 3 and len(found) == 1:
+        return found[0]
+    return None
+
+
+def parse_nationality(text: str) -> tuple[str, bool] | None:
+    """Read the nationality field.
+
+    Returns the value as printed and whether it had to be repaired to get
+    there (digits mapped to letters, or a word snapped to
+    :data:`NATIONALITIES`). Words of five letters or more snap to the
+    vocabulary at edit distance 1 when the nearest entry is unique; words
+    outside the vocabulary are otherwise returned as read. Three-letter
+    readings are ISO 3166-1 alpha-3 codes and must be members of
+    :data:`ISO3_CODES`.
+
+    >>> parse_nationality("NACIONALIDAD PERUANA")
+    ('PERUANA', False)
+    >>> parse_nationality("ESPANOLA")
+    ('ESPAÑOLA', True)
+    >>> parse_nationality("CHL")
+    ('CHL', False)
+    >>> parse_nationality("XYZ") is None
+    True
+    >>> parse_nationality(" .- ") is None
+    True
+    """
+    word = "".join(c for c in unicodedata.normalize("NFC", text).upper() if c.isalnum())
+    if word.startswith("NACIONALIDAD") and len(word) > len("NACIONALIDAD"):
+        word = word[len("NACIONALIDAD") :]
+    mapped, _ = to_letters(word)
+    mapped = "".join(c for c in mapped if c.isalpha())
+    if len(mapped) < 3:
+        return None
+    if len(mapped) == 3:
+        return (mapped, mapped != word) if mapped in ISO3_CODES and len(word) == 3 else None
+    if mapped in NATIONALITIES:
+        return mapped, mapped != word
+    if len(mapped) >= 5:
+        snapped = closest(mapped, NATIONALITIES, 1)
+        if snapped is not None:
+            return snapped, True
+    return mapped, mapped != word

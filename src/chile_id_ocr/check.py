@@ -1,0 +1,202 @@
+"""Fields checked and cross-checked: raw line readings in, a ``Recognition`` out.
+
+Every value is normalised with what we know about the card (RUN check digit,
+Spanish dates, document number formats, nationalities) and gets a confidence
+that combines the engine's own score with those checks. A value that fails a
+check is returned as read and flagged: never replaced by a guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from chile_id_ocr.card import dates, document, run, text
+from chile_id_ocr.read.front import LineReading
+from chile_id_ocr.read.layout_fit import CardFit
+from chile_id_ocr.result import CardType, Checks, FieldReading, Recognition, Side
+
+# Multipliers applied to the engine's score; calibrated on the synthetic evaluation (bench/accuracy.py).
+_ZONE_ONLY = 0.85  # the detector did not see the line; its zone was read
+_REPAIRED = 0.88  # the value needed a confusion repair (O->0, fuzzy month...)
+_UNPARSED = 0.30  # the value does not have the field's format
+_CROSS_FAIL = 0.70  # the value contradicts another field (issue after expiry...)
+_RUN_CHECK_FAIL = 0.55  # the RUN's check digit fails: flagged, low confidence
+
+
+@dataclass(frozen=True)
+class _Field:
+    value: str | tuple[str, ...]
+    confidence: float
+    reason: str = ""
+
+
+def _base(line: LineReading) -> tuple[float, str]:
+    if line.detected:
+        return line.score, ""
+    return line.score * _ZONE_ONLY, "line not detected; its zone was read"
+
+
+def _name_field(*lines: LineReading | None) -> _Field:
+    present = [ln for ln in lines if ln is not None]
+    parts = tuple(v for v in (text.normalize_name(ln.text) for ln in present) if v)
+    if not parts:
+        return _Field((), 0.0, "nothing readable")
+    scores = [_base(ln) for ln in present if text.normalize_name(ln.text)]
+    conf = min(s for s, _ in scores)
+    reasons = [r for _, r in scores if r]
+    return _Field(parts, conf, reasons[0] if reasons else "")
+
+
+def _date_field(line: LineReading) -> tuple[_Field, dates.CardDate | None]:
+    conf, reason = _base(line)
+    parsed = dates.parse_with_info(line.text)
+    if parsed is None:
+        return _Field(line.text.strip(), conf * _UNPARSED, "not a valid date"), None
+    card_date, repaired = parsed
+    if repaired:
+        conf, reason = conf * _REPAIRED, reason or "repaired OCR confusions"
+    return _Field(card_date.text, conf, reason), card_date
+
+
+def _run_field(small: LineReading | None, large: LineReading | None) -> tuple[_Field, bool | None]:
+    """Both printed RUNs; the reading that passes its check digit and agrees with the other wins."""
+    reads = []
+    for line in (large, small):
+        if line is None:
+            continue
+        parsed = run.parse(line.text)
+        if parsed is not None:
+            conf, reason = _base(line)
+            if parsed.repaired:
+                conf, reason = conf * _REPAIRED, reason or "repaired OCR confusions"
+            reads.append((parsed, conf, reason))
+    if not reads:
+        return _Field("", 0.0, "no RUN readable"), None
+    valid = [r for r in reads if r[0].check_digit_valid]
+    if len(reads) == 2 and reads[0][0].formatted == reads[1][0].formatted:
+        parsed = reads[0][0]
+        joint = 1.0 - (1.0 - reads[0][1]) * (1.0 - reads[1][1])
+        if parsed.check_digit_valid:
+            return _Field(parsed.formatted, joint), True
+        return _Field(parsed.formatted, min(joint, _RUN_CHECK_FAIL), "check digit does not match"), False
+    if valid:
+        best = max(valid, key=lambda r: r[1])
+        note = "the two printed RUNs disagree" if len(reads) == 2 else "only one printed RUN readable"
+        return _Field(best[0].formatted, best[1] * 0.97, best[2] or note), True
+    best = max(reads, key=lambda r: r[1])
+    return _Field(best[0].formatted, min(best[1], _RUN_CHECK_FAIL), "check digit does not match"), False
+
+
+def _document_field(line: LineReading) -> tuple[_Field, bool]:
+    conf, reason = _base(line)
+    parsed = document.parse(line.text)
+    if parsed is None:
+        return _Field(
+            line.text.replace(".", "").replace(" ", "").upper(), conf * _UNPARSED, "not a document number"
+        ), False
+    if parsed.repaired:
+        conf, reason = conf * _REPAIRED, reason or "repaired OCR confusions"
+    return _Field(parsed.value, conf, reason), True
+
+
+def _sex_field(line: LineReading) -> _Field:
+    conf, reason = _base(line)
+    sex = text.parse_sex(line.text)
+    if sex is None:
+        return _Field(line.text.strip().upper(), conf * _UNPARSED, "not M or F")
+    return _Field(sex, conf, reason)
+
+
+def _nationality_field(line: LineReading) -> _Field:
+    conf, reason = _base(line)
+    parsed = text.parse_nationality(line.text)
+    if parsed is None:
+        return _Field(text.normalize_name(line.text), conf * 0.8, "unknown nationality")
+    value, snapped = parsed
+    if snapped:
+        conf, reason = conf * _REPAIRED, reason or "matched to a known nationality"
+    return _Field(value, conf, reason)
+
+
+def _penalise(f: _Field, reason: str) -> _Field:
+    return _Field(f.value, f.confidence * _CROSS_FAIL, f.reason or reason)
+
+
+def check_front(lines: dict[str, LineReading], fit: CardFit, *, to_input: float, today: date) -> Recognition:
+    """The front's fields from its line readings, with checks and calibrated confidences.
+
+    ``to_input`` scales the decoded image's pixels to the input file's pixels.
+    """
+    fields: dict[str, _Field] = {
+        "surname": _name_field(lines.get("surname_1"), lines.get("surname_2")),
+        "given_name": _name_field(lines.get("given_name")),
+    }
+    given = fields["given_name"].value
+    fields["given_name"] = _Field(" ".join(given), fields["given_name"].confidence, fields["given_name"].reason)
+    fields["nationality"] = _nationality_field(lines["nationality"])
+    fields["sex"] = _sex_field(lines["sex"])
+    parsed_dates: dict[str, dates.CardDate | None] = {}
+    for name in ("birth", "issue_date", "expiry_date"):
+        fields[name], parsed_dates[name] = _date_field(lines[name])
+    fields["document_number"], doc_valid = _document_field(lines["document_number"])
+    fields["number"], run_valid = _run_field(lines.get("run_small"), lines.get("run_large"))
+
+    birth, issue, expiry = (parsed_dates[k] for k in ("birth", "issue_date", "expiry_date"))
+    issue_before_expiry = None if issue is None or expiry is None else issue.date < expiry.date
+    if issue_before_expiry is False:
+        fields["issue_date"] = _penalise(fields["issue_date"], "issue date is not before expiry")
+        fields["expiry_date"] = _penalise(fields["expiry_date"], "expiry date is not after issue")
+    if birth is not None and issue is not None and not birth.date < issue.date:
+        fields["birth"] = _penalise(fields["birth"], "birth date is not before issue")
+
+    checks = Checks(
+        run_check_digit_valid=run_valid,
+        dates_valid=all(d is not None for d in parsed_dates.values()),
+        issue_before_expiry=issue_before_expiry,
+        expired=None if expiry is None else expiry.date < today,
+        document_number_valid=doc_valid,
+    )
+    card_quad = fit.quad * to_input
+    readings = {
+        name: FieldReading(
+            value=f.value,
+            confidence=float(np.clip(f.confidence, 0.0, 1.0)),
+            box=_field_box(name, lines, card_quad),
+            reason=f.reason,
+        )
+        for name, f in fields.items()
+    }
+    nationality = fields["nationality"].value
+    card_type = CardType.NATIONAL_2013 if nationality == "CHILENA" else CardType.FOREIGNER_2013
+    if document.kind(str(fields["document_number"].value)) == "2024":
+        card_type = CardType.DESIGN_2024
+    return Recognition(
+        fields=readings,
+        side=Side.FRONT,
+        card_type=card_type,
+        checks=checks,
+        iso_dates={k: (d.iso if d is not None else None) for k, d in parsed_dates.items()},
+        quad=_as_quad(card_quad),
+    )
+
+
+_FIELD_LINES = {
+    "surname": ("surname_1", "surname_2"),
+    "given_name": ("given_name",),
+    "number": ("run_large", "run_small"),
+}
+
+
+def _field_box(name: str, lines: dict[str, LineReading], card_quad: np.ndarray):
+    for line_name in _FIELD_LINES.get(name, (name,)):
+        line = lines.get(line_name)
+        if line is not None:
+            return _as_quad(line.image_quad(card_quad))
+    return None
+
+
+def _as_quad(q: np.ndarray):
+    return tuple((float(x), float(y)) for x, y in np.asarray(q).reshape(4, 2))

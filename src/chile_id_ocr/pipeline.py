@@ -1,0 +1,89 @@
+"""The recognition pipeline, top to bottom:
+
+image bytes -> decoded image -> located, upright card -> lines read -> fields checked
+and cross-checked -> ``Recognition``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import cv2
+import numpy as np
+
+from chile_id_ocr.card.layouts import FRONT_2013, Layout
+from chile_id_ocr.check import check_front
+from chile_id_ocr.errors import InternalRecognitionError, PoorImageError, RecognitionError
+from chile_id_ocr.read.front import read_lines
+from chile_id_ocr.read.layout_fit import CardFit, fit_card
+from chile_id_ocr.read.ocr import OcrEngine, get_engine
+from chile_id_ocr.result import Recognition
+from chile_id_ocr.vision.decode import DecodedImage, decode
+from chile_id_ocr.vision.geometry import quad_area
+from chile_id_ocr.vision.locate import edge_candidates, text_candidate, whole_frame
+
+# A candidate whose layout match reaches this is taken without looking further.
+_GOOD_FIT = 0.55
+# Below this share of the design's lines, a candidate is not a card of the design.
+_MIN_FIT = 0.30
+_TEXT_SEARCH_SIDE = 1024
+# The card's longer side must cover at least this many pixels of the input.
+MIN_CARD_PIXELS = 180
+
+
+def recognize(image: bytes, *, details: bool = False, today: date | None = None) -> Recognition:
+    """Read a Chilean identity card from an image file's bytes.
+
+    ``details`` is accepted for symmetry with the CLI and the API: the returned
+    ``Recognition`` always carries what ``Recognition.details()`` reports.
+    Raises ``RecognitionError`` (with the contract's error code) when the image
+    cannot be read; never another exception.
+    """
+    try:
+        decoded = decode(image)
+        engine = get_engine()
+        fit = find_card(decoded.pixels, FRONT_2013, engine)
+        _check_card_size(fit, decoded)
+        lines = read_lines(decoded.pixels, fit, FRONT_2013, engine)
+        return check_front(lines, fit, to_input=1.0 / decoded.scale, today=today or date.today())
+    except RecognitionError:
+        raise
+    except Exception as exc:
+        raise InternalRecognitionError(f"unexpected {type(exc).__name__}") from exc
+
+
+def find_card(image: np.ndarray, layout: Layout, engine: OcrEngine) -> CardFit:
+    """The card in ``image``: outlines first, then the text block when no outline fits."""
+    best: CardFit | None = None
+    for quad in [*edge_candidates(image), whole_frame(image)]:
+        fit = fit_card(image, quad, layout, engine)
+        if fit is not None and (best is None or fit.score > best.score):
+            best = fit
+        if best is not None and best.score >= _GOOD_FIT:
+            return best
+    quad = text_candidate(engine.detect(image, _TEXT_SEARCH_SIDE))
+    if quad is not None:
+        fit = fit_card(image, quad, layout, engine)
+        if fit is not None and (best is None or fit.score > best.score):
+            best = fit
+    if best is None or best.score < _MIN_FIT:
+        raise PoorImageError(_why_no_card(image))
+    return best
+
+
+def _check_card_size(fit: CardFit, decoded: DecodedImage) -> None:
+    side = np.sqrt(quad_area(fit.quad) * 1.585) / decoded.scale
+    if side < MIN_CARD_PIXELS:
+        raise PoorImageError(f"the card is too small to read ({side:.0f} px wide; at least {MIN_CARD_PIXELS} needed)")
+
+
+def _why_no_card(image: np.ndarray) -> str:
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    if float(gray.mean()) < 20:
+        return "the image is too dark to find a card"
+    if float(gray.std()) < 4:
+        return "the image is blank"
+    small = cv2.resize(gray, (min(gray.shape[1], 640), min(gray.shape[0], 480)), interpolation=cv2.INTER_AREA)
+    if float(cv2.Laplacian(small, cv2.CV_64F).var()) < 8:
+        return "the image is too blurred to find a card"
+    return "no Chilean identity card found in the image"

@@ -1,0 +1,112 @@
+"""Read the value lines of a confirmed front: one tight crop per field, one engine call each.
+
+A line's crop comes from the detector's boxes assigned to it by position; where the
+detector saw nothing (a single letter, text under a glare) the design's zone for the
+line is read instead, and the reading says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from chile_id_ocr.card.layouts import Layout, LineSpec
+from chile_id_ocr.read.layout_fit import CardFit, NormBox
+from chile_id_ocr.read.ocr import OcrEngine, TextRead
+from chile_id_ocr.vision.geometry import card_to_image, map_points, rectify
+
+READ_WIDTH = 1100
+READ_HEIGHT = round(READ_WIDTH / 1.585)
+# Width of a line's zone when the detector found nothing there (fraction of the card).
+_ZONE_WIDTH = {"sex": 0.05, "run_small": 0.14, "run_large": 0.31, "surname_1": 0.40, "given_name": 0.45}
+_DEFAULT_ZONE_WIDTH = 0.21
+# Lines that may legitimately be absent (a single surname).
+_OPTIONAL = frozenset({"surname_2"})
+
+
+Box = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class LineReading:
+    """What was read on one printed line, and where (card coordinates x0, y0, x1, y1)."""
+
+    name: str
+    text: str
+    score: float
+    box: Box
+    detected: bool
+
+    def image_quad(self, card_quad: np.ndarray) -> np.ndarray:
+        x0, y0, x1, y1 = self.box
+        corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float32)
+        return map_points(card_to_image(card_quad), corners)
+
+
+def _column_of(box: NormBox, spec: LineSpec) -> bool:
+    return spec.column[0] - 0.035 <= box.x0 < spec.column[1] - 0.02
+
+
+def assign_lines(boxes: tuple[NormBox, ...], layout: Layout) -> dict[str, tuple[Box, bool] | None]:
+    """The box of each value line, and whether the detector found it there.
+
+    A found line's box is the union of the detected boxes in its row and column; a
+    missing line gets the design's zone, an optional missing line None.
+    """
+    assigned: dict[str, list[NormBox]] = {spec.name: [] for spec in layout.values}
+    for box in boxes:
+        best, best_dy = None, 0.0
+        for spec in layout.lines:
+            dy = abs(box.cy - spec.y)
+            limit = 0.45 * spec.height
+            if dy < limit and _column_of(box, spec) and (best is None or dy < best_dy):
+                best, best_dy = spec, dy
+        if best is not None and best.is_value:
+            assigned[best.name].append(box)
+    out: dict[str, tuple[Box, bool] | None] = {}
+    for spec in layout.values:
+        found = assigned[spec.name]
+        if found:
+            y0, y1 = min(b.y0 for b in found), max(b.y1 for b in found)
+            top, bottom = _band(spec, y0, y1)
+            out[spec.name] = ((min(b.x0 for b in found), top, max(b.x1 for b in found), bottom), True)
+        elif spec.name in _OPTIONAL:
+            out[spec.name] = None
+        else:
+            width = _ZONE_WIDTH.get(spec.name, _DEFAULT_ZONE_WIDTH)
+            x0 = spec.column[0] - 0.005
+            out[spec.name] = ((x0, spec.y - spec.height / 2, x0 + width, spec.y + spec.height / 2), False)
+    return out
+
+
+def _band(spec: LineSpec, y0: float, y1: float) -> tuple[float, float]:
+    """The line's rows: the detected ones, unless the detector merged in a neighbouring line.
+
+    At the detector's resolution a value can merge with the label just above it; the
+    fitted layout knows where the line's middle is, so an over-tall box is cut to it.
+    """
+    centre = (y0 + y1) / 2 if y1 - y0 <= 1.2 * spec.height else spec.y
+    half = 0.52 * spec.height
+    return max(y0, centre - half), min(y1, centre + half)
+
+
+def _crop(card: np.ndarray, box: Box) -> np.ndarray:
+    h, w = card.shape[:2]
+    x0, y0, x1, y1 = box
+    pad_x = 0.3 * (y1 - y0) * h / w
+    pad_y = 0.06 * (y1 - y0)
+    left, right = max(0, int((x0 - pad_x) * w)), min(w, int(np.ceil((x1 + pad_x) * w)))
+    top, bottom = max(0, int((y0 - pad_y) * h)), min(h, int(np.ceil((y1 + pad_y) * h)))
+    return card[top:bottom, left:right]
+
+
+def read_lines(image: np.ndarray, fit: CardFit, layout: Layout, engine: OcrEngine) -> dict[str, LineReading]:
+    """Every value line of ``layout`` read from the card ``fit`` found in ``image``."""
+    card = rectify(image, fit.quad, READ_WIDTH, READ_HEIGHT)
+    lines = {name: found for name, found in assign_lines(fit.boxes, layout).items() if found is not None}
+    reads: list[TextRead] = engine.read([_crop(card, box) for box, _ in lines.values()])
+    return {
+        name: LineReading(name, r.text, r.score, box, detected)
+        for (name, (box, detected)), r in zip(lines.items(), reads, strict=True)
+    }

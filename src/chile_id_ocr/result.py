@@ -1,0 +1,126 @@
+"""The typed result of a recognition and its JSON forms.
+
+``Recognition.to_api()`` is exactly the ``result`` object of the API contract;
+``Recognition.details()`` is the opt-in extension object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+FIELD_NAMES: tuple[str, ...] = (
+    "surname",
+    "given_name",
+    "nationality",
+    "sex",
+    "birth",
+    "document_number",
+    "issue_date",
+    "expiry_date",
+    "number",
+)
+
+Point = tuple[float, float]
+Quad = tuple[Point, Point, Point, Point]
+
+
+class Side(StrEnum):
+    FRONT = "front"
+    BACK = "back"
+
+
+class CardType(StrEnum):
+    NATIONAL_2013 = "2013_national"
+    FOREIGNER_2013 = "2013_foreigner"
+    DESIGN_2024 = "2024_design"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class FieldReading:
+    """One field as read: its value, calibrated confidence and where it was found.
+
+    ``box`` is the field's quadrilateral in the input image (pixels, clockwise from
+    top-left), ``raw`` the engine's text before normalisation, ``reason`` why the
+    confidence is low (empty when it is not).
+    """
+
+    value: str | tuple[str, ...]
+    confidence: float
+    box: Quad | None = None
+    raw: str = ""
+    reason: str = ""
+
+    def api_value(self) -> str | list[str]:
+        return list(self.value) if isinstance(self.value, tuple) else self.value
+
+
+@dataclass(frozen=True)
+class Checks:
+    """What the card's own rules say about the values read."""
+
+    run_check_digit_valid: bool | None = None
+    dates_valid: bool | None = None
+    issue_before_expiry: bool | None = None
+    expired: bool | None = None
+    document_number_valid: bool | None = None
+
+    def to_dict(self) -> dict[str, bool | None]:
+        return {
+            "run_check_digit_valid": self.run_check_digit_valid,
+            "dates_valid": self.dates_valid,
+            "issue_before_expiry": self.issue_before_expiry,
+            "expired": self.expired,
+            "document_number_valid": self.document_number_valid,
+        }
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """The card read from one image."""
+
+    fields: dict[str, FieldReading]
+    side: Side = Side.FRONT
+    card_type: CardType = CardType.UNKNOWN
+    checks: Checks = field(default_factory=Checks)
+    iso_dates: dict[str, str | None] = field(default_factory=dict)
+    quad: Quad | None = None
+
+    def value(self, name: str) -> str | list[str]:
+        reading = self.fields.get(name)
+        if reading is None:
+            return [] if name == "surname" else ""
+        return reading.api_value()
+
+    def confidence(self, name: str) -> float:
+        reading = self.fields.get(name)
+        return round(reading.confidence, 4) if reading is not None else 0.0
+
+    def to_api(self) -> dict[str, object]:
+        """The contract's ``result`` object: nine fields and their confidences."""
+        out: dict[str, object] = {name: self.value(name) for name in FIELD_NAMES}
+        out["confidence"] = {name: self.confidence(name) for name in FIELD_NAMES}
+        return out
+
+    def details(self) -> dict[str, object]:
+        """The opt-in extension object (``--details``, ``"details": true``)."""
+
+        def box(q: Quad | None) -> list[list[float]] | None:
+            return None if q is None else [[round(x, 1), round(y, 1)] for x, y in q]
+
+        return {
+            "side": self.side.value,
+            "card_type": self.card_type.value,
+            "checks": self.checks.to_dict(),
+            "dates_iso": {k: self.iso_dates.get(k) for k in ("birth", "issue_date", "expiry_date")},
+            "card_quad": box(self.quad),
+            "fields": {
+                name: {
+                    "box": box(reading.box),
+                    "confidence": round(reading.confidence, 4),
+                    "low_confidence_reason": reading.reason or None,
+                }
+                for name, reading in self.fields.items()
+            },
+        }

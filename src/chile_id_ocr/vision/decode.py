@@ -1,0 +1,119 @@
+"""Image bytes in, a decoded BGR image out, with the contract's input checks.
+
+EXIF orientation is ignored on purpose: phones often write a wrong one, and the
+locator finds the card's orientation from the pixels.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from chile_id_ocr.errors import ImageSizeError, UnsupportedFormatError
+
+MIN_SIDE = 15
+MAX_SIDE = 8192
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"BM", "BMP"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+)
+# Decode large JPEGs at a reduced scale (libjpeg's DCT scaling is much cheaper than a
+# full decode followed by a resize) while keeping the longer side at least this long.
+_TARGET_LONG_SIDE = 2000
+_REDUCED_FLAGS = ((8, cv2.IMREAD_REDUCED_COLOR_8), (4, cv2.IMREAD_REDUCED_COLOR_4), (2, cv2.IMREAD_REDUCED_COLOR_2))
+
+
+@dataclass(frozen=True)
+class DecodedImage:
+    """The pixels to work on, and how they map back to the input file.
+
+    ``scale`` is decoded pixels per input pixel (0.5 when decoded at half size).
+    """
+
+    pixels: np.ndarray
+    format: str
+    width: int
+    height: int
+    scale: float
+
+
+def sniff_format(data: bytes) -> str:
+    """The image format named by the file's first bytes.
+
+    >>> sniff_format(b"\\x89PNG\\r\\n\\x1a\\n....")
+    'PNG'
+    >>> sniff_format(b"GIF89a")
+    Traceback (most recent call last):
+    ...
+    chile_id_ocr.errors.UnsupportedFormatError: not a JPG, PNG, BMP or TIFF image
+    """
+    for magic, name in _SIGNATURES:
+        if data.startswith(magic):
+            return name
+    raise UnsupportedFormatError("not a JPG, PNG, BMP or TIFF image")
+
+
+def image_size(data: bytes) -> tuple[int, int]:
+    """Width and height from the file's header, without decoding the pixels."""
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            return im.size
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise UnsupportedFormatError("the image file is damaged or cannot be read") from exc
+
+
+def check_size(width: int, height: int) -> None:
+    """Refuse images with a side outside 15..8192 px.
+
+    >>> check_size(674, 425)
+    >>> check_size(10, 425)
+    Traceback (most recent call last):
+    ...
+    chile_id_ocr.errors.ImageSizeError: each side must be 15 to 8192 px; this image is 10x425
+    """
+    if not (MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE):
+        raise ImageSizeError(f"each side must be {MIN_SIDE} to {MAX_SIDE} px; this image is {width}x{height}")
+
+
+def _reduction(fmt: str, width: int, height: int) -> tuple[int, int]:
+    flags = cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION
+    if fmt != "JPEG":
+        return 1, flags
+    for factor, flag in _REDUCED_FLAGS:
+        if max(width, height) // factor >= _TARGET_LONG_SIDE:
+            return factor, flag | cv2.IMREAD_IGNORE_ORIENTATION
+    return 1, flags
+
+
+def decode(data: bytes) -> DecodedImage:
+    """Check and decode an uploaded image file."""
+    if not data:
+        raise UnsupportedFormatError("the image is empty")
+    fmt = sniff_format(data)
+    width, height = image_size(data)
+    check_size(width, height)
+    factor, flags = _reduction(fmt, width, height)
+    pixels = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
+    if pixels is None and fmt == "TIFF":
+        pixels = _decode_with_pillow(data)
+    if pixels is None or pixels.size == 0:
+        raise UnsupportedFormatError(f"the {fmt} data cannot be decoded")
+    scale = pixels.shape[1] / width if factor > 1 else 1.0
+    return DecodedImage(pixels=pixels, format=fmt, width=width, height=height, scale=scale)
+
+
+def _decode_with_pillow(data: bytes) -> np.ndarray | None:
+    """TIFF variants OpenCV does not read (some compressions) still open in Pillow."""
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            rgb = np.asarray(im.convert("RGB"))
+    except (UnidentifiedImageError, OSError, ValueError):
+        return None
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)

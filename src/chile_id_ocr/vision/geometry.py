@@ -1,0 +1,81 @@
+"""Quadrilaterals, homographies and rectification (OpenCV), shared by the locator
+and the readers."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def order_corners(points: np.ndarray) -> np.ndarray:
+    """Four points ordered clockwise from the top-left (image coordinates).
+
+    >>> order_corners(np.array([[10, 0], [0, 0], [0, 5], [10, 5]], np.float32)).tolist()
+    [[0.0, 0.0], [10.0, 0.0], [10.0, 5.0], [0.0, 5.0]]
+    """
+    pts = np.asarray(points, np.float32).reshape(4, 2)
+    centre = pts.mean(axis=0)
+    angles = np.arctan2(pts[:, 1] - centre[1], pts[:, 0] - centre[0])
+    pts = pts[np.argsort(angles)]  # clockwise on screen, y pointing down
+    start = int(np.argmin(pts.sum(axis=1)))
+    return np.roll(pts, -start, axis=0)
+
+
+def landscape(quad: np.ndarray) -> np.ndarray:
+    """The same quadrilateral, rolled so that its first side (corner 0 to 1) is a long side."""
+    q = order_corners(quad)
+    top = np.linalg.norm(q[1] - q[0]) + np.linalg.norm(q[2] - q[3])
+    side = np.linalg.norm(q[3] - q[0]) + np.linalg.norm(q[2] - q[1])
+    return q if top >= side else np.roll(q, -1, axis=0)
+
+
+def turn_180(quad: np.ndarray) -> np.ndarray:
+    """The quadrilateral seen upside down: the same corners, starting from the opposite one."""
+    return np.roll(np.asarray(quad, np.float32), 2, axis=0)
+
+
+def card_to_image(quad: np.ndarray) -> np.ndarray:
+    """Homography from the unit card (0..1 x 0..1) to the quadrilateral in the image."""
+    unit = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], np.float32)
+    return cv2.getPerspectiveTransform(unit, np.asarray(quad, np.float32))
+
+
+def map_points(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Apply a 3x3 homography to an (N, 2) array of points."""
+    pts = np.asarray(points, np.float32).reshape(-1, 1, 2)
+    return cv2.perspectiveTransform(pts, matrix).reshape(-1, 2)
+
+
+def rectify(image: np.ndarray, quad: np.ndarray, width: int, height: int) -> np.ndarray:
+    """The quadrilateral's content warped to a ``width`` x ``height`` upright rectangle."""
+    dst = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float32)
+    matrix = cv2.getPerspectiveTransform(np.asarray(quad, np.float32), dst)
+    interp = cv2.INTER_AREA if _side(quad) > 1.5 * width else cv2.INTER_LINEAR
+    return cv2.warpPerspective(image, matrix, (width, height), flags=interp, borderMode=cv2.BORDER_REPLICATE)
+
+
+def _side(quad: np.ndarray) -> float:
+    q = np.asarray(quad, np.float32)
+    return float(max(np.linalg.norm(q[1] - q[0]), np.linalg.norm(q[2] - q[3])))
+
+
+def quad_area(quad: np.ndarray) -> float:
+    return float(cv2.contourArea(np.asarray(quad, np.float32).reshape(-1, 1, 2)))
+
+
+def is_plausible_card(quad: np.ndarray, image_area: float, min_fraction: float) -> bool:
+    """Convex, large enough, and shaped like an ID-1 card seen with moderate perspective."""
+    q = np.asarray(quad, np.float32)
+    if not cv2.isContourConvex(q.reshape(-1, 1, 2)):
+        return False
+    if quad_area(q) < min_fraction * image_area:
+        return False
+    sides = [float(np.linalg.norm(q[(i + 1) % 4] - q[i])) for i in range(4)]
+    if min(sides) < 1:
+        return False
+    long_pair = (sides[0] + sides[2]) / 2
+    short_pair = (sides[1] + sides[3]) / 2
+    ratio = max(long_pair, short_pair) / min(long_pair, short_pair)
+    opposite_ok = min(sides[0], sides[2]) / max(sides[0], sides[2]) > 0.6
+    opposite_ok &= min(sides[1], sides[3]) / max(sides[1], sides[3]) > 0.6
+    return 1.2 <= ratio <= 2.2 and bool(opposite_ok)

@@ -1,0 +1,179 @@
+"""Find where the card is: candidate quadrilaterals in the decoded image.
+
+Two independent sources, cheapest first:
+
+* ``edge_candidates``: the card's outline, from edges and from brightness
+  segmentation of a small copy of the image (a few milliseconds);
+* ``text_candidate``: the block of text lines found by the text detector, grown to
+  the card's size (used when no outline is visible: busy or similar backgrounds,
+  glare across an edge, a card filling the frame).
+
+Candidates are only hypotheses; the reader confirms one by finding the card's
+printed layout inside it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from chile_id_ocr.read.ocr import TextBox
+from chile_id_ocr.vision.geometry import is_plausible_card, landscape, quad_area
+
+WORK_SIDE = 800  # edges are looked for on a copy this long
+MIN_CARD_FRACTION = 0.04  # of the frame's area
+
+
+def _work_copy(image: np.ndarray) -> tuple[np.ndarray, float]:
+    h, w = image.shape[:2]
+    scale = min(1.0, WORK_SIDE / max(h, w))
+    if scale < 1.0:
+        image = cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+    return image, scale
+
+
+def _quads_from_mask(mask: np.ndarray, image_area: float) -> list[np.ndarray]:
+    contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    quads: list[np.ndarray] = []
+    for contour in contours:
+        if cv2.contourArea(contour) < MIN_CARD_FRACTION * image_area:
+            continue
+        hull = cv2.convexHull(contour)
+        hull_area = cv2.contourArea(hull)
+        peri = cv2.arcLength(hull, True)
+        approx = cv2.approxPolyDP(hull, 0.02 * peri, True).reshape(-1, 2)
+        if len(approx) == 4:
+            quads.append(approx.astype(np.float32))
+            continue
+        rect = cv2.boxPoints(cv2.minAreaRect(hull))
+        if hull_area > 0.9 * quad_area(rect):
+            quads.append(rect.astype(np.float32))
+    return quads
+
+
+def _edge_masks(work: np.ndarray) -> list[np.ndarray]:
+    gray = cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
+    blurred = cv2.GaussianBlur(gray, (5, 5), 0)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5))
+    masks = []
+    for lo, hi in ((30, 90), (60, 180)):
+        edges = cv2.Canny(blurred, lo, hi)
+        masks.append(cv2.morphologyEx(edges, cv2.MORPH_CLOSE, kernel, iterations=2))
+    # The card is usually brighter than what it lies on: Otsu on lightness, both polarities.
+    _, bright = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    opened = cv2.morphologyEx(bright, cv2.MORPH_OPEN, kernel, iterations=2)
+    masks.append(cv2.morphologyEx(opened, cv2.MORPH_CLOSE, kernel, iterations=3))
+    return masks
+
+
+def _dedupe(quads: list[np.ndarray], tolerance: float) -> list[np.ndarray]:
+    kept: list[np.ndarray] = []
+    for q in quads:
+        if all(np.abs(q - k).max() > tolerance for k in kept):
+            kept.append(q)
+    return kept
+
+
+def edge_candidates(image: np.ndarray, limit: int = 3) -> list[np.ndarray]:
+    """Card-shaped quadrilaterals outlined in the image, largest first (image pixels)."""
+    work, scale = _work_copy(image)
+    area = float(work.shape[0] * work.shape[1])
+    found: list[np.ndarray] = []
+    for mask in _edge_masks(work):
+        for quad in _quads_from_mask(mask, area):
+            quad = landscape(quad)
+            if is_plausible_card(quad, area, MIN_CARD_FRACTION) and quad_area(quad) < 0.985 * area:
+                found.append(quad)
+    found.sort(key=quad_area, reverse=True)
+    found = _dedupe(found, tolerance=0.03 * max(work.shape[:2]))
+    return [q / scale for q in found[:limit]]
+
+
+def whole_frame(image: np.ndarray) -> np.ndarray:
+    """The image's own border: the candidate for a tightly cropped scan."""
+    h, w = image.shape[:2]
+    return landscape(np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float32))
+
+
+def _box_angle(box: TextBox) -> float:
+    q = box.quad
+    top = q[1] - q[0]
+    return math.degrees(math.atan2(float(top[1]), float(top[0])))
+
+
+def _long_side(box: TextBox) -> float:
+    q = box.quad
+    return float(max(np.linalg.norm(q[1] - q[0]), np.linalg.norm(q[3] - q[0])))
+
+
+def text_candidate(boxes: list[TextBox]) -> np.ndarray | None:
+    """The card's quadrilateral estimated from the largest aligned block of text lines.
+
+    The detector returns boxes along the text, so the dominant box direction gives the
+    card's rotation modulo 180 degrees; the block's extent, grown by the margins the
+    card leaves around its text, gives its size. The reader refines it afterwards.
+    """
+    if len(boxes) < 4:
+        return None
+    angles = np.array([_box_angle(b) % 180.0 for b in boxes])
+    weights = np.array([_long_side(b) for b in boxes])
+    hist, _ = np.histogram(angles, bins=36, range=(0, 180), weights=weights)
+    smooth = hist + np.roll(hist, 1) + np.roll(hist, -1)
+    theta = (int(np.argmax(smooth)) + 0.5) * 5.0
+    diff = np.abs((angles - theta + 90.0) % 180.0 - 90.0)
+    aligned = [b for b, d in zip(boxes, diff, strict=True) if d < 12.0]
+    if len(aligned) < 4:
+        return None
+    rad = math.radians(theta)
+    rot = np.array([[math.cos(rad), math.sin(rad)], [-math.sin(rad), math.cos(rad)]], np.float32)
+    pts = [b.quad @ rot.T for b in aligned]  # in a frame where the text runs along +x
+    cluster = _largest_block(pts)
+    if len(cluster) < 4:
+        return None
+    allpts = np.concatenate(cluster)
+    x0, y0 = allpts.min(axis=0)
+    x1, y1 = allpts.max(axis=0)
+    # Printed text spans about 90% of the card's width and 88% of its height.
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    half_w = max((x1 - x0) / 0.90, (y1 - y0) / 0.88 * 1.585) / 2
+    half_h = half_w / 1.585
+    rect = np.array(
+        [
+            [cx - half_w, cy - half_h],
+            [cx + half_w, cy - half_h],
+            [cx + half_w, cy + half_h],
+            [cx - half_w, cy + half_h],
+        ],
+        np.float32,
+    )
+    return landscape(rect @ rot)  # back to image coordinates (rot is orthonormal)
+
+
+def _largest_block(pts: list[np.ndarray]) -> list[np.ndarray]:
+    """Single-linkage clusters of boxes closer than a few line heights; the largest by text area."""
+    n = len(pts)
+    heights = np.array([p[:, 1].max() - p[:, 1].min() for p in pts])
+    gap = 3.0 * float(np.median(heights))
+    lo = np.array([p.min(axis=0) for p in pts])
+    hi = np.array([p.max(axis=0) for p in pts])
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(n):
+        for j in range(i + 1, n):
+            dx = max(0.0, lo[j, 0] - hi[i, 0], lo[i, 0] - hi[j, 0])
+            dy = max(0.0, lo[j, 1] - hi[i, 1], lo[i, 1] - hi[j, 1])
+            if dx < gap * 2 and dy < gap:
+                parent[find(i)] = find(j)
+    groups: dict[int, list[int]] = {}
+    for i in range(n):
+        groups.setdefault(find(i), []).append(i)
+    best = max(groups.values(), key=lambda g: sum((hi[i] - lo[i]).prod() for i in g))
+    return [pts[i] for i in best]
