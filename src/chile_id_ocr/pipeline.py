@@ -20,7 +20,7 @@ from chile_id_ocr.read.ocr import OcrEngine, get_engine
 from chile_id_ocr.result import Recognition
 from chile_id_ocr.vision.decode import DecodedImage, decode
 from chile_id_ocr.vision.geometry import quad_area
-from chile_id_ocr.vision.locate import edge_candidates, text_candidate, whole_frame
+from chile_id_ocr.vision.locate import edge_candidates, text_candidates, whole_frame
 
 # A candidate whose layout match reaches this is taken without looking further.
 _GOOD_FIT = 0.55
@@ -61,11 +61,12 @@ def find_card(image: np.ndarray, layout: Layout, engine: OcrEngine) -> CardFit:
             best = fit
         if best is not None and best.score >= _GOOD_FIT:
             return best
-    quad = text_candidate(engine.detect(image, _TEXT_SEARCH_SIDE))
-    if quad is not None:
+    for quad in text_candidates(engine.detect(image, _TEXT_SEARCH_SIDE)):
         fit = fit_card(image, quad, layout, engine)
         if fit is not None and (best is None or fit.score > best.score):
             best = fit
+        if best is not None and best.score >= _GOOD_FIT:
+            break
     if best is None or best.score < _MIN_FIT:
         raise PoorImageError(_why_no_card(image))
     return best

@@ -23,8 +23,9 @@ class LineSpec:
     """One printed line: where its text starts and where its middle is.
 
     ``column`` is the horizontal span the value may occupy (left, right), ``y`` the
-    expected vertical centre and ``height`` the expected text-box height, all as
-    fractions of the card.
+    expected vertical centre and ``height`` the height of a text detector's box around
+    it (letters, accents and the detector's margin), all as fractions of the card.
+    Labels are printed smaller than values, which tells them apart.
     """
 
     name: str
@@ -61,7 +62,7 @@ class Layout:
         return tuple(line for line in self.lines if not line.is_value)
 
 
-def _label(name: str, x0: float, x1: float, y: float, height: float = 0.040) -> LineSpec:
+def _label(name: str, x0: float, x1: float, y: float, height: float = 0.047) -> LineSpec:
     return LineSpec(name, (x0, x1), y, height, is_value=False)
 
 
@@ -71,10 +72,10 @@ _RIGHT = 0.560  # the right column of the data block (sex, document number, expi
 FRONT_2013 = Layout(
     name="front_2013",
     lines=(
-        _label("title_cedula", 0.02, 0.22, 0.052),
+        _label("title_cedula", 0.02, 0.22, 0.052, 0.065),
         _label("title_identidad", 0.02, 0.22, 0.094),
-        _label("title_republica", _LEFT, 0.76, 0.052, 0.060),
-        _label("title_servicio", _LEFT, 0.76, 0.100, 0.035),
+        _label("title_republica", _LEFT, 0.76, 0.052, 0.065),
+        _label("title_servicio", _LEFT, 0.76, 0.100, 0.043),
         _label("label_apellidos", _LEFT, 0.46, 0.157),
         _label("label_nombres", _LEFT, 0.44, 0.306),
         _label("label_nacionalidad", _LEFT, 0.50, 0.406),
@@ -84,16 +85,16 @@ FRONT_2013 = Layout(
         _label("label_emision", _LEFT, 0.53, 0.607),
         _label("label_vencimiento", _RIGHT, 0.80, 0.607),
         _label("label_firma", _LEFT, 0.53, 0.706),
-        LineSpec("surname_1", (_LEFT, 0.81), 0.201, 0.062),
-        LineSpec("surname_2", (_LEFT, 0.81), 0.254, 0.062),
-        LineSpec("given_name", (_LEFT, 0.81), 0.351, 0.062),
-        LineSpec("nationality", (_LEFT, 0.56), 0.452, 0.062),
-        LineSpec("sex", (_RIGHT, 0.66), 0.452, 0.062),
-        LineSpec("birth", (_LEFT, 0.56), 0.552, 0.062),
-        LineSpec("document_number", (_RIGHT, 0.81), 0.552, 0.062),
-        LineSpec("issue_date", (_LEFT, 0.56), 0.655, 0.062),
-        LineSpec("expiry_date", (_RIGHT, 0.81), 0.655, 0.062),
-        LineSpec("run_small", (0.80, 0.96), 0.543, 0.045),
-        LineSpec("run_large", (0.02, 0.34), 0.886, 0.070),
+        LineSpec("surname_1", (_LEFT, 0.81), 0.201, 0.066),
+        LineSpec("surname_2", (_LEFT, 0.81), 0.254, 0.066),
+        LineSpec("given_name", (_LEFT, 0.81), 0.351, 0.066),
+        LineSpec("nationality", (_LEFT, 0.56), 0.452, 0.066),
+        LineSpec("sex", (_RIGHT, 0.66), 0.452, 0.066),
+        LineSpec("birth", (_LEFT, 0.56), 0.552, 0.066),
+        LineSpec("document_number", (_RIGHT, 0.81), 0.552, 0.066),
+        LineSpec("issue_date", (_LEFT, 0.56), 0.655, 0.066),
+        LineSpec("expiry_date", (_RIGHT, 0.81), 0.655, 0.066),
+        LineSpec("run_small", (0.80, 0.96), 0.543, 0.054),
+        LineSpec("run_large", (0.02, 0.34), 0.886, 0.068),
     ),
 )

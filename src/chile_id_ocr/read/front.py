@@ -70,7 +70,9 @@ def assign_lines(boxes: tuple[NormBox, ...], layout: Layout) -> dict[str, tuple[
         if found:
             y0, y1 = min(b.y0 for b in found), max(b.y1 for b in found)
             top, bottom = _band(spec, y0, y1)
-            out[spec.name] = ((min(b.x0 for b in found), top, max(b.x1 for b in found), bottom), True)
+            # A detector box can run on into the next column (a date merged with the number beside it).
+            right = min(max(b.x1 for b in found), spec.column[1] + 0.01)
+            out[spec.name] = ((min(b.x0 for b in found), top, right, bottom), True)
         elif spec.name in _OPTIONAL:
             out[spec.name] = None
         else:
@@ -86,8 +88,8 @@ def _band(spec: LineSpec, y0: float, y1: float) -> tuple[float, float]:
     At the detector's resolution a value can merge with the label just above it; the
     fitted layout knows where the line's middle is, so an over-tall box is cut to it.
     """
-    centre = (y0 + y1) / 2 if y1 - y0 <= 1.2 * spec.height else spec.y
-    half = 0.52 * spec.height
+    centre = (y0 + y1) / 2 if y1 - y0 <= 1.15 * spec.height else spec.y
+    half = 0.49 * spec.height
     return max(y0, centre - half), min(y1, centre + half)
 
 

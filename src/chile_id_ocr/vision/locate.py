@@ -19,6 +19,7 @@ import math
 import cv2
 import numpy as np
 
+from chile_id_ocr.card.layouts import CARD_ASPECT
 from chile_id_ocr.read.ocr import TextBox
 from chile_id_ocr.vision.geometry import is_plausible_card, landscape, quad_area
 
@@ -61,11 +62,34 @@ def _edge_masks(work: np.ndarray) -> list[np.ndarray]:
     for lo, hi in ((30, 90), (60, 180)):
         edges = cv2.Canny(blurred, lo, hi)
         masks.append(cv2.morphologyEx(edges, cv2.MORPH_CLOSE, kernel, iterations=2))
-    # The card is usually brighter than what it lies on: Otsu on lightness, both polarities.
+    masks.append(_unlike_background(work, kernel))
+    # The card is usually brighter than what it lies on: Otsu on lightness.
     _, bright = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     opened = cv2.morphologyEx(bright, cv2.MORPH_OPEN, kernel, iterations=2)
     masks.append(cv2.morphologyEx(opened, cv2.MORPH_CLOSE, kernel, iterations=3))
     return masks
+
+
+def _unlike_background(work: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Pixels whose colour differs from the frame's border (what the card lies on), with
+    thin structures (ruled lines, handwriting, grain) opened away: the card is a solid blob."""
+    lab = cv2.cvtColor(cv2.GaussianBlur(work, (5, 5), 0), cv2.COLOR_BGR2LAB).astype(np.float32)
+    edge = max(4, min(work.shape[:2]) // 40)
+    border = np.concatenate(
+        [
+            lab[:edge].reshape(-1, 3),
+            lab[-edge:].reshape(-1, 3),
+            lab[:, :edge].reshape(-1, 3),
+            lab[:, -edge:].reshape(-1, 3),
+        ]
+    )
+    background = np.median(border, axis=0)
+    spread = float(np.linalg.norm(np.median(np.abs(border - background), axis=0))) * 1.4826
+    distance = np.linalg.norm(lab - background, axis=2)
+    mask = (distance > max(14.0, 3.0 * spread)).astype(np.uint8) * 255
+    big = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (11, 11))
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, big)
+    return cv2.morphologyEx(mask, cv2.MORPH_CLOSE, big, iterations=2)
 
 
 def _dedupe(quads: list[np.ndarray], tolerance: float) -> list[np.ndarray]:
@@ -88,7 +112,16 @@ def edge_candidates(image: np.ndarray, limit: int = 3) -> list[np.ndarray]:
                 found.append(quad)
     found.sort(key=quad_area, reverse=True)
     found = _dedupe(found, tolerance=0.03 * max(work.shape[:2]))
+    found.sort(key=_aspect_error)  # most card-shaped first; the sort is stable, so larger first on ties
     return [q / scale for q in found[:limit]]
+
+
+def _aspect_error(quad: np.ndarray) -> float:
+    """How far the quadrilateral's side ratio is from the ID-1 card's, in log units."""
+    q = np.asarray(quad, np.float32)
+    long_side = (np.linalg.norm(q[1] - q[0]) + np.linalg.norm(q[2] - q[3])) / 2
+    short_side = (np.linalg.norm(q[3] - q[0]) + np.linalg.norm(q[2] - q[1])) / 2
+    return round(abs(math.log(long_side / max(short_side, 1.0) / CARD_ASPECT)), 1)
 
 
 def whole_frame(image: np.ndarray) -> np.ndarray:
@@ -108,51 +141,68 @@ def _long_side(box: TextBox) -> float:
     return float(max(np.linalg.norm(q[1] - q[0]), np.linalg.norm(q[3] - q[0])))
 
 
-def text_candidate(boxes: list[TextBox]) -> np.ndarray | None:
-    """The card's quadrilateral estimated from the largest aligned block of text lines.
+def text_candidates(boxes: list[TextBox], limit: int = 3) -> list[np.ndarray]:
+    """The card's quadrilateral estimated from blocks of aligned text lines, best first.
 
-    The detector returns boxes along the text, so the dominant box direction gives the
-    card's rotation modulo 180 degrees; the block's extent, grown by the margins the
-    card leaves around its text, gives its size. The reader refines it afterwards.
+    The detector returns boxes along the text, so a peak of box directions gives a
+    rotation modulo 180 degrees; a block's extent, grown by the margins the card leaves
+    around its text, gives its size. Other text in the frame (a page of handwriting) makes
+    other peaks and blocks, so the two strongest directions are both tried; the reader
+    confirms one and refines it.
     """
     if len(boxes) < 4:
-        return None
+        return []
     angles = np.array([_box_angle(b) % 180.0 for b in boxes])
     weights = np.array([_long_side(b) for b in boxes])
     hist, _ = np.histogram(angles, bins=36, range=(0, 180), weights=weights)
     smooth = hist + np.roll(hist, 1) + np.roll(hist, -1)
-    theta = (int(np.argmax(smooth)) + 0.5) * 5.0
+    peaks = [int(i) for i in np.argsort(smooth)[::-1] if smooth[i] > 0]
+    quads: list[np.ndarray] = []
+    tried: list[int] = []
+    for peak in peaks:
+        if len(quads) >= limit or len(tried) >= 2:
+            break
+        if any(min(abs(peak - t), 36 - abs(peak - t)) < 3 for t in tried):
+            continue
+        tried.append(peak)
+        quads.extend(_blocks_at(boxes, angles, (peak + 0.5) * 5.0))
+    return quads[:limit]
+
+
+def _blocks_at(boxes: list[TextBox], angles: np.ndarray, theta: float) -> list[np.ndarray]:
     diff = np.abs((angles - theta + 90.0) % 180.0 - 90.0)
     aligned = [b for b, d in zip(boxes, diff, strict=True) if d < 12.0]
     if len(aligned) < 4:
-        return None
+        return []
     rad = math.radians(theta)
     rot = np.array([[math.cos(rad), math.sin(rad)], [-math.sin(rad), math.cos(rad)]], np.float32)
     pts = [b.quad @ rot.T for b in aligned]  # in a frame where the text runs along +x
-    cluster = _largest_block(pts)
-    if len(cluster) < 4:
-        return None
-    allpts = np.concatenate(cluster)
-    x0, y0 = allpts.min(axis=0)
-    x1, y1 = allpts.max(axis=0)
-    # Printed text spans about 90% of the card's width and 88% of its height.
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    half_w = max((x1 - x0) / 0.90, (y1 - y0) / 0.88 * 1.585) / 2
-    half_h = half_w / 1.585
-    rect = np.array(
-        [
-            [cx - half_w, cy - half_h],
-            [cx + half_w, cy - half_h],
-            [cx + half_w, cy + half_h],
-            [cx - half_w, cy + half_h],
-        ],
-        np.float32,
-    )
-    return landscape(rect @ rot)  # back to image coordinates (rot is orthonormal)
+    quads = []
+    for cluster in _blocks(pts)[:2]:
+        if len(cluster) < 4:
+            continue
+        allpts = np.concatenate(cluster)
+        x0, y0 = allpts.min(axis=0)
+        x1, y1 = allpts.max(axis=0)
+        # Printed text spans about 90% of the card's width and 88% of its height.
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        half_w = max((x1 - x0) / 0.90, (y1 - y0) / 0.88 * CARD_ASPECT) / 2
+        half_h = half_w / CARD_ASPECT
+        rect = np.array(
+            [
+                [cx - half_w, cy - half_h],
+                [cx + half_w, cy - half_h],
+                [cx + half_w, cy + half_h],
+                [cx - half_w, cy + half_h],
+            ],
+            np.float32,
+        )
+        quads.append(landscape(rect @ rot))  # back to image coordinates (rot is orthonormal)
+    return quads
 
 
-def _largest_block(pts: list[np.ndarray]) -> list[np.ndarray]:
-    """Single-linkage clusters of boxes closer than a few line heights; the largest by text area."""
+def _blocks(pts: list[np.ndarray]) -> list[list[np.ndarray]]:
+    """Single-linkage clusters of boxes closer than a few line heights, largest text area first."""
     n = len(pts)
     heights = np.array([p[:, 1].max() - p[:, 1].min() for p in pts])
     gap = 3.0 * float(np.median(heights))
@@ -175,5 +225,5 @@ def _largest_block(pts: list[np.ndarray]) -> list[np.ndarray]:
     groups: dict[int, list[int]] = {}
     for i in range(n):
         groups.setdefault(find(i), []).append(i)
-    best = max(groups.values(), key=lambda g: sum((hi[i] - lo[i]).prod() for i in g))
-    return [pts[i] for i in best]
+    ranked = sorted(groups.values(), key=lambda g: -sum((hi[i] - lo[i]).prod() for i in g))
+    return [[pts[i] for i in group] for group in ranked]

@@ -1,0 +1,163 @@
+"""Tests of the synthetic card generator: determinism, well-formed ground truth, sane images."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import re
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from stdnum.cl import rut
+
+from chile_id_ocr.synth import CONDITIONS, SynthSample, TemplateNotFoundError, generate_front
+from chile_id_ocr.synth.cli import main as cli_main
+from chile_id_ocr.synth.identities import MONTHS, random_identity
+from chile_id_ocr.synth.template import find_template
+
+try:
+    find_template()
+    HAVE_TEMPLATE = True
+except TemplateNotFoundError:
+    HAVE_TEMPLATE = False
+
+needs_template = pytest.mark.skipif(not HAVE_TEMPLATE, reason="specimen_front.jpg (shared/real) not found")
+
+DATE_RE = re.compile(r"^(\d{1,2}) ([A-Z]{3,4}) (\d{4})$")
+RUN_RE = re.compile(r"^\d{1,2}(\.\d{3}){2}-[\dK]$")
+MONTH_INDEX = {m: i + 1 for i, m in enumerate(MONTHS)} | {"SEPT": 9}
+
+
+def parse_printed_date(text: str) -> dt.date:
+    m = DATE_RE.match(text)
+    assert m, text
+    return dt.date(int(m.group(3)), MONTH_INDEX[m.group(2)], int(m.group(1)))
+
+
+def check_result(result: dict[str, object]) -> None:
+    assert set(result) == {
+        "surname",
+        "given_name",
+        "nationality",
+        "sex",
+        "birth",
+        "document_number",
+        "issue_date",
+        "expiry_date",
+        "number",
+    }
+    surname = result["surname"]
+    assert isinstance(surname, list) and 1 <= len(surname) <= 2
+    assert all(isinstance(s, str) and s == s.upper() and s.strip() == s and s for s in surname)
+    given = result["given_name"]
+    assert isinstance(given, str) and given == given.upper() and 1 <= len(given.split()) <= 3
+    assert result["sex"] in ("M", "F")
+    assert isinstance(result["nationality"], str) and result["nationality"].isalpha()
+    number = str(result["number"])
+    assert RUN_RE.match(number), number
+    assert rut.is_valid(number), number
+    doc = str(result["document_number"])
+    assert doc.isdigit() and len(doc) == 9
+    birth = parse_printed_date(str(result["birth"]))
+    issue = parse_printed_date(str(result["issue_date"]))
+    expiry = parse_printed_date(str(result["expiry_date"]))
+    assert dt.date(1930, 1, 1) <= birth <= dt.date(2008, 12, 31)
+    assert dt.date(2013, 1, 1) <= issue <= dt.date(2024, 12, 31)
+    assert birth < issue < expiry
+
+
+def test_identities_well_formed() -> None:
+    seen_foreign = seen_single = seen_sept = seen_dots = 0
+    for seed in range(400):
+        ident = random_identity(random.Random(seed))
+        result = ident.result()
+        check_result(result)
+        seen_foreign += result["nationality"] != "CHILENA"
+        seen_single += len(ident.surname) == 1
+        seen_sept += "SEPT" in f"{result['issue_date']} {result['expiry_date']} {result['birth']}"
+        seen_dots += ident.document_dotted
+        assert ident.document_number_printed.replace(".", "") == ident.document_number
+    assert seen_foreign > 20 and seen_single > 5 and seen_sept > 0 and seen_dots > 50
+
+
+def _check_sample(sample: SynthSample, condition: str, seed: int) -> np.ndarray:
+    truth = sample.truth
+    assert truth["side"] == "front" and truth["condition"] == condition and truth["seed"] == seed
+    check_result(truth["result"])
+    for key, iso in truth["dates_iso"].items():
+        printed = truth["result"]["birth" if key == "birth" else key]
+        assert parse_printed_date(printed) == dt.date.fromisoformat(iso)
+    json.dumps(truth)  # serialisable
+    img = cv2.imdecode(np.frombuffer(sample.image, np.uint8), cv2.IMREAD_COLOR)
+    assert img is not None
+    h, w = img.shape[:2]
+    assert [w, h] == truth["image_size"]
+    if condition == "scan":
+        assert 880 <= w <= 1120 and 500 <= h <= 900
+    else:
+        assert min(w, h) >= 1080 and max(w, h) <= 4624
+    quad = np.array(truth["card_quad"], float)
+    assert quad.shape == (4, 2)
+    assert (quad >= 0).all() and (quad[:, 0] <= w).all() and (quad[:, 1] <= h).all()
+    # clockwise in image coordinates (y down) starting at the card's own top-left
+    x, y = quad[:, 0], quad[:, 1]
+    signed = np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y) / 2
+    assert signed > 0
+    area = signed / (w * h)
+    assert (0.4 if condition == "scan" else 0.08) < area < 0.95
+    return img
+
+
+@needs_template
+@pytest.mark.parametrize("condition", CONDITIONS)
+def test_deterministic(condition: str) -> None:
+    a = generate_front(3, condition)
+    b = generate_front(3, condition)
+    assert a.image == b.image and a.truth == b.truth
+    c = generate_front(4, condition)
+    assert c.image != a.image
+
+
+@needs_template
+@pytest.mark.parametrize(
+    ("condition", "seeds"), [("scan", range(4)), ("photo", range(2)), ("hard", range(2))]
+)
+def test_samples_well_formed(condition: str, seeds: range) -> None:
+    for seed in seeds:
+        _check_sample(generate_front(seed, condition), condition, seed)
+
+
+@needs_template
+def test_same_identity_across_conditions() -> None:
+    assert generate_front(11, "scan").truth["result"] == generate_front(11, "photo").truth["result"]
+
+
+@needs_template
+def test_scan_is_upright_card_with_small_margin() -> None:
+    truth = generate_front(5, "scan").truth
+    assert abs(truth["capture"]["rotation_deg"]) <= 2
+    quad = np.array(truth["card_quad"])
+    assert quad[1, 0] > quad[0, 0] and quad[3, 1] > quad[0, 1]  # top-left really is top-left
+
+
+def test_unknown_condition() -> None:
+    with pytest.raises(ValueError):
+        generate_front(0, "fax")
+
+
+def test_missing_template(tmp_path: Path) -> None:
+    with pytest.raises(TemplateNotFoundError):
+        generate_front(0, "scan", template=tmp_path / "nope.jpg")
+
+
+@needs_template
+def test_cli_writes_images_and_truth(tmp_path: Path) -> None:
+    assert cli_main(["--out", str(tmp_path), "--n", "2", "--seed", "40", "--condition", "scan"]) == 0
+    for seed in (40, 41):
+        truth = json.loads((tmp_path / f"scan_{seed:06d}.json").read_text(encoding="utf-8"))
+        assert truth["seed"] == seed
+        images = list(tmp_path.glob(f"scan_{seed:06d}.*g"))
+        assert len(images) == 1 and images[0].stat().st_size > 10_000
