@@ -71,26 +71,19 @@ def cpu_model() -> str:
     return m.group(1).strip() if m else platform.machine()
 
 
-def git_commit() -> str:
+def _git(*args: str) -> subprocess.CompletedProcess[str] | None:
     try:
-        out = subprocess.run(
-            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=10,
-        )
+        return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True, check=False, timeout=10)
     except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def git_commit() -> str:
+    out = _git("rev-parse", "--short", "HEAD")
+    if out is None or out.returncode != 0:
         return ""
-    if out.returncode != 0:
-        return ""
-    dirty = subprocess.run(
-        ["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=10,
-    ).stdout.strip()
+    status = _git("status", "--porcelain", "--untracked-files=no")
+    dirty = status is not None and status.stdout.strip()
     return out.stdout.strip() + ("-dirty" if dirty else "")
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from stdnum.cl import rut
 
+from chile_id_ocr.result import FIELD_NAMES
 from chile_id_ocr.synth import CONDITIONS, SynthSample, TemplateNotFoundError, generate_front
 from chile_id_ocr.synth.cli import main as cli_main
 from chile_id_ocr.synth.identities import MONTHS, random_identity
@@ -38,17 +39,7 @@ def parse_printed_date(text: str) -> dt.date:
 
 
 def check_result(result: dict[str, object]) -> None:
-    assert set(result) == {
-        "surname",
-        "given_name",
-        "nationality",
-        "sex",
-        "birth",
-        "document_number",
-        "issue_date",
-        "expiry_date",
-        "number",
-    }
+    assert set(result) == set(FIELD_NAMES)
     surname = result["surname"]
     assert isinstance(surname, list) and 1 <= len(surname) <= 2
     assert all(isinstance(s, str) and s == s.upper() and s.strip() == s and s for s in surname)
