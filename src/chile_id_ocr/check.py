@@ -40,11 +40,12 @@ def _base(line: LineReading) -> tuple[float, str]:
 
 
 def _name_field(*lines: LineReading | None) -> _Field:
-    present = [ln for ln in lines if ln is not None]
-    parts = tuple(v for v in (text.normalize_name(ln.text) for ln in present) if v)
-    if not parts:
+    named = [(ln, text.normalize_name(ln.text)) for ln in lines if ln is not None]
+    named = [(ln, value) for ln, value in named if value]
+    if not named:
         return _Field((), 0.0, "nothing readable")
-    scores = [_base(ln) for ln in present if text.normalize_name(ln.text)]
+    parts = tuple(value for _, value in named)
+    scores = [_base(ln) for ln, _ in named]
     conf = min(s for s, _ in scores)
     reasons = [r for _, r in scores if r]
     return _Field(parts, conf, reasons[0] if reasons else "")

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from chile_id_ocr.card.layouts import Layout, LineSpec
-from chile_id_ocr.read.ocr import OcrEngine
+from chile_id_ocr.read.ocr import OcrEngine, TextBox
 from chile_id_ocr.vision.geometry import card_to_image, is_plausible_card, map_points, rectify, turn_180
 
 DET_WIDTH = 512
@@ -40,10 +40,6 @@ class NormBox:
     @property
     def cy(self) -> float:
         return (self.y0 + self.y1) / 2
-
-    @property
-    def height(self) -> float:
-        return self.y1 - self.y0
 
 
 @dataclass(frozen=True)
@@ -93,7 +89,7 @@ def _refit(pairs: list[tuple[NormBox, LineSpec]]) -> np.ndarray | None:
     return matrix
 
 
-def _normalise(boxes: list, width: int, height: int) -> list[NormBox]:
+def _normalise(boxes: list[TextBox], width: int, height: int) -> list[NormBox]:
     scale = np.array([width, height], np.float32)
     return [NormBox(b.quad / scale, b.score) for b in boxes]
 

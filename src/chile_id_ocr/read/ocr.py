@@ -23,26 +23,6 @@ class TextBox:
     quad: np.ndarray
     score: float
 
-    @property
-    def x0(self) -> float:
-        return float(self.quad[:, 0].min())
-
-    @property
-    def x1(self) -> float:
-        return float(self.quad[:, 0].max())
-
-    @property
-    def y0(self) -> float:
-        return float(self.quad[:, 1].min())
-
-    @property
-    def y1(self) -> float:
-        return float(self.quad[:, 1].max())
-
-    @property
-    def cy(self) -> float:
-        return float(self.quad[:, 1].mean())
-
 
 @dataclass(frozen=True)
 class TextRead:
