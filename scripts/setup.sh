@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything chile-id-ocr needs on a Debian machine with Python 3.11+:
-# the Debian packages (fonts used by the synthetic card generator) and a virtual
+# the Debian packages (fonts used by the synthetic card generator, PostgreSQL for the
+# storage tests) and a virtual
 # environment in .venv with the package and its dev tools. Idempotent: a second
 # run only checks.
 set -euo pipefail
@@ -8,6 +9,8 @@ cd "$(dirname "$0")/.."
 
 PYTHON="${PYTHON:-python3}"
 DEB_PACKAGES=(fonts-dejavu-core fonts-liberation2 fonts-urw-base35 fonts-freefont-ttf fonts-ocr-b)
+# PostgreSQL: the server's storage tests start a throw-away cluster with its initdb and pg_ctl.
+DEB_PACKAGES+=(postgresql)
 # Debian's own Python needs python3-venv for `python3 -m venv`.
 "$PYTHON" -c 'import ensurepip' 2>/dev/null || DEB_PACKAGES+=(python3-venv)
 missing=()

@@ -122,6 +122,26 @@ def _nationality_field(line: LineReading) -> _Field:
     return _Field(value, conf, reason)
 
 
+_FORMATS = {
+    "birth": dates.parse,
+    "issue_date": dates.parse,
+    "expiry_date": dates.parse,
+    "document_number": document.parse,
+    "sex": text.parse_sex,
+    "nationality": text.parse_nationality,
+    "run_small": run.parse,
+    "run_large": run.parse,
+}
+
+
+def well_formed(lines: dict[str, LineReading]) -> int:
+    """How many of the lines with a known format (dates, numbers, sex, nationality) have it.
+
+    A fit placed on the wrong rows reads labels and neighbours' values, which rarely parse.
+    """
+    return sum(1 for name, parse in _FORMATS.items() if name in lines and parse(lines[name].text) is not None)
+
+
 def _penalise(f: _Field, reason: str) -> _Field:
     return _Field(f.value, f.confidence * _CROSS_FAIL, f.reason or reason)
 

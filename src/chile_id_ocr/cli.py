@@ -1,7 +1,9 @@
-"""Command line: ``chile-id-ocr recognize FILE...`` and ``chile-id-ocr synth ...``.
+"""Command line: ``chile-id-ocr recognize FILE...``, ``synth ...``, ``serve ...`` and ``admin ...``.
 
 ``recognize`` prints one JSON object per input, one per line, in input order:
 ``{"file": ..., "result": {...}}`` or ``{"file": ..., "error_code": ..., "error_msg": ...}``.
+With ``--back BACK`` (one FILE, the front), both sides are read into one line that also
+names the back: ``{"file": FRONT, "back": BACK, "result": {...}}``.
 That line format is a public interface. Exit status 0 when it ran (also if some
 images failed), 2 on usage errors.
 """
@@ -20,27 +22,43 @@ def _parser() -> argparse.ArgumentParser:
     rec = sub.add_parser("recognize", help="read card images; one JSON line per file")
     rec.add_argument("files", nargs="+", metavar="FILE")
     rec.add_argument("--details", action="store_true", help="add the extension object under 'details'")
+    rec.add_argument("--back", metavar="BACK", help="the back of the card in FILE: both sides read into one line")
     sub.add_parser("synth", help="generate synthetic card images with ground truth", add_help=False)
+    sub.add_parser("serve", help="serve the HTTP API (see README)", add_help=False)
+    sub.add_parser("admin", help="administer projects, users, access keys, usage", add_help=False)
     return parser
 
 
-def _recognize_one(path: str, details: bool) -> dict[str, object]:
+def _recognize_one(path: str, details: bool, back: str | None = None) -> dict[str, object]:
     from chile_id_ocr.errors import RecognitionError, UnsupportedFormatError
     from chile_id_ocr.pipeline import recognize
 
+    head: dict[str, object] = {"file": path} if back is None else {"file": path, "back": back}
     try:
         data = Path(path).read_bytes()
+        back_data = None if back is None else Path(back).read_bytes()
     except OSError as exc:
         err = UnsupportedFormatError(f"cannot read the file: {exc.strerror or exc}")
-        return {"file": path, **err.to_api()}
+        return {**head, **err.to_api()}
     try:
-        recognition = recognize(data, details=details)
+        recognition = recognize(data, back=back_data, details=details)
     except RecognitionError as err:
-        return {"file": path, **err.to_api()}
-    out: dict[str, object] = {"file": path, "result": recognition.to_api()}
+        return {**head, **err.to_api()}
+    out: dict[str, object] = {**head, "result": recognition.to_api()}
     if details:
         out["details"] = recognition.details()
     return out
+
+
+def _service(command: str, argv: list[str]) -> int:
+    """``serve`` and ``admin``: the HTTP service, in ``chile_id_ocr.api``."""
+    if command == "serve":
+        from chile_id_ocr.api.server import main as serve_main
+
+        return serve_main(argv)
+    from chile_id_ocr.api.admin import main as admin_main
+
+    return admin_main(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,12 +67,17 @@ def main(argv: list[str] | None = None) -> int:
         from chile_id_ocr.synth.cli import main as synth_main
 
         return synth_main(args_list[1:])
+    if args_list and args_list[0] in ("serve", "admin"):
+        return _service(args_list[0], args_list[1:])
     try:
         args = _parser().parse_args(args_list)
     except SystemExit as exc:
         return int(exc.code or 0)
+    if args.back is not None and len(args.files) != 1:
+        sys.stderr.write("chile-id-ocr recognize: error: --back takes exactly one FILE (the front)\n")
+        return 2
     for path in args.files:
-        line = _recognize_one(path, args.details)
+        line = _recognize_one(path, args.details, args.back)
         sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
         sys.stdout.flush()
     return 0

@@ -12,12 +12,15 @@ import cv2
 import numpy as np
 
 from chile_id_ocr.card.layouts import FRONT_2013, Layout
-from chile_id_ocr.check import check_front
+from chile_id_ocr.check import check_front, well_formed
+from chile_id_ocr.check_back import NotChileanCardError, check_back
 from chile_id_ocr.errors import InternalRecognitionError, PoorImageError, RecognitionError
-from chile_id_ocr.read.front import read_lines
+from chile_id_ocr.fuse import fuse
+from chile_id_ocr.read.back import QrFind, find_qr, read_back
+from chile_id_ocr.read.front import read_front
 from chile_id_ocr.read.layout_fit import CardFit, fit_card
 from chile_id_ocr.read.ocr import OcrEngine, get_engine
-from chile_id_ocr.result import Recognition
+from chile_id_ocr.result import Recognition, Side
 from chile_id_ocr.vision.decode import DecodedImage, decode
 from chile_id_ocr.vision.geometry import quad_area
 from chile_id_ocr.vision.locate import edge_candidates, text_candidates, whole_frame
@@ -31,25 +34,67 @@ _TEXT_SEARCH_SIDE = 1024
 MIN_CARD_PIXELS = 180
 
 
-def recognize(image: bytes, *, details: bool = False, today: date | None = None) -> Recognition:
-    """Read a Chilean identity card from an image file's bytes.
+def recognize(
+    image: bytes, *, back: bytes | None = None, details: bool = False, today: date | None = None
+) -> Recognition:
+    """Read a Chilean identity card from an image file's bytes: its front or its back.
 
-    ``details`` is accepted for symmetry with the CLI and the API: the returned
+    With ``back``, the two images are read separately and fused field by field (either
+    order). ``details`` is accepted for symmetry with the CLI and the API: the returned
     ``Recognition`` always carries what ``Recognition.details()`` reports.
     Raises ``RecognitionError`` (with the contract's error code) when the image
     cannot be read; never another exception.
     """
+    today = today or date.today()
     try:
-        decoded = decode(image)
-        engine = get_engine()
-        fit = find_card(decoded.pixels, FRONT_2013, engine)
-        _check_card_size(fit, decoded)
-        lines = read_lines(decoded.pixels, fit, FRONT_2013, engine)
-        return check_front(lines, fit, to_input=1.0 / decoded.scale, today=today or date.today())
+        first = read_side(image, today)
+        if back is None:
+            return first
+        second = read_side(back, today)
+        if first.side == second.side:
+            raise PoorImageError(f"both images show the card's {first.side.value}")
+        front, rear = (first, second) if first.side is Side.FRONT else (second, first)
+        return fuse(front, rear, today=today)
     except RecognitionError:
         raise
     except Exception as exc:
         raise InternalRecognitionError(f"unexpected {type(exc).__name__}") from exc
+
+
+def read_side(image: bytes, today: date) -> Recognition:
+    """Whichever side the image shows. A decoded QR code means a back; otherwise the front is
+    read first (a front pays only a QR search of a few milliseconds), and the back's MRZ is
+    looked for when no front layout fits."""
+    decoded = decode(image)
+    engine = get_engine()
+    qr_found = find_qr(decoded.pixels)
+    if qr_found is not None and not qr_found.text:  # a symbol too blurred at that size: look closer
+        qr_found = find_qr(decoded.pixels, thorough=True) or qr_found
+    if qr_found is not None and qr_found.text:
+        return _read_back(decoded, engine, qr_found, today)
+    try:
+        return _read_front(decoded, engine, today)
+    except PoorImageError as front_error:
+        try:
+            return _read_back(decoded, engine, qr_found, today)
+        except NotChileanCardError:
+            raise
+        except PoorImageError as back_error:
+            raise (back_error if qr_found is not None else front_error) from None
+
+
+def _read_front(decoded: DecodedImage, engine: OcrEngine, today: date) -> Recognition:
+    fit = find_card(decoded.pixels, FRONT_2013, engine)
+    _check_card_size(fit, decoded)
+    fit, lines = read_front(decoded.pixels, fit, FRONT_2013, engine, well_formed)
+    return check_front(lines, fit, to_input=1.0 / decoded.scale, today=today)
+
+
+def _read_back(decoded: DecodedImage, engine: OcrEngine, qr_found: QrFind | None, today: date) -> Recognition:
+    if qr_found is None:  # look harder: the full-resolution image
+        qr_found = find_qr(decoded.pixels, thorough=True)
+    reading = read_back(decoded.pixels, engine, qr_found, edge_candidates(decoded.pixels))
+    return check_back(reading, today=today)
 
 
 def find_card(image: np.ndarray, layout: Layout, engine: OcrEngine) -> CardFit:

@@ -86,6 +86,8 @@ class Recognition:
     checks: Checks = field(default_factory=Checks)
     iso_dates: dict[str, str | None] = field(default_factory=dict)
     quad: Quad | None = None
+    # Further details keys (the back's MRZ and QR, the sources of each fused field), added as they are.
+    extensions: dict[str, object] = field(default_factory=dict)
 
     def value(self, name: str) -> str | list[str]:
         reading = self.fields.get(name)
@@ -123,4 +125,5 @@ class Recognition:
                 }
                 for name, reading in self.fields.items()
             },
+            **self.extensions,
         }

@@ -25,7 +25,8 @@ class LineSpec:
     ``column`` is the horizontal span the value may occupy (left, right), ``y`` the
     expected vertical centre and ``height`` the height of a text detector's box around
     it (letters, accents and the detector's margin), all as fractions of the card.
-    Labels are printed smaller than values, which tells them apart.
+    Labels are printed smaller than values, which tells them apart; ``text`` is what a
+    label says (empty for values).
     """
 
     name: str
@@ -33,6 +34,7 @@ class LineSpec:
     y: float
     height: float
     is_value: bool = True
+    text: str = ""
 
     @property
     def x0(self) -> float:
@@ -61,9 +63,14 @@ class Layout:
         """Lines printed on every card of the design (labels, titles): the card's fingerprint."""
         return tuple(line for line in self.lines if not line.is_value)
 
+    @property
+    def printed_words(self) -> tuple[str, ...]:
+        """The text every card of the design prints (labels, titles), never a holder's value."""
+        return tuple(line.text for line in self.anchors if line.text)
 
-def _label(name: str, x0: float, x1: float, y: float, height: float = 0.047) -> LineSpec:
-    return LineSpec(name, (x0, x1), y, height, is_value=False)
+
+def _label(name: str, x0: float, x1: float, y: float, text: str, height: float = 0.047) -> LineSpec:
+    return LineSpec(name, (x0, x1), y, height, is_value=False, text=text)
 
 
 _LEFT = 0.335  # the left column of the data block
@@ -72,19 +79,19 @@ _RIGHT = 0.560  # the right column of the data block (sex, document number, expi
 FRONT_2013 = Layout(
     name="front_2013",
     lines=(
-        _label("title_cedula", 0.02, 0.22, 0.052, 0.065),
-        _label("title_identidad", 0.02, 0.22, 0.094),
-        _label("title_republica", _LEFT, 0.76, 0.052, 0.065),
-        _label("title_servicio", _LEFT, 0.76, 0.100, 0.043),
-        _label("label_apellidos", _LEFT, 0.46, 0.157),
-        _label("label_nombres", _LEFT, 0.44, 0.306),
-        _label("label_nacionalidad", _LEFT, 0.50, 0.406),
-        _label("label_sexo", _RIGHT, 0.64, 0.406),
-        _label("label_nacimiento", _LEFT, 0.56, 0.506),
-        _label("label_documento", _RIGHT, 0.79, 0.506),
-        _label("label_emision", _LEFT, 0.53, 0.607),
-        _label("label_vencimiento", _RIGHT, 0.80, 0.607),
-        _label("label_firma", _LEFT, 0.53, 0.706),
+        _label("title_cedula", 0.02, 0.22, 0.052, "CÉDULA DE", 0.065),
+        _label("title_identidad", 0.02, 0.22, 0.094, "IDENTIDAD"),
+        _label("title_republica", _LEFT, 0.76, 0.052, "REPÚBLICA DE CHILE", 0.065),
+        _label("title_servicio", _LEFT, 0.76, 0.100, "SERVICIO DE REGISTRO CIVIL E IDENTIFICACIÓN", 0.043),
+        _label("label_apellidos", _LEFT, 0.46, 0.157, "APELLIDOS"),
+        _label("label_nombres", _LEFT, 0.44, 0.306, "NOMBRES"),
+        _label("label_nacionalidad", _LEFT, 0.50, 0.406, "NACIONALIDAD"),
+        _label("label_sexo", _RIGHT, 0.64, 0.406, "SEXO"),
+        _label("label_nacimiento", _LEFT, 0.56, 0.506, "FECHA DE NACIMIENTO"),
+        _label("label_documento", _RIGHT, 0.79, 0.506, "NÚMERO DOCUMENTO"),
+        _label("label_emision", _LEFT, 0.53, 0.607, "FECHA DE EMISIÓN"),
+        _label("label_vencimiento", _RIGHT, 0.80, 0.607, "FECHA DE VENCIMIENTO"),
+        _label("label_firma", _LEFT, 0.53, 0.706, "FIRMA DEL TITULAR"),
         LineSpec("surname_1", (_LEFT, 0.81), 0.201, 0.066),
         LineSpec("surname_2", (_LEFT, 0.81), 0.254, 0.066),
         LineSpec("given_name", (_LEFT, 0.81), 0.351, 0.066),

@@ -7,10 +7,12 @@ line is read instead, and the reading says so.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from chile_id_ocr.card import text
 from chile_id_ocr.card.layouts import Layout, LineSpec
 from chile_id_ocr.read.layout_fit import CardFit, NormBox
 from chile_id_ocr.read.ocr import OcrEngine, TextRead
@@ -21,8 +23,15 @@ READ_HEIGHT = round(READ_WIDTH / 1.585)
 # Width of a line's zone when the detector found nothing there (fraction of the card).
 _ZONE_WIDTH = {"sex": 0.05, "run_small": 0.14, "run_large": 0.31, "surname_1": 0.40, "given_name": 0.45}
 _DEFAULT_ZONE_WIDTH = 0.21
+# Lines of words, read with the card head (accents); numbers and dates, which their
+# parsers check, keep the general recognizer.
+_WORD_LINES = frozenset({"surname_1", "surname_2", "given_name", "nationality"})
 # Lines that may legitimately be absent (a single surname).
 _OPTIONAL = frozenset({"surname_2"})
+# A reading rated this well (of 8 formatted lines) is not second-guessed; otherwise up to
+# this many other fits are read.
+_TRUSTED_RATING = 6
+_ALTERNATIVES_READ = 3
 
 
 Box = tuple[float, float, float, float]
@@ -103,12 +112,72 @@ def _crop(card: np.ndarray, box: Box) -> np.ndarray:
     return card[top:bottom, left:right]
 
 
-def read_lines(image: np.ndarray, fit: CardFit, layout: Layout, engine: OcrEngine) -> dict[str, LineReading]:
-    """Every value line of ``layout`` read from the card ``fit`` found in ``image``."""
+def line_crops(image: np.ndarray, fit: CardFit, layout: Layout) -> dict[str, tuple[np.ndarray, Box, bool]]:
+    """Each value line's tight crop from the card ``fit`` found in ``image``, its box, and
+    whether the detector found it (the reader's input; the recognizer's training data)."""
     card = rectify(image, fit.quad, READ_WIDTH, READ_HEIGHT)
     lines = {name: found for name, found in assign_lines(fit.boxes, layout).items() if found is not None}
-    reads: list[TextRead] = engine.read([_crop(card, box) for box, _ in lines.values()])
-    return {
-        name: LineReading(name, r.text, r.score, box, detected)
-        for (name, (box, detected)), r in zip(lines.items(), reads, strict=True)
+    return {name: (_crop(card, box), box, detected) for name, (box, detected) in lines.items()}
+
+
+def read_lines(image: np.ndarray, fit: CardFit, layout: Layout, engine: OcrEngine) -> dict[str, LineReading]:
+    """Every value line of ``layout`` read from the card ``fit`` found in ``image``."""
+    crops = line_crops(image, fit, layout)
+    words = [name for name in crops if name in _WORD_LINES]
+    others = [name for name in crops if name not in _WORD_LINES]
+    reads: dict[str, TextRead] = {
+        **dict(zip(words, engine.read_card([crops[n][0] for n in words]), strict=True)),
+        **dict(zip(others, engine.read([crops[n][0] for n in others]), strict=True)),
     }
+    return {
+        name: LineReading(name, reads[name].text, reads[name].score, box, detected)
+        for name, (_, box, detected) in crops.items()
+    }
+
+
+def _letters(value: str) -> str:
+    return "".join(c for c in text.normalize_name(value) if c.isalpha())
+
+
+def misread_labels(lines: dict[str, LineReading], layout: Layout) -> int:
+    """How many value lines read as one of the design's printed labels or titles.
+
+    A holder's value never says APELLIDOS or FECHA DE EMISIÓN: lines that do were read
+    on the wrong row, so a fit with several of them is placed a row off.
+    """
+    words = [_letters(word) for word in layout.printed_words]
+    count = 0
+    for line in lines.values():
+        seen = _letters(line.text)
+        if len(seen) >= 4 and any(text.edit_distance(seen, word) <= len(word) // 5 for word in words):
+            count += 1
+    return count
+
+
+def read_front(
+    image: np.ndarray,
+    fit: CardFit,
+    layout: Layout,
+    engine: OcrEngine,
+    well_formed: Callable[[dict[str, LineReading]], int],
+) -> tuple[CardFit, dict[str, LineReading]]:
+    """The value lines of the card, from the fit that reads best.
+
+    A reading is rated by its lines that have their field's format (``well_formed``)
+    minus those that read as the design's labels. When the first fit's reading looks
+    placed on the wrong rows, the fit's runners-up are read too and the best kept.
+    """
+
+    def rating(lines: dict[str, LineReading]) -> int:
+        return well_formed(lines) - 2 * misread_labels(lines, layout)
+
+    lines = read_lines(image, fit, layout, engine)
+    best = rating(lines)
+    if best >= _TRUSTED_RATING:
+        return fit, lines
+    for other in fit.alternatives[:_ALTERNATIVES_READ]:
+        other_lines = read_lines(image, other, layout, engine)
+        other_rating = rating(other_lines)
+        if other_rating > best:
+            fit, lines, best = other, other_lines, other_rating
+    return fit, lines

@@ -8,7 +8,7 @@ is, and, through a homography fitted to the matched lines, where its corners are
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -18,6 +18,7 @@ from chile_id_ocr.read.ocr import OcrEngine, TextBox
 from chile_id_ocr.vision.geometry import card_to_image, is_plausible_card, map_points, rectify, turn_180
 
 DET_WIDTH = 512
+_MARGIN = 0.06  # share of the candidate's size added on each side for the detector
 DET_HEIGHT = round(DET_WIDTH / 1.585)
 
 
@@ -51,6 +52,7 @@ class CardFit:
     boxes: tuple[NormBox, ...]
     score: float
     anchors_found: int
+    alternatives: tuple[CardFit, ...] = ()
 
 
 def _match(
@@ -105,25 +107,44 @@ def _transform(boxes: list[NormBox], matrix: np.ndarray) -> list[NormBox]:
 def fit_card(image: np.ndarray, quad: np.ndarray, layout: Layout, engine: OcrEngine) -> CardFit | None:
     """Find ``layout`` inside the quadrilateral ``quad`` of ``image``, either way up.
 
-    Returns the card with refined corners, or None when the design is not there.
+    Returns the card with refined corners, or None when the design is not there. The
+    fit's ``alternatives`` are the other placements found (the other way up, the data
+    block on other rows), best first, for a reader that finds the first one wrong.
     """
-    small = rectify(image, quad, DET_WIDTH, DET_HEIGHT)
-    detected = _normalise(engine.detect(small, DET_WIDTH), DET_WIDTH, DET_HEIGHT)
+    # The detector sees a margin around the candidate: an outline found on a ruled line or a
+    # shadow may cut off part of the card, and the registration can only use lines it sees.
+    m = _MARGIN
+    outer = map_points(card_to_image(np.asarray(quad, np.float32)), _UNIT * (1 + 2 * m) - m)
+    small = rectify(image, outer, DET_WIDTH, DET_HEIGHT)
+    detected = [
+        NormBox(b.quad * (1 + 2 * m) - m, b.score)  # back to the candidate's own coordinates
+        for b in _normalise(engine.detect(small, DET_WIDTH), DET_WIDTH, DET_HEIGHT)
+    ]
     if len(detected) < 4:
         return None
-    best: CardFit | None = None
+    firsts: list[CardFit] = []
+    others: list[CardFit] = []
     for upside_down in (False, True):
         boxes = _flip(detected) if upside_down else detected
         base_quad = turn_180(quad) if upside_down else np.asarray(quad, np.float32)
-        fit = _fit_oriented(boxes, base_quad, layout, image.shape)
-        if fit is not None and (best is None or fit.score > best.score):
-            best = fit
-    return best
+        for rank, to_design in enumerate(_register(boxes, layout)):
+            fit = _fit_oriented(boxes, base_quad, layout, image.shape, to_design)
+            if fit is not None:
+                (others if rank else firsts).append(fit)
+    if not firsts:
+        return None
+    # A runner-up whose homography refit matched more lines is the better fit (stable: ties keep the first).
+    ranked = sorted(firsts + others, key=lambda f: -f.score)
+    return replace(ranked[0], alternatives=tuple(ranked[1:]))
 
 
 _SEARCH = 0.14  # how far (card fractions) a line may be from where the candidate puts it
 _INLIER = 0.018  # a matched line's left edge lies this close to the design's, after the fit
 _TRIALS = 3000
+_HYPOTHESES = 3  # the best fit and up to two runners-up on other rows
+_RUNNER_UP = 0.5  # a runner-up explains at least this share of what the best fit explains
+_BLOCK_Y = 0.4  # a height inside the data block (card fraction)
+_ROW_STEP = 0.025  # half the block's row pitch: fits this far apart place rows differently
 
 
 def _weights(lines: tuple[LineSpec, ...]) -> np.ndarray:
@@ -131,17 +152,18 @@ def _weights(lines: tuple[LineSpec, ...]) -> np.ndarray:
     return np.array([3.0 if line.x0 < 0.3 or line.x0 > 0.7 else 1.0 for line in lines])
 
 
-def _register(boxes: list[NormBox], layout: Layout) -> np.ndarray | None:
-    """RANSAC: the axis-aligned scale and shift from the candidate's coordinates to the
-    design's that puts the most detected left edges on the design's lines, unique lines
-    weighing more. The candidate is already roughly rectified, so a shear or a rotation
-    would only let a wrong fit, shifted by a row, explain the periodic rows as well."""
+def _register(boxes: list[NormBox], layout: Layout) -> list[np.ndarray]:
+    """RANSAC: the axis-aligned scales and shifts from the candidate's coordinates to the
+    design's that put the most detected left edges on the design's lines, unique lines
+    weighing more; the best first, then runners-up placing the rows differently. The
+    candidate is already roughly rectified, so a shear or a rotation would only let a
+    wrong fit, shifted by a row, explain the periodic rows as well."""
     seen = np.array([[b.x0, b.cy] for b in boxes], np.float32)
     design = np.array([[line.x0, line.y] for line in layout.lines], np.float32)
     weights = _weights(layout.lines)
     near = np.argwhere(np.abs(seen[:, None, :] - design[None, :, :]).max(axis=2) < _SEARCH)
     if len(near) < 2:
-        return None
+        return []
     rng = np.random.default_rng(0)
     picks = near[rng.integers(0, len(near), size=(_TRIALS, 2))]  # (trials, 2 pairs, [box, line])
     d_seen = seen[picks[:, 1, 0]] - seen[picks[:, 0, 0]]
@@ -155,20 +177,39 @@ def _register(boxes: list[NormBox], layout: Layout) -> np.ndarray | None:
         sane &= np.abs(np.log(scale[:, 0] / scale[:, 1])) < 0.22
     scale, shift = scale[sane], shift[sane]
     if len(scale) == 0:
-        return None
+        return []
     moved = seen[None, :, :] * scale[:, None, :] + shift[:, None, :]  # (hypotheses, boxes, 2)
     dist = np.linalg.norm(moved[:, :, None, :] - design[None, None, :, :], axis=3).min(axis=1)  # per line
     hit = dist < _INLIER
     score = (hit * weights).sum(axis=1) - np.where(hit, dist, 0).sum(axis=1)  # ties: the tighter fit
-    k = int(np.argmax(score))
-    return np.array([[scale[k, 0], 0.0, shift[k, 0]], [0.0, scale[k, 1], shift[k, 1]], [0.0, 0.0, 1.0]])
+    return [
+        np.array([[scale[k, 0], 0.0, shift[k, 0]], [0.0, scale[k, 1], shift[k, 1]], [0.0, 0.0, 1.0]])
+        for k in _distinct_rows(score, scale[:, 1], shift[:, 1])
+    ]
 
 
-def _fit_oriented(boxes: list[NormBox], quad: np.ndarray, layout: Layout, shape: tuple[int, ...]) -> CardFit | None:
+def _distinct_rows(score: np.ndarray, scale_y: np.ndarray, shift_y: np.ndarray) -> list[int]:
+    """The best hypothesis, then the best ones that put the data block on other rows.
+
+    The block's label and value rows repeat, so a fit shifted by a row can explain the
+    detected lines almost as well as the right one; the runners-up let a reader that
+    sees labels where values should be try the neighbouring rows.
+    """
+    block_top = (_BLOCK_Y - shift_y) / scale_y  # where each hypothesis puts the block, in the candidate
+    order = np.argsort(-score)
+    chosen: list[int] = []
+    for k in order[score[order] >= _RUNNER_UP * score[order[0]]]:
+        if all(abs(block_top[k] - block_top[j]) > _ROW_STEP for j in chosen):
+            chosen.append(int(k))
+        if len(chosen) == _HYPOTHESES:
+            break
+    return chosen
+
+
+def _fit_oriented(
+    boxes: list[NormBox], quad: np.ndarray, layout: Layout, shape: tuple[int, ...], to_design: np.ndarray
+) -> CardFit | None:
     area = float(shape[0] * shape[1])
-    to_design = _register(boxes, layout)
-    if to_design is None:
-        return None
     current = _transform(boxes, to_design)
     current_quad = map_points(card_to_image(np.asarray(quad, np.float32)), map_points(np.linalg.inv(to_design), _UNIT))
     if not is_plausible_card(current_quad, area, 0.01):

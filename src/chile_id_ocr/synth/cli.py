@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from chile_id_ocr.synth.generator import CONDITIONS, generate_front
+from chile_id_ocr.synth.generator import CONDITIONS, generate_back, generate_front
 from chile_id_ocr.synth.template import TemplateNotFoundError
 
 
@@ -21,6 +21,7 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     p.add_argument("--seed", type=int, default=0, help="seed of the first image; image i uses seed+i")
     p.add_argument("--condition", choices=[*CONDITIONS, "all"], default="all")
     p.add_argument("--template", type=Path, default=None, help="specimen front image (default: search)")
+    p.add_argument("--side", choices=["front", "back"], default="front", help="card side (default front)")
     return p
 
 
@@ -33,8 +34,11 @@ def run(args: argparse.Namespace) -> int:
         for condition in conditions:
             for i in range(args.n):
                 seed = args.seed + i
-                sample = generate_front(seed, condition, args.template)
-                stem = out / f"{condition}_{seed:06d}"
+                if args.side == "back":
+                    sample = generate_back(seed, condition)
+                else:
+                    sample = generate_front(seed, condition, args.template)
+                stem = out / (f"{condition}_{seed:06d}" if args.side == "front" else f"back_{condition}_{seed:06d}")
                 stem.with_suffix("." + sample.ext).write_bytes(sample.image)
                 stem.with_suffix(".json").write_text(
                     json.dumps(sample.truth, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"

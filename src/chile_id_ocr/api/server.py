@@ -1,0 +1,42 @@
+"""``chile-id-ocr serve [--host] [--port] [--workers]``: the HTTP service on uvicorn.
+
+Settings come from the environment (``CHILE_ID_OCR_*``, ``DATABASE_URL``); the flags override them.
+``--workers`` is the number of recognition worker processes (default: one per core).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Sequence
+
+from chile_id_ocr.api.settings import Settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="chile-id-ocr serve", description="Serve the chile-id-card API.")
+    parser.add_argument("--host", help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)")
+    parser.add_argument("--port", type=int, help="port (default 8000)")
+    parser.add_argument("--workers", type=int, help="recognition worker processes (default: one per core)")
+    return parser
+
+
+def settings_from(argv: Sequence[str]) -> Settings:
+    args = _parser().parse_args(list(argv))
+    overrides = {k: v for k, v in vars(args).items() if v is not None}
+    return Settings(**overrides)
+
+
+def main(argv: Sequence[str]) -> int:
+    import uvicorn
+
+    from chile_id_ocr.api.app import create_app
+
+    try:
+        settings = settings_from(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    app = create_app(settings)
+    uvicorn.run(app, host=settings.host, port=settings.port, access_log=False, proxy_headers=False)
+    return 0

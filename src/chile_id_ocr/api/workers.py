@@ -1,0 +1,174 @@
+"""Recognition in a bounded pool of worker processes, admission control in front of it.
+
+Each worker is a spawned process with one thread that loads the models once (its initializer). The event loop
+awaits jobs with ``run_in_executor`` and never runs recognition itself; base64 decoding happens in the worker too.
+``RecognitionPool.slot()`` admits at most ``limit`` requests at once (reading, waiting or running); beyond that
+a request is refused at once with APIG.0308, so memory stays bounded whatever the load.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import inspect
+import multiprocessing
+import os
+import re
+import signal
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from chile_id_ocr.api.errors import ApiError
+from chile_id_ocr.errors import InternalRecognitionError, RecognitionError, UnsupportedFormatError
+
+_DATA_URI = re.compile(rb"^data:[\w/+.-]*;base64,", re.I)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One recognition: the front (base64 text or downloaded bytes), optionally the back, and options."""
+
+    image_b64: bytes | None = None  # bytes, not str: half the cost to send to a worker
+    image: bytes | None = None
+    back_b64: bytes | None = None
+    back: bytes | None = None
+    details: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a worker answers: the contract's result (and details), or an error, and the time it took."""
+
+    result: dict[str, Any] | None = None
+    details: dict[str, Any] | None = None
+    error: dict[str, str] | None = None
+    seconds: float = 0.0
+
+
+def decode_base64(text: bytes) -> bytes:
+    """The bytes of a base64 image (a ``data:`` prefix and line breaks are tolerated); AIS.0102 when invalid.
+
+    >>> decode_base64(b"data:image/png;base64,QUJD\\nREVG")
+    b'ABCDEF'
+    """
+    payload = _DATA_URI.sub(b"", text, count=1)
+    for attempt in (payload, b"".join(payload.split())):  # line breaks are rare: removed only when needed
+        try:
+            return base64.b64decode(attempt, validate=True)
+        except (binascii.Error, ValueError):
+            continue
+    raise UnsupportedFormatError("the image is not valid base64")
+
+
+def init_worker() -> None:
+    """Worker initializer: one thread, Ctrl-C left to the parent, models loaded now rather than on first job."""
+    os.environ["OMP_NUM_THREADS"] = "1"
+    os.environ["CHILE_ID_OCR_THREADS"] = "1"
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from chile_id_ocr.read.ocr import get_engine
+
+    get_engine()
+
+
+def warm() -> int:
+    return os.getpid()
+
+
+def run_job(job: Job) -> Outcome:
+    """Runs in a worker: decode, recognize, and turn every failure into a contract error."""
+    from chile_id_ocr.pipeline import recognize  # the worker's, imported once per process
+
+    start = time.perf_counter()
+    try:
+        image = job.image if job.image is not None else decode_base64(job.image_b64 or b"")
+        kwargs: dict[str, Any] = {}
+        back = job.back if job.back is not None else decode_base64(job.back_b64) if job.back_b64 else None
+        if back is not None:
+            if "back" not in inspect.signature(recognize).parameters:
+                error = ApiError.of("AIS.0101", "two-sided recognition (back_image, back_url) is not available yet")
+                return Outcome(error=error.to_api(), seconds=time.perf_counter() - start)
+            kwargs["back"] = back
+        recognition = recognize(image, details=job.details, **kwargs)
+        details = recognition.details() if job.details else None
+        return Outcome(recognition.to_api(), details, None, time.perf_counter() - start)
+    except RecognitionError as err:
+        return Outcome(error=err.to_api(), seconds=time.perf_counter() - start)
+    except Exception as exc:
+        err = InternalRecognitionError(f"unexpected {type(exc).__name__}")
+        return Outcome(error=err.to_api(), seconds=time.perf_counter() - start)
+
+
+class RecognitionPool:
+    """``workers`` processes behind an admission limit of ``limit`` requests."""
+
+    def __init__(self, workers: int, limit: int) -> None:
+        self.workers = workers
+        self.limit = limit
+        self.admitted = 0
+        self.submitted = 0
+        self.ready = False
+        self._executor: ProcessPoolExecutor | None = None
+
+    def _new_executor(self) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context("spawn")
+        return ProcessPoolExecutor(self.workers, mp_context=context, initializer=init_worker)
+
+    async def start(self) -> None:
+        """Start the workers and wait until each has loaded its models."""
+        self._executor = self._new_executor()
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(*(loop.run_in_executor(self._executor, warm) for _ in range(self.workers)))
+        self.ready = True
+
+    def shutdown(self) -> None:
+        self.ready = False
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    def worker_pids(self) -> list[int]:
+        """The worker processes' ids (for operators and tests)."""
+        processes = getattr(self._executor, "_processes", None) or {}
+        return sorted(processes)
+
+    def in_flight(self) -> int:
+        return min(self.submitted, self.workers)
+
+    def queue_depth(self) -> int:
+        return max(0, self.submitted - self.workers)
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """Admit one request, or refuse it at once with APIG.0308 when ``limit`` are in progress."""
+        if self.admitted >= self.limit:
+            raise ApiError.of("APIG.0308", "too many requests in progress, retry later")
+        self.admitted += 1
+        try:
+            yield
+        finally:
+            self.admitted -= 1
+
+    async def run(self, job: Job) -> Outcome:
+        """Recognize in a worker; a worker that dies (killed, out of memory) gives AIS.0105 and a fresh pool."""
+        executor = self._executor
+        if executor is None:
+            raise RuntimeError("the recognition pool is not started")
+        self.submitted += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(executor, run_job, job)
+        except BrokenProcessPool:
+            self._replace(executor)
+            return Outcome(error=InternalRecognitionError("a recognition worker stopped").to_api())
+        finally:
+            self.submitted -= 1
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        if self._executor is broken:
+            self._executor = self._new_executor()
+            broken.shutdown(wait=False, cancel_futures=True)

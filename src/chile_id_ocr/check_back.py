@@ -1,0 +1,207 @@
+"""The back's fields checked: an MRZ and a QR payload in, a ``Recognition`` of side ``back`` out.
+
+Every field comes from the MRZ (ASCII, names possibly truncated at 30 characters); the
+QR link, when it is a document-status link, confirms the RUN, the document number and
+the dates, or stands in for them when the MRZ could not be read. The issue date is not
+on the back. Confidences: the engine's line score, raised where a check digit passes
+and another source agrees, capped low where a check digit fails.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from chile_id_ocr.card import dates, mrz, run
+from chile_id_ocr.card.qr import QrPayload
+from chile_id_ocr.errors import PoorImageError
+from chile_id_ocr.read.back import BackReading, TextLine
+from chile_id_ocr.result import CardType, Checks, FieldReading, Recognition, Side
+
+_CHECK_FAIL = 0.5  # a value whose check digit fails is reported with at most this confidence
+_UNCHECKED = 0.9  # names, sex and nationality carry no check digit
+_TRUNCATED = 0.8  # a given name filling the whole line may have been cut
+_QR_ONLY = 0.97  # a value decoded from the QR alone (Reed-Solomon protected)
+_AGREE = 0.1  # each independent agreeing source divides the remaining doubt by this much
+
+
+class NotChileanCardError(PoorImageError):
+    """The MRZ read is not a Chilean identity card's (a passport, another country's card)."""
+
+    def __init__(self, reason: str, details: dict[str, object]) -> None:
+        super().__init__(reason)
+        self.details = details
+
+
+@dataclass(frozen=True)
+class _Value:
+    value: str | tuple[str, ...]
+    confidence: float
+    reason: str = ""
+
+
+def _checked(value: str, score: float, valid: bool, confirmed: bool) -> _Value:
+    if not valid:
+        return _Value(value, min(score, _CHECK_FAIL), "check digit does not match")
+    confidence = 1.0 - (1.0 - score) * _AGREE
+    if confirmed:
+        confidence = 1.0 - (1.0 - confidence) * _AGREE
+    return _Value(value, confidence)
+
+
+def mrz_date_text(yymmdd: str | None, *, birth: bool, today: date) -> tuple[str, date | None]:
+    """A ``YYMMDD`` date written like the front: ``'21 FEB 1983'``; ``''`` when it is not a date.
+
+    >>> mrz_date_text("830221", birth=True, today=date(2026, 1, 1))
+    ('21 FEB 1983', datetime.date(1983, 2, 21))
+    >>> mrz_date_text("201201", birth=False, today=date(2026, 1, 1))[0]
+    '1 DIC 2020'
+    """
+    if not yymmdd:
+        return "", None
+    day = mrz.birth_date(yymmdd, today) if birth else mrz.expiry_date(yymmdd)
+    return (dates.format_date(day), day) if day is not None else ("", None)
+
+
+def nationality_word(code: str) -> str:
+    """``CHILENA`` for ``CHL``; any other code as it is.
+
+    >>> nationality_word("CHL"), nationality_word("VEN")
+    ('CHILENA', 'VEN')
+    """
+    return "CHILENA" if code == "CHL" else code
+
+
+def _run_value(mrz_run: str | None, qr_run: str | None, score: float, composite: bool) -> tuple[_Value, bool | None]:
+    value = mrz_run or qr_run
+    if not value:
+        return _Value("", 0.0, "no RUN readable"), None
+    formatted = run.format(value)
+    valid = run.is_valid(value)
+    if mrz_run is None:
+        return _Value(
+            formatted, _QR_ONLY if valid else _CHECK_FAIL, "" if valid else "check digit does not match"
+        ), valid
+    confirmed = qr_run is not None and run.compact(qr_run) == run.compact(mrz_run)
+    field = _checked(formatted, score, valid and composite, confirmed)
+    if valid and not composite:
+        field = _Value(formatted, min(score, 0.7), "MRZ composite check digit does not match")
+    return field, valid
+
+
+def _ensure_chilean(td1: mrz.Td1, raw: tuple[str, ...]) -> None:
+    if td1.issuing_state != "CHL" or td1.document_code[:1] not in ("I", "C", "A"):
+        details = {"side": "back", "mrz": {"lines": list(raw), "issuing_state": td1.issuing_state}}
+        raise NotChileanCardError(
+            f"not a Chilean identity card (MRZ document {td1.document_code!r} of {td1.issuing_state!r})", details
+        )
+
+
+def _text_line(line: TextLine | None) -> dict[str, object] | None:
+    return None if line is None else {"text": line.text, "confidence": round(line.score, 4)}
+
+
+def back_details(reading: BackReading) -> dict[str, object]:
+    """The back's part of the details: MRZ lines and checks, QR payload and parameters, text lines."""
+    m = reading.mrz
+    td1 = m.parsed if m is not None else None
+    mrz_details: dict[str, object] | None = None
+    if m is not None:
+        mrz_details = {
+            "raw": list(m.raw),
+            "lines": list(td1.lines) if td1 else None,
+            "check_digits": dict(td1.checks) if td1 else None,
+            "repairs": list(td1.repairs) if td1 else [],
+            "given_name_truncated": td1.given_names_truncated if td1 else None,
+            "document_code": td1.document_code if td1 else None,
+        }
+    return {
+        "mrz": mrz_details,
+        "qr": reading.qr.to_dict() if reading.qr is not None else None,
+        "back_text": {"birthplace": _text_line(reading.birthplace), "profession": _text_line(reading.profession)},
+    }
+
+
+def check_back(reading: BackReading, *, today: date) -> Recognition:
+    """The contract's fields from the back alone."""
+    m = reading.mrz
+    td1 = m.parsed if m is not None else None
+    payload: QrPayload | None = reading.qr
+    has_qr = payload is not None and payload.is_document_status
+    if td1 is None and not has_qr:
+        why = "no readable MRZ or QR code on the back" if m is None else "the MRZ lines could not be read"
+        raise PoorImageError(why)
+    if td1 is not None and m is not None:
+        _ensure_chilean(td1, m.raw)
+    fields, checks, iso = _fields(td1, m.scores if m else (), payload if has_qr else None, today)
+    return Recognition(
+        fields={
+            name: FieldReading(v.value, float(np.clip(v.confidence, 0, 1)), reason=v.reason)
+            for name, v in fields.items()
+        },
+        side=Side.BACK,
+        card_type=_card_type(td1, payload),
+        checks=checks,
+        iso_dates=iso,
+        extensions={"back": back_details(reading)},
+    )
+
+
+def _card_type(td1: mrz.Td1 | None, payload: QrPayload | None) -> CardType:
+    if payload is not None and payload.document_type == "CEDULA_EXT":
+        return CardType.FOREIGNER_2013
+    if td1 is not None:
+        return CardType.NATIONAL_2013 if td1.nationality == "CHL" else CardType.FOREIGNER_2013
+    return CardType.UNKNOWN if payload is None or payload.document_type is None else CardType.NATIONAL_2013
+
+
+def _fields(
+    td1: mrz.Td1 | None, scores: tuple[float, ...], payload: QrPayload | None, today: date
+) -> tuple[dict[str, _Value], Checks, dict[str, str | None]]:
+    s1, s2, s3 = (*scores, 0.0, 0.0, 0.0)[:3]
+    fields: dict[str, _Value] = {"issue_date": _Value("", 0.0, "the issue date is not on the back")}
+    checks = td1.checks if td1 is not None else {}
+    if td1 is not None:
+        fields["surname"] = _Value(td1.surnames, s3 * _UNCHECKED)
+        given = " ".join(td1.given_names)
+        truncated = td1.given_names_truncated
+        fields["given_name"] = _Value(
+            given,
+            s3 * (_TRUNCATED if truncated else _UNCHECKED),
+            "may be truncated at 30 characters" if truncated else "",
+        )
+        fields["sex"] = _Value(td1.sex if td1.sex in "MF" else "", s2 * _UNCHECKED)
+        fields["nationality"] = _Value(nationality_word(td1.nationality), s2 * _UNCHECKED)
+    qr_doc = payload.serial if payload is not None else None
+    doc = td1.document_number if td1 is not None else qr_doc or ""
+    if td1 is not None:
+        fields["document_number"] = _checked(doc, s1, checks["document_number"], qr_doc == doc)
+    elif doc:
+        fields["document_number"] = _Value(doc, _QR_ONLY)
+    iso: dict[str, str | None] = {"issue_date": None}
+    day_of: dict[str, date | None] = {}
+    for name, birth, check, score in (("birth", True, "birth", s2), ("expiry_date", False, "expiry", s2)):
+        mrz_value = (td1.birth if birth else td1.expiry) if td1 is not None else None
+        qr_value = (payload.mrz_birth if birth else payload.mrz_expiry) if payload is not None else None
+        text, day = mrz_date_text(mrz_value or qr_value, birth=birth, today=today)
+        day_of[name] = day
+        iso[name] = day.isoformat() if day else None
+        if td1 is not None:
+            fields[name] = _checked(text, score, checks[check] and day is not None, qr_value == mrz_value)
+        elif text:
+            fields[name] = _Value(text, _QR_ONLY)
+    mrz_run = td1.run if td1 is not None else None
+    fields["number"], run_valid = _run_value(
+        mrz_run, payload.run if payload else None, s2, checks.get("composite", True)
+    )
+    expiry = day_of.get("expiry_date")
+    result_checks = Checks(
+        run_check_digit_valid=run_valid,
+        dates_valid=all(day_of.get(k) is not None for k in ("birth", "expiry_date")),
+        issue_before_expiry=None,
+        expired=None if expiry is None else expiry < today,
+        document_number_valid=checks.get("document_number") if td1 is not None else (True if doc else None),
+    )
+    return fields, result_checks, iso

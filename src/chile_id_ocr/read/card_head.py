@@ -1,0 +1,97 @@
+"""A recognizer head specialised to the card's printed values.
+
+PP-OCR's recognizer is a backbone that turns a line image into one feature vector
+per time step, then a linear classifier over 18,710 characters. Its features see
+accents well, but its classifier, trained on text where accented capitals are rare,
+often reads Ñ as N and Á as A. The card head is a new classifier over the characters
+a card prints (capitals with their accents, digits, a few signs), trained on the
+backbone's features of synthetic card lines (``training/card_head.py``). It ships
+as a small array file in the package; the backbone comes from the RapidOCR wheel.
+
+>>> chars = ("blank", "N", "Ñ", "A")
+>>> probs = np.array([[0.1, 0.8, 0.1, 0.0], [0.1, 0.8, 0.1, 0.0], [0.9, 0.0, 0.0, 0.1], [0.0, 0.0, 0.0, 1.0]])
+>>> ctc_greedy(probs, chars)
+('NA', 0.9)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+HEAD_FILE = Path(__file__).with_name("models") / "card_head.npz"
+
+
+@dataclass(frozen=True)
+class CardHead:
+    """A linear classifier from backbone features to the card's characters (index 0: the CTC blank)."""
+
+    weight: np.ndarray  # (features, classes)
+    bias: np.ndarray  # (classes,)
+    characters: tuple[str, ...]
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        """Per time step, the probability of each character: (time, features) -> (time, classes)."""
+        logits = features @ self.weight + self.bias
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return exp / exp.sum(axis=1, keepdims=True)
+
+    def save(self, path: Path) -> None:
+        np.savez_compressed(path, weight=self.weight, bias=self.bias, characters=np.array(self.characters))
+
+    @classmethod
+    def load(cls, path: Path = HEAD_FILE) -> CardHead | None:
+        if not path.is_file():
+            return None
+        with np.load(path) as data:
+            return cls(
+                weight=data["weight"].astype(np.float32),
+                bias=data["bias"].astype(np.float32),
+                characters=tuple(str(c) for c in data["characters"]),
+            )
+
+
+def ctc_greedy(probs: np.ndarray, characters: tuple[str, ...]) -> tuple[str, float]:
+    """Best-path CTC decoding: the text and the mean probability of its characters."""
+    best = probs.argmax(axis=1)
+    keep = (best != 0) & np.concatenate([[True], best[1:] != best[:-1]])
+    chars = [characters[i] for i in best[keep]]
+    if not chars:
+        return "", 0.0
+    return "".join(chars).strip(), round(float(probs[keep, best[keep]].mean()), 6)
+
+
+def feature_model(model_path: Path) -> tuple[bytes, CardHead]:
+    """The recognizer's ONNX graph cut before its classifier, and that classifier.
+
+    The classifier is the graph's last MatMul with a constant weight, followed by the
+    bias Add; the cut graph outputs the MatMul's input, one feature vector per step.
+    """
+    import onnx
+    from onnx import numpy_helper
+
+    proto = onnx.load(str(model_path))
+    graph = proto.graph
+    constants = {init.name: init for init in graph.initializer}
+    last = max(i for i, node in enumerate(graph.node) if node.op_type == "MatMul" and node.input[1] in constants)
+    matmul = graph.node[last]
+    bias_add = next(node for node in graph.node[last + 1 :] if node.op_type == "Add" and matmul.output[0] in node.input)
+    weight = numpy_helper.to_array(constants[matmul.input[1]])
+    bias_name = next(name for name in bias_add.input if name in constants)
+    bias = numpy_helper.to_array(constants[bias_name])
+    kept = list(graph.node[:last])
+    del graph.node[:]
+    graph.node.extend(kept)
+    used = {name for node in kept for name in node.input}
+    inits = [init for init in graph.initializer if init.name in used]
+    del graph.initializer[:]
+    graph.initializer.extend(inits)
+    del graph.output[:]
+    graph.output.append(onnx.helper.make_tensor_value_info(matmul.input[0], onnx.TensorProto.FLOAT, None))
+    # The model's own character list, framed as RapidOCR's decoder frames it: blank first, space last.
+    listed = next(prop.value for prop in proto.metadata_props if prop.key == "character").splitlines()
+    general = CardHead(weight.astype(np.float32), bias.astype(np.float32), ("blank", *listed, " "))
+    return proto.SerializeToString(), general

@@ -1,0 +1,253 @@
+"""``Store``: every read and write of projects, users, access keys and usage counters.
+
+Methods return frozen dataclasses, never ORM objects, so callers hold no session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from chile_id_ocr.store import credentials
+from chile_id_ocr.store.credentials import MasterKey
+from chile_id_ocr.store.models import AccessKey, Project, UsageCounter, User
+
+SUCCESS = "OK"
+
+
+class NotFound(LookupError):
+    """A project, user or key that does not exist."""
+
+
+@dataclass(frozen=True)
+class ProjectInfo:
+    id: str
+    name: str
+    domain: str
+    service_enabled: bool
+
+    def to_dict(self) -> dict[str, object]:
+        return {"id": self.id, "name": self.name, "domain": self.domain, "service_enabled": self.service_enabled}
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    id: str
+    name: str
+    domain: str
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """An access key as the verifier needs it: the SK is derived, never read from the database."""
+
+    ak: str
+    secret_key: str
+    user: UserInfo
+    revoked: bool
+
+
+@dataclass(frozen=True)
+class Usage:
+    """A project's counters: calls, successes, failures by error code, recognition time."""
+
+    project_id: str
+    calls: int = 0
+    successes: int = 0
+    failures: dict[str, int] = field(default_factory=dict)
+    recognition_seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "project_id": self.project_id,
+            "calls": self.calls,
+            "successes": self.successes,
+            "failures": dict(sorted(self.failures.items())),
+            "recognition_seconds": round(self.recognition_seconds, 3),
+        }
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _project(row: Project) -> ProjectInfo:
+    return ProjectInfo(row.id, row.name, row.domain, row.service_enabled)
+
+
+def _user(row: User) -> UserInfo:
+    return UserInfo(row.id, row.name, row.domain)
+
+
+class Store:
+    """The database behind the service, shared by every instance that points at it."""
+
+    def __init__(self, engine: Engine, master_key: MasterKey) -> None:
+        self.engine = engine
+        self.master_key = master_key
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def _session(self) -> Session:
+        return self._sessions()
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception:
+            return False
+        return True
+
+    # projects
+
+    def get_project(self, project_id: str) -> ProjectInfo | None:
+        with self._session() as session:
+            row = session.get(Project, project_id)
+            return None if row is None else _project(row)
+
+    def list_projects(self) -> list[ProjectInfo]:
+        with self._session() as session:
+            return [_project(r) for r in session.scalars(select(Project).order_by(Project.domain, Project.name))]
+
+    def create_project(self, name: str, domain: str, enabled: bool = True) -> ProjectInfo:
+        with self._session() as session, session.begin():
+            row = Project(id=credentials.new_id(), name=name, domain=domain, service_enabled=enabled, created_at=_now())
+            session.add(row)
+        return _project(row)
+
+    def set_service(self, project_id: str, enabled: bool) -> ProjectInfo:
+        with self._session() as session, session.begin():
+            row = session.get(Project, project_id)
+            if row is None:
+                raise NotFound(f"no project {project_id}")
+            row.service_enabled = enabled
+        return _project(row)
+
+    # users
+
+    def create_user(self, name: str, domain: str, password: str) -> UserInfo:
+        with self._session() as session, session.begin():
+            row = self._add_user(session, name, domain, password)
+        return _user(row)
+
+    def _add_user(self, session: Session, name: str, domain: str, password: str) -> User:
+        row = User(
+            id=credentials.new_id(),
+            name=name,
+            domain=domain,
+            password_hash=credentials.hash_password(password),
+            created_at=_now(),
+        )
+        session.add(row)
+        session.flush()
+        return row
+
+    def _find_user(self, session: Session, name: str, domain: str) -> User | None:
+        return session.scalars(select(User).where(User.name == name, User.domain == domain)).first()
+
+    def authenticate(self, name: str, domain: str, password: str) -> UserInfo | None:
+        """The user when the password matches (argon2 verification: slow on purpose)."""
+        with self._session() as session:
+            row = self._find_user(session, name, domain)
+        if row is None or not credentials.verify_password(row.password_hash, password):
+            return None
+        return _user(row)
+
+    # access keys
+
+    def create_access_key(self, user_name: str, domain: str) -> tuple[str, str]:
+        """A new AK/SK pair for the user; the SK is shown only now."""
+        with self._session() as session, session.begin():
+            user = self._find_user(session, user_name, domain)
+            if user is None:
+                raise NotFound(f"no user {user_name} in domain {domain}")
+            return self._new_key(session, user)
+
+    def _new_key(self, session: Session, user: User) -> tuple[str, str]:
+        ak, salt = credentials.new_access_key()
+        session.add(AccessKey(ak=ak, user_id=user.id, salt=salt, created_at=_now()))
+        return ak, self.master_key.secret_key(ak, salt)
+
+    def revoke_access_key(self, ak: str) -> None:
+        with self._session() as session, session.begin():
+            result = session.execute(
+                update(AccessKey).where(AccessKey.ak == ak, AccessKey.revoked_at.is_(None)).values(revoked_at=_now())
+            )
+            if getattr(result, "rowcount", 0) == 0:
+                raise NotFound(f"no active access key {ak}")
+
+    def get_access_key(self, ak: str) -> KeyInfo | None:
+        with self._session() as session:
+            row = session.execute(select(AccessKey, User).join(User).where(AccessKey.ak == ak)).first()
+        if row is None:
+            return None
+        key, user = row
+        return KeyInfo(key.ak, self.master_key.secret_key(key.ak, key.salt), _user(user), key.revoked_at is not None)
+
+    def list_access_keys(self) -> list[dict[str, object]]:
+        with self._session() as session:
+            rows = session.execute(select(AccessKey, User).join(User).order_by(AccessKey.created_at)).all()
+        return [{"ak": k.ak, "user": u.name, "domain": u.domain, "active": k.revoked_at is None} for k, u in rows]
+
+    # usage
+
+    def add_usage(self, project_id: str, outcome: str, recognition_ms: int) -> None:
+        """Count one call of ``project_id`` (atomic increment: safe with several instances)."""
+        insert: Any = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
+        stmt = insert(UsageCounter).values(
+            project_id=project_id, outcome=outcome, calls=1, recognition_ms=max(0, recognition_ms)
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[UsageCounter.project_id, UsageCounter.outcome],
+            set_={
+                "calls": UsageCounter.calls + stmt.excluded.calls,
+                "recognition_ms": UsageCounter.recognition_ms + stmt.excluded.recognition_ms,
+            },
+        )
+        with self.engine.begin() as connection:
+            connection.execute(stmt)
+
+    def usage(self, project_id: str) -> Usage:
+        with self._session() as session:
+            rows = session.scalars(select(UsageCounter).where(UsageCounter.project_id == project_id)).all()
+        failures = {r.outcome: r.calls for r in rows if r.outcome != SUCCESS}
+        return Usage(
+            project_id=project_id,
+            calls=sum(r.calls for r in rows),
+            successes=sum(r.calls for r in rows if r.outcome == SUCCESS),
+            failures=failures,
+            recognition_seconds=sum(r.recognition_ms for r in rows) / 1000.0,
+        )
+
+    # bootstrap
+
+    def bootstrap(self, project: str, user: str, domain: str) -> dict[str, str | None]:
+        """Idempotently: the project (service enabled), the user and an access key. Secrets only when created."""
+        with self._session() as session, session.begin():
+            proj = session.scalars(select(Project).where(Project.name == project, Project.domain == domain)).first()
+            if proj is None:
+                proj = Project(id=credentials.new_id(), name=project, domain=domain, created_at=_now())
+                session.add(proj)
+            proj.service_enabled = True
+            password: str | None = None
+            row = self._find_user(session, user, domain)
+            if row is None:
+                password = credentials.new_password()
+                row = self._add_user(session, user, domain, password)
+            ak, sk = self._existing_or_new_key(session, row)
+            return {"project_id": proj.id, "ak": ak, "sk": sk, "user": user, "password": password, "domain": domain}
+
+    def _existing_or_new_key(self, session: Session, user: User) -> tuple[str, str | None]:
+        existing = session.scalars(
+            select(AccessKey)
+            .where(AccessKey.user_id == user.id, AccessKey.revoked_at.is_(None))
+            .order_by(AccessKey.created_at)
+        ).first()
+        if existing is not None:
+            return existing.ak, None
+        return self._new_key(session, user)

@@ -1,0 +1,83 @@
+"""Fixtures of the HTTP tests: one real server on loopback (SQLite, one recognition worker), its credentials,
+image servers on loopback for ``url`` input, and an autouse guard that fails any test whose code tries to
+reach anything but loopback."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from chile_id_ocr.api.settings import Settings
+from service_support import PRIVATE_NAME, Credentials, ImageServer, NetworkGuard, ThreadServer
+
+URL_MAX_BYTES = 1024 * 1024
+
+
+@pytest.fixture(autouse=True)
+def network_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[NetworkGuard]:
+    guard = NetworkGuard(fake_dns={PRIVATE_NAME: "10.0.0.1"})
+    guard.install(monkeypatch)
+    yield guard
+    assert guard.violations == [], f"traffic beyond loopback was attempted: {guard.violations}"
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadServer]:
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("service"),
+        database_url=None,
+        workers=1,
+        queue_limit=2,
+        url_allowlist="127.0.0.2/32",
+        url_max_bytes=URL_MAX_BYTES,
+        url_connect_timeout=2.0,
+        url_read_timeout=5.0,
+    )
+    running = ThreadServer(settings).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def creds(server: ThreadServer) -> Credentials:
+    store = server.settings.open_store()
+    out = store.bootstrap("default", "admin", "default")
+    store.engine.dispose()
+    return Credentials(**{k: str(v) for k, v in out.items()})
+
+
+@pytest.fixture(scope="session")
+def specimen_b64(real: Path) -> str:
+    return base64.b64encode((real / "specimen_front.jpg").read_bytes()).decode()
+
+
+@pytest.fixture(scope="session")
+def canary() -> Iterator[ImageServer]:
+    """A server on 127.0.0.1 that no refused URL may ever reach."""
+    srv = ImageServer("127.0.0.1", {"/": (200, {}, b"canary")})
+    httpd = srv.serve()
+    yield srv
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="session")
+def images(real: Path, canary: ImageServer) -> Iterator[ImageServer]:
+    """The allowlisted image server on 127.0.0.2: the specimen, redirects, errors, a non-image, a big file."""
+    jpeg = (real / "specimen_front.jpg").read_bytes()
+    routes: dict[str, tuple[int, dict[str, str], bytes]] = {
+        "/specimen.jpg": (200, {"Content-Type": "image/jpeg"}, jpeg),
+        "/page.html": (200, {"Content-Type": "text/html"}, b"<html>no image</html>"),
+        "/big.jpg": (200, {"Content-Type": "image/jpeg"}, jpeg[:3] + b"\0" * (URL_MAX_BYTES + 10)),
+        "/to-specimen": (302, {"Location": "/specimen.jpg"}, b""),
+        "/to-canary": (302, {"Location": canary.url("/")}, b""),
+        "/to-localhost": (302, {"Location": f"http://localhost:{canary.port}/"}, b""),
+    }
+    for i in range(5):
+        routes[f"/loop{i}"] = (302, {"Location": f"/loop{i + 1}"}, b"")
+    srv = ImageServer("127.0.0.2", routes)
+    httpd = srv.serve()
+    yield srv
+    httpd.shutdown()

@@ -1,0 +1,57 @@
+"""Reading the front's lines: labels read as values give a misplaced fit away, and the
+reader then takes the fit that reads best."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from chile_id_ocr.card.layouts import FRONT_2013
+from chile_id_ocr.check import well_formed
+from chile_id_ocr.pipeline import find_card
+from chile_id_ocr.read.front import LineReading, misread_labels, read_front
+from chile_id_ocr.read.layout_fit import CardFit, NormBox
+from chile_id_ocr.read.ocr import get_engine
+from chile_id_ocr.vision.decode import decode
+from chile_id_ocr.vision.geometry import card_to_image, map_points
+
+_UNIT = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], np.float32)
+
+
+def _lines(**texts: str) -> dict[str, LineReading]:
+    return {name: LineReading(name, value, 0.99, (0.3, 0.2, 0.6, 0.25), True) for name, value in texts.items()}
+
+
+def test_labels_read_as_values_are_counted() -> None:
+    lines = _lines(surname_1="APELLIDOS", surname_2="PAREDES", nationality="FECHA DE NACIMIENT0", sex="M")
+    assert misread_labels(lines, FRONT_2013) == 2
+
+
+def test_holders_values_are_not_labels() -> None:
+    lines = _lines(surname_1="NOMBELA", given_name="SEXTO", nationality="CHILENA", birth="1 SEP 2013")
+    assert misread_labels(lines, FRONT_2013) == 0
+
+
+def test_well_formed_counts_lines_with_their_fields_format() -> None:
+    good = _lines(birth="21 FEB 1982", issue_date="1 SEP 2013", sex="F", document_number="100.000.001")
+    assert well_formed(good) == 4
+    shifted = _lines(birth="FECHA DE EMISION", issue_date="FIRMA DEL TITULAR", sex="100000", document_number="F")
+    assert well_formed(shifted) == 0
+
+
+def _shifted(fit: CardFit, dy: float) -> CardFit:
+    """The same card placed ``dy`` card heights lower: value rows land on the labels above them."""
+    quad = map_points(card_to_image(fit.quad), _UNIT - np.array([0.0, dy], np.float32))
+    boxes = tuple(NormBox(b.quad + np.array([0.0, dy], np.float32), b.score) for b in fit.boxes)
+    return CardFit(quad=quad, boxes=boxes, score=fit.score, anchors_found=fit.anchors_found, alternatives=(fit,))
+
+
+def test_a_fit_a_row_off_gives_way_to_its_runner_up(real: Path) -> None:
+    engine = get_engine()
+    pixels = decode((real / "specimen_front.jpg").read_bytes()).pixels
+    right = find_card(pixels, FRONT_2013, engine)
+    wrong = _shifted(right, 0.046)
+    fit, lines = read_front(pixels, wrong, FRONT_2013, engine, well_formed)
+    assert fit is right
+    assert lines["surname_1"].text == "FREDEZ"
