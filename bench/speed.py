@@ -9,7 +9,8 @@ thread on one core. Each approach runs in its own subprocess, so that its peak R
 call (this loads the models; its time is reported as the cold start), one untimed
 call per input set, then ``--repeat`` timed calls per set, cycling over the set's
 images. The input sets are the 4624x3468 phone photo and the 674x425 specimen from
-``--real``, and ``--scans`` synthetic ~1000 px scans from ``chile_id_ocr.synth``.
+``--real``, ``--scans`` synthetic ~1000 px scans from ``chile_id_ocr.synth``, and the
+two real backs (the phone photo of the test card's back and the specimen's back).
 Then ``--accuracy-n`` synthetic photos are read by both approaches (with
 ``bench/accuracy.py``'s code) to set the speed against the accuracy.
 
@@ -36,6 +37,8 @@ PINNED_ENV = "CHILE_ID_OCR_BENCH_PINNED"
 APPROACHES = ("product", "naive")
 PHOTO = "test_card_b_front_photo.jpg"
 SPECIMEN = "specimen_front.jpg"
+BACK_PHOTO = "test_card_b_back_photo.jpg"
+BACK_SPECIMEN = "specimen_back.jpg"
 INPUTS = report.OUT_DIR / "speed_inputs"
 
 
@@ -75,6 +78,8 @@ def prepare_inputs(real: Path, scans: int, seed: int) -> dict[str, list[str]]:
         ("phone photo", [str(real / PHOTO)]),
         ("synthetic scans", scan_paths),
         ("specimen", [str(real / SPECIMEN)]),
+        ("back phone photo", [str(real / BACK_PHOTO)]),
+        ("back specimen", [str(real / BACK_SPECIMEN)]),
     ):
         sizes = sorted({image_size(Path(p).read_bytes()) for p in paths})
         dims = " .. ".join(f"{w}x{h}" for w, h in dict.fromkeys((sizes[0], sizes[-1])))

@@ -30,6 +30,10 @@ _GOOD_FIT = 0.55
 # Below this share of the design's lines, a candidate is not a card of the design.
 _MIN_FIT = 0.30
 _TEXT_SEARCH_SIDE = 1024
+# A fit matching less than this share of the design's lines is done again inside its own
+# corners, at most this many times.
+_REFINE_BELOW = 0.85
+_REFINE_ROUNDS = 2
 # The card's longer side must cover at least this many pixels of the input.
 MIN_CARD_PIXELS = 180
 
@@ -114,7 +118,25 @@ def find_card(image: np.ndarray, layout: Layout, engine: OcrEngine) -> CardFit:
             break
     if best is None or best.score < _MIN_FIT:
         raise PoorImageError(_why_no_card(image))
-    return best
+    return _refined(image, best, layout, engine)
+
+
+def _refined(image: np.ndarray, fit: CardFit, layout: Layout, engine: OcrEngine) -> CardFit:
+    """A fit that matched few of the design's lines, done again inside its own corners.
+
+    An outline from the background (a ruled line, a shadow) or handwriting detected as
+    text can pull the first homography askew; detected again on the card nearly
+    rectified, the lines fall where the design puts them.
+    """
+    current = fit
+    for _ in range(_REFINE_ROUNDS):
+        if current.score >= _REFINE_BELOW:
+            break
+        again = fit_card(image, current.quad, layout, engine)
+        if again is None or again.score <= current.score:
+            break
+        current = again
+    return current
 
 
 def _check_card_size(fit: CardFit, decoded: DecodedImage) -> None:

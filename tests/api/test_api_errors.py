@@ -205,6 +205,31 @@ def test_body_is_read_no_further_than_the_limit() -> None:
 
     request = Request({"type": "http", "method": "POST", "headers": [], "path": "/"}, receive)
     with pytest.raises(ApiError) as caught:
-        asyncio.run(read_body(request, 5500))
+        asyncio.run(read_body(request, 5500, 30.0))
     assert caught.value.code == "ModelArts.4104"
     assert consumed == 6
+
+
+def test_a_body_that_does_not_arrive_in_time_is_refused() -> None:
+    """A client that stops sending mid-body gets AIS.0101 once the body timeout passes."""
+    import asyncio
+
+    from starlette.requests import Request
+
+    from chile_id_ocr.api.app import read_body
+    from chile_id_ocr.api.errors import ApiError
+
+    sent = 0
+
+    async def receive() -> dict:
+        nonlocal sent
+        sent += 1
+        if sent > 1:
+            await asyncio.sleep(60)  # the client went quiet
+        return {"type": "http.request", "body": b"{", "more_body": True}
+
+    request = Request({"type": "http", "method": "POST", "headers": [], "path": "/"}, receive)
+    with pytest.raises(ApiError) as caught:
+        asyncio.run(read_body(request, 5500, 0.2))
+    assert caught.value.code == "AIS.0101"
+    assert "did not arrive" in caught.value.error_msg

@@ -26,3 +26,17 @@ def test_the_specimen_fits_with_alternatives(real: Path) -> None:
     assert fit is not None and fit.score > 0.9
     assert all(other.score <= fit.score for other in fit.alternatives)
     assert all(not other.alternatives for other in fit.alternatives)
+
+
+def test_a_weak_fit_is_redone_inside_its_own_corners(real: Path) -> None:
+    from chile_id_ocr.pipeline import _refined, find_card
+    from chile_id_ocr.read.layout_fit import CardFit
+
+    engine = get_engine()
+    pixels = decode((real / "specimen_front.jpg").read_bytes()).pixels
+    right = find_card(pixels, FRONT_2013, engine)
+    skewed = right.quad + np.array([[-30, 12], [25, -10], [18, 20], [-22, -15]], np.float32)
+    weak = CardFit(quad=skewed, boxes=right.boxes, score=0.4, anchors_found=2)
+    redone = _refined(pixels, weak, FRONT_2013, engine)
+    assert redone.score > 0.85
+    assert np.abs(redone.quad - right.quad).max() < 15  # from up to 30 px off; corners are extrapolated

@@ -100,16 +100,22 @@ def services_of(request: Request) -> Services:
 # --- request bodies -------------------------------------------------------------------------------------------
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The body, read chunk by chunk; ModelArts.4104 as soon as it is over ``limit`` (never buffered further)."""
+async def read_body(request: Request, limit: int, timeout: float) -> bytes:
+    """The body, read chunk by chunk; ModelArts.4104 as soon as it is over ``limit`` (never buffered further),
+    AIS.0101 when it has not all arrived within ``timeout`` seconds (a slow client holds no admission slot
+    for longer)."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise ApiError.of("ModelArts.4104", f"the body is over {limit} bytes")
     data = bytearray()
-    async for chunk in request.stream():
-        data += chunk
-        if len(data) > limit:
-            raise ApiError.of("ModelArts.4104", f"the body is over {limit} bytes")
+    try:
+        async with asyncio.timeout(timeout):
+            async for chunk in request.stream():
+                data += chunk
+                if len(data) > limit:
+                    raise ApiError.of("ModelArts.4104", f"the body is over {limit} bytes")
+    except TimeoutError:
+        raise ApiError.of("AIS.0101", f"the request body did not arrive within {timeout:g} s") from None
     return bytes(data)
 
 
@@ -167,7 +173,7 @@ async def recognize_card(svc: Services, request: Request, project_id: str, call:
     if uses_token(request):
         call.principal = await by_token(svc, request, project_id)
     with svc.pool.slot():
-        body = await read_body(request, svc.settings.max_body_bytes)
+        body = await read_body(request, svc.settings.max_body_bytes, svc.settings.body_timeout)
         if call.principal is None:
             call.principal = await by_signature(svc, request, project_id, body)
         card = ChileIdCardRequest.parse(await parse_json_off_loop(body))
@@ -339,7 +345,8 @@ def _add_card_routes(app: FastAPI) -> None:
         if uses_token(request):
             await by_token(svc, request, project_id)
         else:
-            await by_signature(svc, request, project_id, await read_body(request, _SMALL_BODY))
+            body = await read_body(request, _SMALL_BODY, svc.settings.body_timeout)
+            await by_signature(svc, request, project_id, body)
         await svc.settle()
         return JSONResponse((await offload(svc.store.usage, project_id)).to_dict())
 
@@ -362,7 +369,8 @@ def _add_identity_route(app: FastAPI) -> None:
     async def issue_token(request: Request) -> JSONResponse:
         svc = services_of(request)
         try:
-            auth = TokenRequest.model_validate(parse_json(await read_body(request, _SMALL_BODY))).auth
+            body = await read_body(request, _SMALL_BODY, svc.settings.body_timeout)
+            auth = TokenRequest.model_validate(parse_json(body)).auth
         except ApiError as err:
             raise IdentityError(400, err.error_msg) from None
         except ValueError:

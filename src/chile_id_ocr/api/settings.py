@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
     queue_limit: int | None = Field(default=None, ge=1)
     max_body_bytes: int = Field(default=2 * IMAGE_LIMIT + MB, ge=1024)
+    body_timeout: float = Field(default=30.0, gt=0)
     token_ttl_seconds: int = 24 * 3600
     clock_skew_seconds: int = 15 * 60
     url_allowlist: str = ""
