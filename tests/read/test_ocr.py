@@ -1,61 +1,65 @@
-"""The recognizer's class prior: accented capitals the model under-reads are restored only
-when the model itself gives them a share of the probability."""
+"""The recognizer's decoding: the accent prior restores accented capitals the general
+classifier under-reads only when it gives them a share of the probability, and a close
+call lowers the line's score."""
 
 from __future__ import annotations
 
 import numpy as np
-from rapidocr.ch_ppocr_rec.utils import CTCLabelDecode
 
-from chile_id_ocr.read.ocr import _CLASS_PRIOR, _PriorCorrected, get_engine
+from chile_id_ocr.read.card_head import CardHead
+from chile_id_ocr.read.ocr import _decode, _pair_indices, _restricted, _with_prior, get_engine
 
-
-def _decoder() -> tuple[CTCLabelDecode, list[str]]:
-    decode = CTCLabelDecode(character=["N", "Ñ", "A"])
-    return decode, list(decode.character)
+CHARS = ("blank", "N", "Ñ", "A")
 
 
-def _preds(chars: list[str], steps: list[dict[str, float]]) -> np.ndarray:
-    out = np.full((1, len(steps), len(chars)), 1e-6, np.float32)
-    for t, probs in enumerate(steps):
-        for char, p in probs.items():
-            out[0, t, chars.index(char)] = p
-    return out / out.sum(axis=2, keepdims=True)
+def _identity_head() -> CardHead:
+    """A classifier whose features are its logits, so tests can set the probabilities."""
+    return CardHead(np.eye(len(CHARS), dtype=np.float32), np.zeros(len(CHARS), np.float32), CHARS)
 
 
-def _text(decode, preds: np.ndarray) -> str:
-    lines, _ = decode(preds, False)
-    return lines[0][0]
+def _features(steps: list[dict[str, float]]) -> np.ndarray:
+    probs = np.full((len(steps), len(CHARS)), 1e-6, np.float32)
+    for t, step in enumerate(steps):
+        for char, p in step.items():
+            probs[t, CHARS.index(char)] = p
+    return np.log(probs / probs.sum(axis=1, keepdims=True))
+
+
+def _read(head: CardHead, steps: list[dict[str, float]]) -> tuple[str, float]:
+    result = _decode(head.probabilities(_features(steps)), head, _pair_indices(head.characters))
+    return result.text, result.score
 
 
 def test_a_visible_tilde_wins_over_the_models_bias() -> None:
-    decode, chars = _decoder()
-    preds = _preds(chars, [{"N": 0.97, "Ñ": 0.03}, {"blank": 1.0}, {"A": 1.0}])
-    assert _text(decode, preds) == "NA"
-    assert _text(_PriorCorrected(decode, chars, _CLASS_PRIOR), preds) == "ÑA"
+    steps = [{"N": 0.97, "Ñ": 0.03}, {"blank": 1.0}, {"A": 1.0}]
+    assert _read(_identity_head(), steps)[0] == "NA"
+    assert _read(_with_prior(_identity_head()), steps)[0] == "ÑA"
 
 
 def test_a_plain_letter_stays_plain() -> None:
-    decode, chars = _decoder()
-    preds = _preds(chars, [{"N": 0.9995, "Ñ": 0.0005}, {"blank": 1.0}, {"A": 1.0}])
-    assert _text(_PriorCorrected(decode, chars, _CLASS_PRIOR), preds) == "NA"
-
-
-def test_scores_stay_probabilities() -> None:
-    decode, chars = _decoder()
-    preds = _preds(chars, [{"N": 0.6, "Ñ": 0.4}, {"A": 1.0}])
-    lines, _ = _PriorCorrected(decode, chars, _CLASS_PRIOR)(preds, False)
-    assert 0.0 < lines[0][1] <= 1.0
-
-
-def test_the_engine_decodes_through_the_prior() -> None:
-    assert isinstance(get_engine()._rec.postprocess_op, _PriorCorrected)
+    steps = [{"N": 0.9995, "Ñ": 0.0005}, {"blank": 1.0}, {"A": 1.0}]
+    assert _read(_with_prior(_identity_head()), steps)[0] == "NA"
 
 
 def test_a_close_accent_call_lowers_the_lines_score() -> None:
-    decode, chars = _decoder()
-    prior = _PriorCorrected(decode, chars, _CLASS_PRIOR)
-    close = _preds(chars, [{"N": 0.985, "Ñ": 0.015}, {"A": 1.0}])  # Ñ 0.43 after the prior: a close call
-    clear = _preds(chars, [{"N": 0.99999, "Ñ": 0.00001}, {"A": 1.0}])
-    (close_line,), _ = prior(close, False)
-    (clear_line,), _ = prior(clear, False)
-    assert close_line[1] < 0.8 < 0.99 < clear_line[1]
+    prior = _with_prior(_identity_head())
+    close = _read(prior, [{"N": 0.985, "Ñ": 0.015}, {"A": 1.0}])  # Ñ 0.43 after the prior: a close call
+    clear = _read(prior, [{"N": 0.99999, "Ñ": 0.00001}, {"A": 1.0}])
+    assert 0.0 < close[1] < 0.8 < 0.99 < clear[1] <= 1.0
+
+
+def test_a_restricted_classifier_keeps_the_chosen_columns() -> None:
+    narrow = _restricted(_identity_head(), ("blank", "A"))
+    assert narrow.weight.shape == (len(CHARS), 2)
+    assert narrow.characters == ("blank", "A")
+    assert _read(narrow, [{"A": 0.6, "N": 0.4}])[0] == "A"
+
+
+def test_the_engine_reads_a_rendered_word() -> None:
+    import cv2
+
+    crop = np.full((48, 220, 3), 255, np.uint8)
+    cv2.putText(crop, "PEREZ", (6, 38), cv2.FONT_HERSHEY_SIMPLEX, 1.2, (0, 0, 0), 2)
+    engine = get_engine()
+    assert engine.read([crop])[0].text == "PEREZ"
+    assert engine.read_card([crop])[0].text == "PEREZ"

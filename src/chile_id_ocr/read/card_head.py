@@ -34,10 +34,12 @@ class CardHead:
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """Per time step, the probability of each character: (time, features) -> (time, classes)."""
-        logits = features @ self.weight + self.bias
-        logits -= logits.max(axis=1, keepdims=True)
-        exp = np.exp(logits)
-        return exp / exp.sum(axis=1, keepdims=True)
+        probs = features @ self.weight
+        probs += self.bias
+        probs -= probs.max(axis=1, keepdims=True)
+        np.exp(probs, out=probs)
+        probs /= probs.sum(axis=1, keepdims=True)
+        return probs
 
     def save(self, path: Path) -> None:
         np.savez_compressed(path, weight=self.weight, bias=self.bias, characters=np.array(self.characters))

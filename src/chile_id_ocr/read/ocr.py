@@ -8,19 +8,23 @@ nothing downloads at run time. Models load once per process, on first use.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 
 from chile_id_ocr.read.card_head import CardHead, ctc_greedy, feature_model
 
+_REC_HEIGHT = 48  # the recognizer's input height
+# RapidOCR pads every line to at least 320 px; short fields (a sex, a date) then cost as
+# much as a long name. A 160 px floor reads the same and is about 30% faster.
 _MIN_REC_WIDTH = 160
 _REC_MODEL = "PP-OCRv6_rec_small.onnx"  # in the rapidocr wheel
-# Prior correction for the recognizer's classes. PP-OCR was trained on text where accented
+# Prior correction for the general classifier. PP-OCR was trained on text where accented
 # capitals are rare, so it under-reads them: on the card's names it returned N for Ñ and A
 # for Á about one time in four while still giving the accented class a visible share of the
 # probability. Multiplying those classes' probabilities (then renormalising) moved the
@@ -58,7 +62,13 @@ def default_threads() -> int:
 
 
 class OcrEngine:
-    """PP-OCR detection and recognition through RapidOCR, with orientation left to us."""
+    """PP-OCR detection and recognition, with orientation left to us.
+
+    The detector runs through RapidOCR. The recognizer's backbone runs as one ONNX
+    session cut before its classifier (``card_head.feature_model``); its general
+    classifier, with the accent prior, reads any line, and the card head (where
+    installed) joins it for the card's printed words.
+    """
 
     def __init__(self, threads: int = 1) -> None:
         from rapidocr import RapidOCR
@@ -70,21 +80,14 @@ class OcrEngine:
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
             "Det.limit_type": "max",
             "Det.limit_side_len": 960,
-            "Rec.rec_batch_num": 1,
         }
-        ocr = RapidOCR(params=params)
-        self._det = ocr._load_det_model()
-        self._rec = ocr._load_rec_model()
-        # RapidOCR pads every line to at least 320 px; short fields (a sex, a date) then cost
-        # as much as a long name. A 160 px floor reads the same and is about 30% faster.
-        channels, height, _ = self._rec.rec_image_shape
-        self._rec.rec_image_shape = [channels, height, _MIN_REC_WIDTH]
-        decode = self._rec.postprocess_op
-        self._rec.postprocess_op = _PriorCorrected(decode, list(decode.character), _CLASS_PRIOR)
-        self._features, self._features_input, general = _feature_session(threads)
-        card_head = CardHead.load()
-        self._card_heads = None if card_head is None else (card_head, _restricted(general, card_head.characters))
-        self._card_pairs = _pair_indices(card_head.characters if card_head else ())
+        self._det = RapidOCR(params=params)._load_det_model()
+        self._backbone, self._backbone_input, general = _backbone_session(threads)
+        self._general = _with_prior(general)
+        self._general_pairs = _pair_indices(general.characters)
+        card = CardHead.load()
+        self._card = None if card is None else (card, _restricted(self._general, card.characters))
+        self._card_pairs = _pair_indices(card.characters if card else ())
 
     def detect(self, image: np.ndarray, limit_side: int) -> list[TextBox]:
         """Text lines in ``image``, detected on a copy whose longer side is at most ``limit_side``."""
@@ -94,21 +97,14 @@ class OcrEngine:
             return []
         return [TextBox(np.asarray(b, dtype=np.float32), float(s)) for b, s in zip(out.boxes, out.scores, strict=True)]
 
-    def read(self, crops: list[np.ndarray]) -> list[TextRead]:
-        """The text of each crop (one line each), in order."""
-        if not crops:
-            return []
-        from rapidocr.ch_ppocr_rec import TextRecInput
-
-        out = self._rec(TextRecInput(img=crops))
-        return [TextRead(str(t), float(s)) for t, s in zip(out.txts, out.scores, strict=True)]
-
     def features(self, crop: np.ndarray) -> np.ndarray:
         """The recognizer backbone's features of one line crop: (time steps, features)."""
-        _, height, width = self._rec.rec_image_shape
-        ratio = max(width / height, crop.shape[1] / max(1, crop.shape[0]))
-        batch = self._rec.resize_norm_img(crop, ratio)[np.newaxis].astype(np.float32)
-        return self._features.run(None, {self._features_input: batch})[0][0]
+        return self._backbone.run(None, {self._backbone_input: _prepare(crop)})[0][0]
+
+    def read(self, crops: list[np.ndarray]) -> list[TextRead]:
+        """The text of each crop (one line each), in order, through the general classifier."""
+        general, pairs = self._general, self._general_pairs
+        return [_decode(general.probabilities(self.features(crop)), general, pairs) for crop in crops]
 
     def read_card(self, crops: list[np.ndarray]) -> list[TextRead]:
         """The text of each crop of a card's printed words, through the card head and the
@@ -119,28 +115,39 @@ class OcrEngine:
         the general classifier, trained on far more varied text, vetoes an accent that
         only the card head sees (a stroke of the line above, taken for a tilde).
         """
-        if self._card_heads is None:
+        if self._card is None:
             return self.read(crops)
-        card, general = self._card_heads
+        card, general = self._card
         out = []
         for crop in crops:
             features = self.features(crop)
             probs = card.probabilities(features) * general.probabilities(features)
             probs /= probs.sum(axis=1, keepdims=True)
-            text, score = ctc_greedy(probs, card.characters)
-            doubt = float(_doubts(probs[np.newaxis], self._card_pairs)[0])
-            out.append(TextRead(text, score * (1.0 - doubt) if doubt > _ACCENT_DOUBT else score))
+            out.append(_decode(probs, card, self._card_pairs))
         return out
 
 
-def _restricted(general: CardHead, characters: tuple[str, ...]) -> CardHead:
-    """The general classifier over ``characters`` only, with the accent prior applied."""
-    cols = [general.characters.index(c) if c != "blank" else 0 for c in characters]
-    prior = np.log(np.array([_CLASS_PRIOR.get(c, 1.0) for c in characters], np.float32))
-    return CardHead(general.weight[:, cols], general.bias[cols] + prior, characters)
+def _prepare(crop: np.ndarray) -> np.ndarray:
+    """A line crop as the recognizer takes it: 48 px high, at least 160 wide (padded on the
+    right), scaled to [-1, 1], channels first, as a batch of one."""
+    height = _REC_HEIGHT
+    h, w = crop.shape[:2]
+    width = max(_MIN_REC_WIDTH, int(height * w / max(1, h)))
+    resized_w = min(width, int(np.ceil(height * w / max(1, h))))
+    resized = cv2.resize(crop, (max(1, resized_w), height)).astype(np.float32)
+    batch = np.zeros((1, 3, height, width), np.float32)
+    batch[0, :, :, : resized.shape[1]] = (resized.transpose(2, 0, 1) / 255.0 - 0.5) / 0.5
+    return batch
 
 
-def _feature_session(threads: int) -> tuple[Any, str, CardHead]:
+def _decode(probs: np.ndarray, head: CardHead, pairs: np.ndarray) -> TextRead:
+    """Best-path text and score; a close letter / accented letter call lowers the score by the loser's share."""
+    text, score = ctc_greedy(probs, head.characters)
+    doubt = float(_doubts(probs[np.newaxis], pairs)[0])
+    return TextRead(text, score * (1.0 - doubt) if doubt > _ACCENT_DOUBT else score)
+
+
+def _backbone_session(threads: int) -> tuple[Any, str, CardHead]:
     """The recognizer's backbone as an ONNX session, its input's name, and its general classifier."""
     import onnxruntime as ort
     import rapidocr
@@ -155,6 +162,19 @@ def _feature_session(threads: int) -> tuple[Any, str, CardHead]:
     return session, session.get_inputs()[0].name, general
 
 
+def _with_prior(head: CardHead) -> CardHead:
+    """The classifier with ``_CLASS_PRIOR`` folded into its bias (a prior multiplies the probabilities)."""
+    prior = np.log(np.array([_CLASS_PRIOR.get(c, 1.0) for c in head.characters], np.float32))
+    return CardHead(head.weight, head.bias + prior, head.characters)
+
+
+def _restricted(general: CardHead, characters: tuple[str, ...]) -> CardHead:
+    """The classifier over ``characters`` only (the blank included)."""
+    index = {c: i for i, c in enumerate(general.characters)}
+    cols = [index[c] for c in characters]
+    return CardHead(general.weight[:, cols], general.bias[cols], characters)
+
+
 def _pair_indices(characters: Sequence[str]) -> np.ndarray:
     index = {char: i for i, char in enumerate(characters)}
     pairs = [(index[a], index[b]) for a, b in _ACCENT_PAIRS if a in index and b in index]
@@ -167,33 +187,6 @@ def _doubts(probs: np.ndarray, pairs: np.ndarray) -> np.ndarray:
         return np.zeros(probs.shape[0], np.float32)
     losing = np.minimum(probs[..., pairs[:, 0]], probs[..., pairs[:, 1]])  # (batch, time, pairs)
     return losing.max(axis=(1, 2))
-
-
-class _PriorCorrected:
-    """The recognizer's CTC decoder, fed probabilities reweighted by a class prior.
-
-    Where a letter and its accented form stay a close call after the reweighting, the
-    line's score is lowered by the loser's share: an accent is what the engine gets
-    wrong most often with a high score.
-    """
-
-    def __init__(self, decode: Callable[..., Any], characters: list[str], prior: dict[str, float]) -> None:
-        self._decode = decode
-        self._weights = np.ones(len(characters), np.float32)
-        for i, char in enumerate(characters):
-            self._weights[i] = prior.get(char, 1.0)
-        self._pairs = _pair_indices(characters)
-
-    def __call__(self, preds: np.ndarray, *args: Any, **kwargs: Any) -> Any:
-        weighted = preds * self._weights
-        weighted /= weighted.sum(axis=-1, keepdims=True)
-        lines, words = self._decode(weighted, *args, **kwargs)
-        doubts = _doubts(weighted, self._pairs)
-        lines = [
-            (text, score * (1.0 - doubt) if doubt > _ACCENT_DOUBT else score)
-            for (text, score), doubt in zip(lines, doubts, strict=True)
-        ]
-        return lines, words
 
 
 @lru_cache(maxsize=1)
