@@ -22,8 +22,8 @@ LINK = (
 def _reading(lines: tuple[str, str, str] | None, payload: str | None) -> BackReading:
     read = None
     if lines is not None:
-        read = MrzReading(lines, (0.99, 0.99, 0.99), mrz.parse(lines), ())
-    return BackReading(read, qr.parse(payload) if payload else None, None, None, None, None)
+        read = MrzReading(lines, (0.99, 0.99, 0.99), mrz.parse(lines))
+    return BackReading(read, qr.parse(payload) if payload else None, None, None)
 
 
 def test_neither_mrz_nor_qr_is_a_poor_image() -> None:
@@ -39,6 +39,17 @@ def test_another_countrys_card_is_refused_with_its_mrz() -> None:
         check_back(_reading(lines, None), today=TODAY)
     assert err.value.code == "AIS.0104"
     assert err.value.details["mrz"]["lines"] == list(lines)
+
+
+def test_a_blurred_state_code_beside_a_valid_run_is_still_a_chilean_card() -> None:
+    lines = ("INCML5001040372787<<<<<<<<<<<<", "0101158M3101159CHL41000297<3<8", "FERNANDEZ<<ESTEBAN<<<<<<<<<<<<")
+    result = check_back(_reading(lines, None), today=TODAY).to_api()
+    assert result["number"] == "41.000.297-3"
+    # Without a valid RUN, the misread code is refused; with the registry's QR link, it is read.
+    bad_run = (lines[0], "0101158M3101159CHL41000298<3<8", lines[2])
+    with pytest.raises(NotChileanCardError):
+        check_back(_reading(bad_run, None), today=TODAY)
+    assert check_back(_reading(bad_run, LINK), today=TODAY).side.value == "back"
 
 
 def test_qr_alone_gives_the_numbers_and_dates() -> None:

@@ -134,12 +134,23 @@ _FORMATS = {
 }
 
 
+def has_format(name: str, value: str) -> bool:
+    """Whether a line with a known format (dates, numbers, sex, nationality) has it; lines
+    without one (names) always do.
+
+    >>> has_format("birth", "21 FEB 1982"), has_format("birth", "FECHA DE EMISION")
+    (True, False)
+    """
+    parse = _FORMATS.get(name)
+    return parse is None or parse(value) is not None
+
+
 def well_formed(lines: dict[str, LineReading]) -> int:
     """How many of the lines with a known format (dates, numbers, sex, nationality) have it.
 
     A fit placed on the wrong rows reads labels and neighbours' values, which rarely parse.
     """
-    return sum(1 for name, parse in _FORMATS.items() if name in lines and parse(lines[name].text) is not None)
+    return sum(1 for name in _FORMATS if name in lines and has_format(name, lines[name].text))
 
 
 def _penalise(f: _Field, reason: str) -> _Field:

@@ -91,7 +91,15 @@ def _run_value(mrz_run: str | None, qr_run: str | None, score: float, composite:
     return field, valid
 
 
-def _ensure_chilean(td1: mrz.Td1, raw: tuple[str, ...]) -> None:
+def _ensure_chilean(td1: mrz.Td1, raw: tuple[str, ...], payload: QrPayload | None) -> None:
+    """Refuse another country's card. A state code misread under blur ('CML' for 'CHL') is not
+    one: the Civil Registry's QR link, or a RUN whose own check digit passes beside a state code
+    that differs from CHL in at most two characters, says Chilean."""
+    if payload is not None and payload.is_document_status:
+        return
+    misread = sum(a != b for a, b in zip(td1.issuing_state, "CHL", strict=False)) <= 2
+    if misread and td1.run is not None and run.is_valid(td1.run):
+        return
     if td1.issuing_state != "CHL" or td1.document_code[:1] not in ("I", "C", "A"):
         details = {"side": "back", "mrz": {"lines": list(raw), "issuing_state": td1.issuing_state}}
         raise NotChileanCardError(
@@ -134,7 +142,7 @@ def check_back(reading: BackReading, *, today: date) -> Recognition:
         why = "no readable MRZ or QR code on the back" if m is None else "the MRZ lines could not be read"
         raise PoorImageError(why)
     if td1 is not None and m is not None:
-        _ensure_chilean(td1, m.raw)
+        _ensure_chilean(td1, m.raw, payload)
     fields, checks, iso = _fields(td1, m.scores if m else (), payload if has_qr else None, today)
     return Recognition(
         fields={

@@ -7,16 +7,17 @@ and cross-checked -> ``Recognition``.
 from __future__ import annotations
 
 from datetime import date
+from typing import cast
 
 import cv2
 import numpy as np
 
 from chile_id_ocr.card.layouts import FRONT_2013, Layout
-from chile_id_ocr.check import check_front, well_formed
+from chile_id_ocr.check import check_front, has_format
 from chile_id_ocr.check_back import NotChileanCardError, check_back
 from chile_id_ocr.errors import InternalRecognitionError, PoorImageError, RecognitionError
 from chile_id_ocr.fuse import fuse
-from chile_id_ocr.read.back import QrFind, find_qr, read_back
+from chile_id_ocr.read.back import MrzSeenError, MrzWatch, QrFind, find_qr, read_back
 from chile_id_ocr.read.front import read_front
 from chile_id_ocr.read.layout_fit import CardFit, fit_card
 from chile_id_ocr.read.ocr import OcrEngine, get_engine
@@ -29,7 +30,10 @@ from chile_id_ocr.vision.locate import edge_candidates, text_candidates, whole_f
 _GOOD_FIT = 0.55
 # Below this share of the design's lines, a candidate is not a card of the design.
 _MIN_FIT = 0.30
-_TEXT_SEARCH_SIDE = 1024
+# The whole image is searched for text at the first size; a card still not found (small in a
+# large frame, its text a few pixels high) is looked for again at the next.
+_TEXT_SEARCH_SIDES = (1024, 2048)
+_UPSCALE_LIMIT = 1.25  # a search size at most this much above the image's own longer side
 # A fit matching less than this share of the design's lines is done again inside its own
 # corners, at most this many times.
 _REFINE_BELOW = 0.85
@@ -67,8 +71,9 @@ def recognize(
 
 def read_side(image: bytes, today: date) -> Recognition:
     """Whichever side the image shows. A decoded QR code means a back; otherwise the front is
-    read first (a front pays only a QR search of a few milliseconds), and the back's MRZ is
-    looked for when no front layout fits."""
+    read first (a front pays only a QR search of a few milliseconds), watched for an MRZ: the
+    back is read as soon as one of the front reader's text detections shows one, or when no
+    front layout fits."""
     decoded = decode(image)
     engine = get_engine()
     qr_found = find_qr(decoded.pixels)
@@ -76,33 +81,40 @@ def read_side(image: bytes, today: date) -> Recognition:
         qr_found = find_qr(decoded.pixels, thorough=True) or qr_found
     if qr_found is not None and qr_found.text:
         return _read_back(decoded, engine, qr_found, today)
+    front_error: PoorImageError | None = None
     try:
-        return _read_front(decoded, engine, today)
-    except PoorImageError as front_error:
-        try:
-            return _read_back(decoded, engine, qr_found, today)
-        except NotChileanCardError:
-            raise
-        except PoorImageError as back_error:
-            raise (back_error if qr_found is not None else front_error) from None
+        return _read_front(decoded, cast(OcrEngine, MrzWatch(engine)), today)
+    except MrzSeenError:
+        pass
+    except PoorImageError as error:
+        front_error = error
+    try:
+        return _read_back(decoded, engine, qr_found, today)
+    except NotChileanCardError:
+        raise
+    except PoorImageError as back_error:
+        if front_error is None:  # lines stacked like an MRZ that do not read as one: a front after all
+            return _read_front(decoded, engine, today)
+        raise (back_error if qr_found is not None else front_error) from None
 
 
 def _read_front(decoded: DecodedImage, engine: OcrEngine, today: date) -> Recognition:
     fit = find_card(decoded.pixels, FRONT_2013, engine)
     _check_card_size(fit, decoded)
-    fit, lines = read_front(decoded.pixels, fit, FRONT_2013, engine, well_formed)
+    fit, lines = read_front(decoded.pixels, fit, FRONT_2013, engine, has_format)
     return check_front(lines, fit, to_input=1.0 / decoded.scale, today=today)
 
 
 def _read_back(decoded: DecodedImage, engine: OcrEngine, qr_found: QrFind | None, today: date) -> Recognition:
     if qr_found is None:  # look harder: the full-resolution image
         qr_found = find_qr(decoded.pixels, thorough=True)
-    reading = read_back(decoded.pixels, engine, qr_found, edge_candidates(decoded.pixels))
+    reading = read_back(decoded.pixels, engine, qr_found, lambda: edge_candidates(decoded.pixels))
     return check_back(reading, today=today)
 
 
 def find_card(image: np.ndarray, layout: Layout, engine: OcrEngine) -> CardFit:
-    """The card in ``image``: outlines first, then the text block when no outline fits."""
+    """The card in ``image``: outlines first, then the text block when no outline fits well
+    (at a finer size when the first search finds no good fit either)."""
     best: CardFit | None = None
     for quad in [*edge_candidates(image), whole_frame(image)]:
         fit = fit_card(image, quad, layout, engine)
@@ -110,12 +122,16 @@ def find_card(image: np.ndarray, layout: Layout, engine: OcrEngine) -> CardFit:
             best = fit
         if best is not None and best.score >= _GOOD_FIT:
             return best
-    for quad in text_candidates(engine.detect(image, _TEXT_SEARCH_SIDE)):
-        fit = fit_card(image, quad, layout, engine)
-        if fit is not None and (best is None or fit.score > best.score):
-            best = fit
-        if best is not None and best.score >= _GOOD_FIT:
+    longer = max(image.shape[:2])
+    for k, side in enumerate(_TEXT_SEARCH_SIDES):
+        if k and (side > longer * _UPSCALE_LIMIT or (best is not None and best.score >= _GOOD_FIT)):
             break
+        for quad in text_candidates(engine.detect(image, side)):
+            fit = fit_card(image, quad, layout, engine)
+            if fit is not None and (best is None or fit.score > best.score):
+                best = fit
+            if best is not None and best.score >= _GOOD_FIT:
+                break
     if best is None or best.score < _MIN_FIT:
         raise PoorImageError(_why_no_card(image))
     return _refined(image, best, layout, engine)

@@ -80,6 +80,19 @@ def test_a_misread_digit_is_not_changed_to_pass_a_check() -> None:
     assert parsed.checks["composite"] is False
 
 
+def test_a_stray_character_among_the_fillers_is_a_filler_where_the_composite_check_says_so() -> None:
+    # A chevron read as a digit after the RUN's check digit, and a speck read after line 1's padding.
+    parsed = mrz.parse(("INCHL5001040372787<<<<<<<<<<<6", "0101158M3101159CHL41000297<348", TEST_CARD[2]))
+    assert parsed is not None
+    assert parsed.lines[:2] == TEST_CARD[:2]
+    assert parsed.all_valid and parsed.run == "41000297-3"
+    # Where the composite check fails either way, line 1 is kept as it was read and the failure reported.
+    kept = mrz.parse(("INCHL5001040372787<<<<<<<<<<<6", "0101158M3101159CHL41000297<341", TEST_CARD[2]))
+    assert kept is not None
+    assert kept.lines[0].endswith("<6")
+    assert kept.checks["composite"] is False
+
+
 def test_not_three_td1_lines() -> None:
     assert mrz.parse(TEST_CARD[:2]) is None
     td3 = ("P<CHLFERNANDEZ<<ESTEBAN<<<<<<<<<<<<<<<<<<<<<<", "5001040372CHL0101158M3101159<<<<<<<<<<<<<<04", "")

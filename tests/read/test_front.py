@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 
 from chile_id_ocr.card.layouts import FRONT_2013
-from chile_id_ocr.check import well_formed
+from chile_id_ocr.check import has_format, well_formed
 from chile_id_ocr.pipeline import find_card
-from chile_id_ocr.read.front import LineReading, misread_labels, read_front
+from chile_id_ocr.read.front import LineReading, _reread_unformatted, misread_labels, read_front, read_lines
 from chile_id_ocr.read.layout_fit import CardFit, NormBox
 from chile_id_ocr.read.ocr import get_engine
 from chile_id_ocr.vision.decode import decode
@@ -52,6 +52,23 @@ def test_a_fit_a_row_off_gives_way_to_its_runner_up(real: Path) -> None:
     pixels = decode((real / "specimen_front.jpg").read_bytes()).pixels
     right = find_card(pixels, FRONT_2013, engine)
     wrong = _shifted(right, 0.046)
-    fit, lines = read_front(pixels, wrong, FRONT_2013, engine, well_formed)
+    fit, lines = read_front(pixels, wrong, FRONT_2013, engine, has_format)
     assert fit is right
     assert lines["surname_1"].text == "FREDEZ"
+
+
+def test_a_number_cut_short_is_read_again_over_its_column(real: Path) -> None:
+    """A glare hides the end of the document number from the detector: its box stops early
+    and the reading lacks the format; the column's whole width is read again."""
+    engine = get_engine()
+    pixels = decode((real / "specimen_front.jpg").read_bytes()).pixels
+    fit = find_card(pixels, FRONT_2013, engine)
+    lines = read_lines(pixels, fit, FRONT_2013, engine)
+    whole = lines["document_number"]
+    x0, y0, x1, y1 = whole.box
+    cut = LineReading("document_number", "10045", 0.9, (x0, y0, x0 + (x1 - x0) * 0.45, y1), True)
+    again = _reread_unformatted(pixels, fit, FRONT_2013, engine, {**lines, "document_number": cut}, has_format)
+    assert has_format("document_number", again["document_number"].text)
+    assert again["document_number"].text.replace(".", "") == whole.text.replace(".", "")
+    assert not again["document_number"].detected  # the reason says its zone was read
+    assert again["birth"] is lines["birth"]  # lines with their format are left alone

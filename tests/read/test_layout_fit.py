@@ -1,15 +1,18 @@
-"""Layout registration keeps runners-up that place the card's rows differently."""
+"""Layout registration keeps runners-up that place the card's rows differently, refits
+perspective from both ends of the printed lines, and levels text turned in its candidate."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 
-from chile_id_ocr.card.layouts import FRONT_2013
-from chile_id_ocr.read.layout_fit import _distinct_rows, fit_card
+from chile_id_ocr.card.layouts import FRONT_2013, LineSpec
+from chile_id_ocr.read.layout_fit import _UNIT, NormBox, _distinct_rows, _refit, fit_card
 from chile_id_ocr.read.ocr import get_engine
 from chile_id_ocr.vision.decode import decode
+from chile_id_ocr.vision.geometry import map_points
 from chile_id_ocr.vision.locate import whole_frame
 
 
@@ -40,3 +43,52 @@ def test_a_weak_fit_is_redone_inside_its_own_corners(real: Path) -> None:
     redone = _refined(pixels, weak, FRONT_2013, engine)
     assert redone.score > 0.85
     assert np.abs(redone.quad - right.quad).max() < 15  # from up to 30 px off; corners are extrapolated
+
+
+def _line_box(x0: float, x1: float, y: float, h: float) -> NormBox:
+    return NormBox(np.array([[x0, y - h / 2], [x1, y - h / 2], [x1, y + h / 2], [x0, y + h / 2]], np.float32), 0.9)
+
+
+def _design_pairs() -> list[tuple[NormBox, LineSpec]]:
+    """Every line of the design as the detector would see it on a perfectly rectified card."""
+    return [(_line_box(line.x0, line.column[1], line.y, line.height * 0.8), line) for line in FRONT_2013.lines]
+
+
+def test_a_rectified_card_needs_no_refit() -> None:
+    assert _refit(_design_pairs()) is None
+
+
+def test_the_refit_recovers_a_perspective_from_both_ends_of_the_lines() -> None:
+    seen = np.array([[0.02, 0.05], [0.97, -0.01], [1.02, 1.04], [-0.03, 0.96]], np.float32)
+    truth = cv2.getPerspectiveTransform(_UNIT, seen)  # design -> candidate
+    pairs = [(NormBox(map_points(truth, box.quad), box.score), line) for box, line in _design_pairs()]
+    found = _refit(pairs)
+    assert found is not None
+    assert np.abs(map_points(found, _UNIT) - seen).max() < 0.01
+
+
+def test_a_perspective_that_tilts_the_lines_is_refused() -> None:
+    """Left edges that a tilting homography explains (one column shifted down a row), but
+    whose right ends say the lines run level: the unchanged geometry stays."""
+    pairs = []
+    for box, line in _design_pairs():
+        if line.x0 > 0.5:  # the right column's left edges one row lower, their lines still level
+            box = NormBox(box.quad + np.array([0.0, 0.05], np.float32), box.score)
+        pairs.append((box, line))
+    found = _refit(pairs)
+    if found is not None:  # a refit may only move the corners a little
+        assert np.abs(map_points(found, _UNIT) - _UNIT).max() < 0.02
+
+
+def test_text_turned_a_few_degrees_is_levelled(real: Path) -> None:
+    """The specimen turned 7 degrees inside a wider frame: the whole frame is an upright
+    candidate; the fit levels the text, so the card's corners come out turned too."""
+    pixels = decode((real / "specimen_front.jpg").read_bytes()).pixels
+    h, w = pixels.shape[:2]
+    canvas = cv2.copyMakeBorder(pixels, h // 10, h // 10, w // 10, w // 10, cv2.BORDER_CONSTANT, value=(200, 200, 200))
+    turn = cv2.getRotationMatrix2D((canvas.shape[1] / 2, canvas.shape[0] / 2), 7.0, 1.0)
+    turned = cv2.warpAffine(canvas, turn, (canvas.shape[1], canvas.shape[0]), borderValue=(200, 200, 200))
+    fit = fit_card(turned, whole_frame(turned), FRONT_2013, get_engine())
+    assert fit is not None and fit.score > 0.8
+    top = fit.quad[1] - fit.quad[0]
+    assert abs(np.degrees(np.arctan2(top[1], top[0])) + 7.0) < 1.5  # the top edge turned with the card

@@ -7,7 +7,15 @@ from __future__ import annotations
 import numpy as np
 
 from chile_id_ocr.read.card_head import CardHead
-from chile_id_ocr.read.ocr import _decode, _pair_indices, _restricted, _with_prior, get_engine
+from chile_id_ocr.read.ocr import (
+    TextRead,
+    _decode,
+    _decode_within,
+    _pair_indices,
+    _restricted,
+    _with_prior,
+    get_engine,
+)
 
 CHARS = ("blank", "N", "Ñ", "A")
 
@@ -63,3 +71,20 @@ def test_the_engine_reads_a_rendered_word() -> None:
     engine = get_engine()
     assert engine.read([crop])[0].text == "PEREZ"
     assert engine.read_card([crop])[0].text == "PEREZ"
+
+
+def test_a_lone_letter_under_the_blank_is_still_read_with_its_low_probability() -> None:
+    probs = np.array([[0.9, 0.02, 0.0, 0.08], [0.7, 0.05, 0.0, 0.25], [0.95, 0.0, 0.0, 0.05]], np.float32)
+    assert _decode_within(probs, CHARS) == TextRead("A", 0.25)
+    assert _decode_within(probs[:, :1], CHARS[:1]) == TextRead("", 0.0)
+
+
+def test_an_alphabet_keeps_a_reading_to_its_characters() -> None:
+    import cv2
+
+    crop = np.full((48, 160, 3), 255, np.uint8)
+    cv2.putText(crop, "M", (60, 38), cv2.FONT_HERSHEY_SIMPLEX, 1.2, (0, 0, 0), 2)
+    engine = get_engine()
+    assert engine.read([crop], "MF")[0].text == "M"
+    digits = engine.read([crop], "0123456789")[0]  # no digit there: whatever is read is a doubtful digit
+    assert set(digits.text) <= set("0123456789") and digits.score < 0.5

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chile_id_ocr.card.dates import MONTHS
+
 CARD_ASPECT = 85.6 / 54.0
 
 
@@ -26,7 +28,9 @@ class LineSpec:
     expected vertical centre and ``height`` the height of a text detector's box around
     it (letters, accents and the detector's margin), all as fractions of the card.
     Labels are printed smaller than values, which tells them apart; ``text`` is what a
-    label says (empty for values).
+    label says (empty for values). ``alphabet`` holds the characters a value line of a
+    checkable format (dates, numbers, sex, nationality) can print; it is empty for names.
+    ``twin`` names the line that prints the same value again (the RUN is printed twice).
     """
 
     name: str
@@ -35,6 +39,8 @@ class LineSpec:
     height: float
     is_value: bool = True
     text: str = ""
+    alphabet: str = ""
+    twin: str = ""
 
     @property
     def x0(self) -> float:
@@ -73,6 +79,11 @@ def _label(name: str, x0: float, x1: float, y: float, text: str, height: float =
     return LineSpec(name, (x0, x1), y, height, is_value=False, text=text)
 
 
+_DIGITS = "0123456789"
+_DATE = _DIGITS + " " + "".join(sorted(set("".join(MONTHS))))  # 21 FEB 1982, 9 SEPT 1984
+_DOCUMENT = _DIGITS + ". ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # 100.603.723, B5F089055
+_RUN = _DIGITS + ".-K RUN"
+_WORD = " ABCDEFGHIJKLMNOPQRSTUVWXYZÁÉÍÓÚÑ"  # CHILENA, VENEZOLANA, VEN  # the large print says "RUN 12.749.625-K"
 _LEFT = 0.335  # the left column of the data block
 _RIGHT = 0.560  # the right column of the data block (sex, document number, expiry)
 
@@ -95,13 +106,13 @@ FRONT_2013 = Layout(
         LineSpec("surname_1", (_LEFT, 0.81), 0.201, 0.066),
         LineSpec("surname_2", (_LEFT, 0.81), 0.254, 0.066),
         LineSpec("given_name", (_LEFT, 0.81), 0.351, 0.066),
-        LineSpec("nationality", (_LEFT, 0.56), 0.452, 0.066),
-        LineSpec("sex", (_RIGHT, 0.66), 0.452, 0.066),
-        LineSpec("birth", (_LEFT, 0.56), 0.552, 0.066),
-        LineSpec("document_number", (_RIGHT, 0.81), 0.552, 0.066),
-        LineSpec("issue_date", (_LEFT, 0.56), 0.655, 0.066),
-        LineSpec("expiry_date", (_RIGHT, 0.81), 0.655, 0.066),
-        LineSpec("run_small", (0.80, 0.96), 0.543, 0.054),
-        LineSpec("run_large", (0.02, 0.34), 0.886, 0.068),
+        LineSpec("nationality", (_LEFT, 0.56), 0.452, 0.066, alphabet=_WORD),
+        LineSpec("sex", (_RIGHT, 0.66), 0.452, 0.066, alphabet="MF"),
+        LineSpec("birth", (_LEFT, 0.56), 0.552, 0.066, alphabet=_DATE),
+        LineSpec("document_number", (_RIGHT, 0.81), 0.552, 0.066, alphabet=_DOCUMENT),
+        LineSpec("issue_date", (_LEFT, 0.56), 0.655, 0.066, alphabet=_DATE),
+        LineSpec("expiry_date", (_RIGHT, 0.81), 0.655, 0.066, alphabet=_DATE),
+        LineSpec("run_small", (0.80, 0.96), 0.543, 0.054, alphabet=_RUN, twin="run_large"),
+        LineSpec("run_large", (0.02, 0.34), 0.886, 0.068, alphabet=_RUN, twin="run_small"),
     ),
 )

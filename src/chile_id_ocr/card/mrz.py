@@ -70,6 +70,7 @@ _TO_LETTER: dict[str, str] = LETTER_CONFUSIONS | {"2": "Z", "6": "G"}
 _FILLER_LOOKALIKES = frozenset("KX")
 _SYMBOLS = str.maketrans({"«": "<<", "‹": "<", "≤": "<", "(": "<", "{": "<", "[": "<", "〈": "<"})
 _RUN_IN_OPTIONAL = re.compile(r"^(?P<body>[0-9]{7,8})<(?P<check>[0-9K])<*$")
+_RUN_START = re.compile(r"^[0-9]{7,8}<[0-9K]")
 # At most this many letter/digit choices are searched per field (2**n readings).
 _MAX_CHOICES = 6
 
@@ -325,15 +326,23 @@ def _alphanumeric_choices(text: str) -> list[str]:
 
 
 def _optional_2_choices(text: str) -> list[str]:
-    """Optional data 2 (the RUN, ``12749625<K<``) as read, and with each ``K`` or ``X`` taken for a filler.
+    """Optional data 2 (the RUN, ``12749625<K<``) as read, with each ``K`` or ``X`` taken for a
+    filler, and with whatever follows a RUN's check digit taken for fillers (only fillers follow
+    it on the card; a blurred chevron reads as a digit).
 
     >>> _optional_2_choices("41000297K3<")
     ['41000297K3<', '41000297<3<']
+    >>> _optional_2_choices("16156551<24")
+    ['16156551<24', '16156551<2<']
     """
     out = [text]
     for i, c in enumerate(text):
         if c in _FILLER_LOOKALIKES:
             out.append(text[:i] + FILLER + text[i + 1 :])
+    for choice in list(out):
+        run = _RUN_START.match(choice)
+        if run is not None and choice[run.end() :].strip(FILLER):
+            out.append(choice[: run.end()] + FILLER * (len(choice) - run.end()))
     return out
 
 
@@ -362,9 +371,24 @@ def _checks(line1: str, line2: str) -> dict[str, bool]:
 def _line_1_choices(raw: str) -> list[str]:
     line = _fit_length(raw)
     head = _letters(line[0:5])
-    tail = _fillers(line[15:30])
     check = _digits(line[14])
-    return [head + number + check + tail for number in _alphanumeric_choices(line[5:14])]
+    tails = _optional_1_choices(_fillers(line[15:30]))
+    return [head + number + check + tail for number in _alphanumeric_choices(line[5:14]) for tail in tails]
+
+
+def _optional_1_choices(text: str) -> list[str]:
+    """Optional data 1 as read, and with whatever follows its padding taken for fillers (the data
+    is left-aligned: a character after a run of fillers is a misread one).
+
+    >>> _optional_1_choices("787<<<<<<<<<<<6")
+    ['787<<<<<<<<<<<6', '787<<<<<<<<<<<<']
+    >>> _optional_1_choices("<<<<<<<<<<<<<<<")
+    ['<<<<<<<<<<<<<<<']
+    """
+    padding = text.find(FILLER * 2)
+    if padding < 0 or not text[padding:].strip(FILLER):
+        return [text]
+    return [text, text[:padding] + FILLER * (len(text) - padding)]
 
 
 def _line_2_choices(raw: str) -> list[str]:

@@ -125,10 +125,9 @@ def read_lines(image: np.ndarray, fit: CardFit, layout: Layout, engine: OcrEngin
     crops = line_crops(image, fit, layout)
     words = [name for name in crops if name in _WORD_LINES]
     others = [name for name in crops if name not in _WORD_LINES]
-    reads: dict[str, TextRead] = {
-        **dict(zip(words, engine.read_card([crops[n][0] for n in words]), strict=True)),
-        **dict(zip(others, engine.read([crops[n][0] for n in others]), strict=True)),
-    }
+    reads: dict[str, TextRead] = dict(zip(words, engine.read_card([crops[n][0] for n in words]), strict=True))
+    for name in others:
+        reads[name] = engine.read([crops[name][0]], layout.field(name).alphabet)[0]
     return {
         name: LineReading(name, reads[name].text, reads[name].score, box, detected)
         for name, (_, box, detected) in crops.items()
@@ -159,25 +158,61 @@ def read_front(
     fit: CardFit,
     layout: Layout,
     engine: OcrEngine,
-    well_formed: Callable[[dict[str, LineReading]], int],
+    has_format: Callable[[str, str], bool],
 ) -> tuple[CardFit, dict[str, LineReading]]:
     """The value lines of the card, from the fit that reads best.
 
-    A reading is rated by its lines that have their field's format (``well_formed``)
-    minus those that read as the design's labels. When the first fit's reading looks
-    placed on the wrong rows, the fit's runners-up are read too and the best kept.
+    A reading is rated by its lines that have their field's format (``has_format(line name,
+    text)``) minus those that read as the design's labels. When the first fit's reading
+    looks placed on the wrong rows, the fit's runners-up are read too and the best kept.
+    Lines of the kept reading that still lack their format are read again over their
+    column's whole width (a glare can hide the end of a number from the detector).
     """
 
     def rating(lines: dict[str, LineReading]) -> int:
-        return well_formed(lines) - 2 * misread_labels(lines, layout)
+        formatted = _formatted(lines, layout, has_format)
+        return sum(formatted.values()) - 2 * misread_labels(lines, layout)
 
     lines = read_lines(image, fit, layout, engine)
     best = rating(lines)
-    if best >= _TRUSTED_RATING:
-        return fit, lines
-    for other in fit.alternatives[:_ALTERNATIVES_READ]:
-        other_lines = read_lines(image, other, layout, engine)
-        other_rating = rating(other_lines)
-        if other_rating > best:
-            fit, lines, best = other, other_lines, other_rating
-    return fit, lines
+    if best < _TRUSTED_RATING:
+        for other in fit.alternatives[:_ALTERNATIVES_READ]:
+            other_lines = read_lines(image, other, layout, engine)
+            other_rating = rating(other_lines)
+            if other_rating > best:
+                fit, lines, best = other, other_lines, other_rating
+    return fit, _reread_unformatted(image, fit, layout, engine, lines, has_format)
+
+
+def _formatted(
+    lines: dict[str, LineReading], layout: Layout, has_format: Callable[[str, str], bool]
+) -> dict[str, bool]:
+    """For each line read that has a format to check (an alphabet), whether it has it."""
+    checked = [spec.name for spec in layout.values if spec.alphabet and spec.name in lines]
+    return {name: has_format(name, lines[name].text) for name in checked}
+
+
+def _reread_unformatted(
+    image: np.ndarray,
+    fit: CardFit,
+    layout: Layout,
+    engine: OcrEngine,
+    lines: dict[str, LineReading],
+    has_format: Callable[[str, str], bool],
+) -> dict[str, LineReading]:
+    """Lines with a format that they do not have, read again from their column's left edge to
+    its right edge; the new reading replaces the old only when it has the format."""
+    formatted = _formatted(lines, layout, has_format)
+    # A line whose twin (the RUN's other print) has the format is not needed.
+    failing = [name for name, ok in formatted.items() if not ok and not formatted.get(layout.field(name).twin)]
+    if not failing:
+        return lines
+    card = rectify(image, fit.quad, READ_WIDTH, READ_HEIGHT)
+    out = dict(lines)
+    for spec in map(layout.field, failing):
+        _, top, _, bottom = lines[spec.name].box
+        box = (spec.column[0] - 0.005, top, spec.column[1], bottom)
+        again = engine.read([_crop(card, box)], spec.alphabet)[0]
+        if has_format(spec.name, again.text):
+            out[spec.name] = LineReading(spec.name, again.text, again.score, box, detected=False)
+    return out

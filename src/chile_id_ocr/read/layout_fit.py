@@ -15,7 +15,17 @@ import numpy as np
 
 from chile_id_ocr.card.layouts import Layout, LineSpec
 from chile_id_ocr.read.ocr import OcrEngine, TextBox
-from chile_id_ocr.vision.geometry import card_to_image, is_plausible_card, map_points, rectify, turn_180
+from chile_id_ocr.vision.geometry import (
+    apply_homographies,
+    card_to_image,
+    is_plausible_card,
+    map_points,
+    rectify,
+    solve_homographies,
+    turn_180,
+    x_constraints,
+    y_constraints,
+)
 
 DET_WIDTH = 512
 _MARGIN = 0.06  # share of the candidate's size added on each side for the detector
@@ -77,18 +87,58 @@ def _score(pairs: list[tuple[NormBox, LineSpec]], layout: Layout) -> tuple[float
     return len(found) / len(layout.lines), anchors
 
 
+def _ends(box: NormBox) -> tuple[np.ndarray, np.ndarray]:
+    """The middle of a box's left end (at its leftmost x) and of its right end (at its rightmost x)."""
+    order = np.argsort(box.quad[:, 0])
+    left, right = box.quad[order[:2]], box.quad[order[2:]]
+    return np.array([box.x0, left[:, 1].mean()]), np.array([box.x1, right[:, 1].mean()])
+
+
 def _refit(pairs: list[tuple[NormBox, LineSpec]]) -> np.ndarray | None:
-    """Homography from design coordinates to the candidate's coordinates, from matched left edges."""
+    """Homography from design coordinates to the candidate's, from the matched lines.
+
+    Each matched line pins its left end to the design's left edge and baseline, and its
+    right end to the same baseline: printed lines are horizontal on the card. Left edges
+    alone lie on a few columns and leave the perspective loose; a fit through them can
+    tilt one column by a row and still match every left edge. RANSAC over triples of
+    lines; the unchanged geometry is the first hypothesis, so a refit must explain more.
+    """
     if len(pairs) < 6:
         return None
-    design = np.array([[line.x0, line.y] for _, line in pairs], np.float32)
-    seen = np.array([[box.x0, box.cy] for box, _ in pairs], np.float32)
+    design = np.array([[line.x0, line.y] for _, line in pairs])
     if np.ptp(design[:, 0]) < 0.2 or np.ptp(design[:, 1]) < 0.3:
         return None
-    matrix, inliers = cv2.findHomography(design, seen, cv2.RANSAC, 0.01)
-    if matrix is None or inliers is None or int(inliers.sum()) < 6 or abs(np.linalg.det(matrix)) < 1e-6:
+    ends = [_ends(box) for box, _ in pairs]
+    left = np.array([e[0] for e in ends])
+    right = np.array([e[1] for e in ends])
+    rows = np.stack(
+        [x_constraints(left, design[:, 0]), y_constraints(left, design[:, 1]), y_constraints(right, design[:, 1])],
+        axis=1,
+    )  # (lines, 3 constraints, 9)
+    rng = np.random.default_rng(0)
+    picks = rng.integers(0, len(pairs), size=(_REFIT_TRIALS, 3))
+    hypotheses = np.concatenate([np.eye(3)[np.newaxis], solve_homographies(rows[picks].reshape(-1, 9, 9))])
+    left_ok, right_ok = _refit_inliers(hypotheses, left, right, design)
+    score = left_ok.sum(axis=1) + 0.5 * right_ok.sum(axis=1)
+    best = int(np.argmax(score))  # the first maximum: the unchanged geometry wins ties
+    if best == 0 or left_ok[best].sum() < 6:
         return None
-    return matrix
+    used = np.concatenate([rows[left_ok[best], :2].reshape(-1, 9), rows[right_ok[best], 2]])
+    to_design = solve_homographies(used[np.newaxis])[0]
+    if abs(np.linalg.det(to_design)) < 1e-6:
+        return None
+    return np.linalg.inv(to_design)
+
+
+def _refit_inliers(
+    hypotheses: np.ndarray, left: np.ndarray, right: np.ndarray, design: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per hypothesis (candidate -> design), which lines' left ends land on their design
+    point and which right ends on their baseline."""
+    moved_left, moved_right = apply_homographies(hypotheses, left), apply_homographies(hypotheses, right)
+    left_ok = np.abs(moved_left - design[np.newaxis]).max(axis=2) < _REFIT_TOLERANCE
+    right_ok = np.abs(moved_right[..., 1] - design[np.newaxis, :, 1]) < _REFIT_TOLERANCE
+    return left_ok, right_ok & left_ok
 
 
 def _normalise(boxes: list[TextBox], width: int, height: int) -> list[NormBox]:
@@ -116,12 +166,17 @@ def fit_card(image: np.ndarray, quad: np.ndarray, layout: Layout, engine: OcrEng
     m = _MARGIN
     outer = map_points(card_to_image(np.asarray(quad, np.float32)), _UNIT * (1 + 2 * m) - m)
     small = rectify(image, outer, DET_WIDTH, DET_HEIGHT)
-    detected = [
-        NormBox(b.quad * (1 + 2 * m) - m, b.score)  # back to the candidate's own coordinates
-        for b in _normalise(engine.detect(small, DET_WIDTH), DET_WIDTH, DET_HEIGHT)
-    ]
-    if len(detected) < 4:
+    found = engine.detect(small, DET_WIDTH)
+    if len(found) < 4:
         return None
+    # The candidate's coordinates turned so that its text runs level (an outline from the whole
+    # frame or from a text block is only roughly aligned with the card).
+    level = _leveller(found)
+    quad = map_points(card_to_image(np.asarray(quad, np.float32)), map_points(np.linalg.inv(level), _UNIT))
+    detected = [
+        NormBox(map_points(level, b.quad * (1 + 2 * m) - m), b.score)  # back to the candidate's own coordinates
+        for b in _normalise(found, DET_WIDTH, DET_HEIGHT)
+    ]
     firsts: list[CardFit] = []
     others: list[CardFit] = []
     for upside_down in (False, True):
@@ -138,6 +193,30 @@ def fit_card(image: np.ndarray, quad: np.ndarray, layout: Layout, engine: OcrEng
     return replace(ranked[0], alternatives=tuple(ranked[1:]))
 
 
+def _leveller(boxes: list[TextBox]) -> np.ndarray:
+    """The rotation about the candidate's centre (in its 0..1 coordinates) that levels the
+    detected text lines: the length-weighted median of their directions, modulo 180
+    degrees; the identity when they already run level or do not agree."""
+    sides = [(b.quad[1] - b.quad[0] + b.quad[2] - b.quad[3]) / 2 for b in boxes]
+    lengths = np.array([float(np.hypot(*d)) for d in sides])
+    heights = np.array([float(np.linalg.norm(b.quad[3] - b.quad[0])) for b in boxes])
+    angles = np.array([(np.degrees(np.arctan2(d[1], d[0])) + 90.0) % 180.0 - 90.0 for d in sides])
+    lines = lengths > _LINE_ASPECT * np.maximum(heights, 1.0)
+    if lines.sum() < 3:
+        return np.eye(3)
+    order = np.argsort(angles[lines])
+    cumulative = np.cumsum(lengths[lines][order])
+    angle = float(angles[lines][order][np.searchsorted(cumulative, cumulative[-1] / 2)])
+    if not _LEVEL_MIN_DEG <= abs(angle) <= _LEVEL_MAX_DEG:
+        return np.eye(3)
+    pixels = np.diag([DET_WIDTH, DET_HEIGHT, 1.0])
+    turn = np.vstack([cv2.getRotationMatrix2D((0.5 * DET_WIDTH, 0.5 * DET_HEIGHT), angle, 1.0), [0.0, 0.0, 1.0]])
+    return np.linalg.inv(pixels) @ turn @ pixels
+
+
+_LINE_ASPECT = 2.5  # a detected box this many times longer than tall is a line of text
+_LEVEL_MIN_DEG = 1.0  # text within this of level is left as it is
+_LEVEL_MAX_DEG = 30.0  # beyond this the lines are not the candidate's own text direction
 _SEARCH = 0.14  # how far (card fractions) a line may be from where the candidate puts it
 _INLIER = 0.018  # a matched line's left edge lies this close to the design's, after the fit
 _TRIALS = 3000
@@ -145,6 +224,8 @@ _HYPOTHESES = 3  # the best fit and up to two runners-up on other rows
 _RUNNER_UP = 0.5  # a runner-up explains at least this share of what the best fit explains
 _BLOCK_Y = 0.4  # a height inside the data block (card fraction)
 _ROW_STEP = 0.025  # half the block's row pitch: fits this far apart place rows differently
+_REFIT_TRIALS = 200  # random triples of lines tried by the perspective refit
+_REFIT_TOLERANCE = 0.01  # a line's end lies this close to the design's, after the refit
 
 
 def _weights(lines: tuple[LineSpec, ...]) -> np.ndarray:

@@ -35,6 +35,8 @@ _ACCENT_PAIRS = (("N", "Ñ"), ("A", "Á"), ("E", "É"), ("I", "Í"), ("O", "Ó")
 # A line whose closest letter / accented letter call leaves more than this to the loser
 # has its score lowered by that share (about 4 in 10 wrong name lines, 1 in 8 right ones).
 _ACCENT_DOUBT = 0.1
+# The card's printed characters when no card head is installed (the head lists its own).
+_PRINTED = ("blank", *" ',-./0123456789<ABCDEFGHIJKLMNOPQRSTUVWXYZÁÉÍÓÚÑÜ")
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,8 @@ class OcrEngine:
         self._general = _with_prior(general)
         self._general_pairs = _pair_indices(general.characters)
         card = CardHead.load()
-        self._card = None if card is None else (card, _restricted(self._general, card.characters))
+        self._printed = _restricted(self._general, card.characters if card else _PRINTED)
+        self._card = None if card is None else (card, self._printed)
         self._card_pairs = _pair_indices(card.characters if card else ())
 
     def detect(self, image: np.ndarray, limit_side: int) -> list[TextBox]:
@@ -101,10 +104,21 @@ class OcrEngine:
         """The recognizer backbone's features of one line crop: (time steps, features)."""
         return self._backbone.run(None, {self._backbone_input: _prepare(crop)})[0][0]
 
-    def read(self, crops: list[np.ndarray]) -> list[TextRead]:
-        """The text of each crop (one line each), in order, through the general classifier."""
-        general, pairs = self._general, self._general_pairs
-        return [_decode(general.probabilities(self.features(crop)), general, pairs) for crop in crops]
+    def read(self, crops: list[np.ndarray], alphabet: str = "") -> list[TextRead]:
+        """The text of each crop (one line each), in order, through the general classifier.
+
+        With an ``alphabet``, only its characters are read: the classifier is restricted to
+        the card's printed characters and the line decoded over the alphabet's, so that a
+        blurred date never reads as a CJK character. Scores keep the probability left to
+        the other printed characters: a doubtful reading stays doubtful.
+        """
+        if not alphabet:
+            general, pairs = self._general, self._general_pairs
+            return [_decode(general.probabilities(self.features(crop)), general, pairs) for crop in crops]
+        printed = self._printed
+        columns = [0, *(printed.characters.index(c) for c in alphabet)]
+        characters = tuple(printed.characters[i] for i in columns)
+        return [_decode_within(printed.probabilities(self.features(crop))[:, columns], characters) for crop in crops]
 
     def read_card(self, crops: list[np.ndarray]) -> list[TextRead]:
         """The text of each crop of a card's printed words, through the card head and the
@@ -145,6 +159,17 @@ def _decode(probs: np.ndarray, head: CardHead, pairs: np.ndarray) -> TextRead:
     text, score = ctc_greedy(probs, head.characters)
     doubt = float(_doubts(probs[np.newaxis], pairs)[0])
     return TextRead(text, score * (1.0 - doubt) if doubt > _ACCENT_DOUBT else score)
+
+
+def _decode_within(probs: np.ndarray, characters: tuple[str, ...]) -> TextRead:
+    """Best-path text over a restricted alphabet. Where the blank wins every step (a lone
+    letter too faint to beat it), the alphabet's likeliest character at any step is read,
+    with its own low probability as the score."""
+    text, score = ctc_greedy(probs, characters)
+    if text or probs.shape[1] < 2:
+        return TextRead(text, score)
+    step, column = np.unravel_index(int(probs[:, 1:].argmax()), (probs.shape[0], probs.shape[1] - 1))
+    return TextRead(characters[column + 1].strip(), round(float(probs[step, column + 1]), 6))
 
 
 def _backbone_session(threads: int) -> tuple[Any, str, CardHead]:

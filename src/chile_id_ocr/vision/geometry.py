@@ -79,3 +79,45 @@ def is_plausible_card(quad: np.ndarray, image_area: float, min_fraction: float) 
     opposite_ok = min(sides[0], sides[2]) / max(sides[0], sides[2]) > 0.6
     opposite_ok &= min(sides[1], sides[3]) / max(sides[1], sides[3]) > 0.6
     return 1.2 <= ratio <= 2.2 and bool(opposite_ok)
+
+
+def x_constraints(points: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Rows of the homogeneous system ``A h = 0`` saying that a homography (as a 9-vector
+    ``h``, row-major) maps each point (N, 2) to the abscissa ``x`` (N,): (N, 9)."""
+    return _constraints(points, x, axis=0)
+
+
+def y_constraints(points: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """As ``x_constraints``, for the ordinate ``y``: a point lands on a horizontal line."""
+    return _constraints(points, y, axis=1)
+
+
+def _constraints(points: np.ndarray, target: np.ndarray, axis: int) -> np.ndarray:
+    p = np.column_stack([np.asarray(points, np.float64), np.ones(len(points))])
+    rows = np.zeros((len(p), 9))
+    rows[:, 3 * axis : 3 * axis + 3] = p
+    rows[:, 6:9] = -np.asarray(target, np.float64)[:, np.newaxis] * p
+    return rows
+
+
+def solve_homographies(rows: np.ndarray) -> np.ndarray:
+    """Least-squares homographies from constraint rows (..., K, 9), K >= 8: (..., 3, 3).
+
+    >>> pts = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], float)
+    >>> moved = pts * 2 + 1
+    >>> rows = np.concatenate([x_constraints(pts, moved[:, 0]), y_constraints(pts, moved[:, 1])])
+    >>> np.round(apply_homographies(solve_homographies(rows[np.newaxis]), pts)[0], 6).tolist()
+    [[1.0, 1.0], [3.0, 1.0], [3.0, 3.0], [1.0, 3.0]]
+    """
+    _, _, vt = np.linalg.svd(rows)
+    h = vt[..., -1, :].reshape(*rows.shape[:-2], 3, 3)
+    scale = h[..., 2:3, 2:3]
+    return h / np.where(np.abs(scale) > 1e-12, scale, 1.0)
+
+
+def apply_homographies(matrices: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Each of H homographies (H, 3, 3) applied to N points (N, 2): (H, N, 2)."""
+    p = np.column_stack([np.asarray(points, np.float64), np.ones(len(points))])
+    out = np.einsum("hij,nj->hni", matrices, p)
+    w = out[..., 2:3]
+    return out[..., :2] / np.where(np.abs(w) > 1e-12, w, 1e-12)

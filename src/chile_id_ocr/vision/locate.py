@@ -131,9 +131,12 @@ def whole_frame(image: np.ndarray) -> np.ndarray:
 
 
 def _box_angle(box: TextBox) -> float:
+    """The direction of a box's longer side: a line of text runs along it, even where the
+    detector lists a vertical line's corners from its own short side."""
     q = box.quad
-    top = q[1] - q[0]
-    return math.degrees(math.atan2(float(top[1]), float(top[0])))
+    top, left = q[1] - q[0], q[3] - q[0]
+    along = top if np.linalg.norm(top) >= np.linalg.norm(left) else left
+    return math.degrees(math.atan2(float(along[1]), float(along[0])))
 
 
 def _long_side(box: TextBox) -> float:
@@ -141,7 +144,7 @@ def _long_side(box: TextBox) -> float:
     return float(max(np.linalg.norm(q[1] - q[0]), np.linalg.norm(q[3] - q[0])))
 
 
-def text_candidates(boxes: list[TextBox], limit: int = 3) -> list[np.ndarray]:
+def text_candidates(boxes: list[TextBox], limit: int = 4) -> list[np.ndarray]:
     """The card's quadrilateral estimated from blocks of aligned text lines, best first.
 
     The detector returns boxes along the text, so a peak of box directions gives a
@@ -157,28 +160,46 @@ def text_candidates(boxes: list[TextBox], limit: int = 3) -> list[np.ndarray]:
     hist, _ = np.histogram(angles, bins=36, range=(0, 180), weights=weights)
     smooth = hist + np.roll(hist, 1) + np.roll(hist, -1)
     peaks = [int(i) for i in np.argsort(smooth)[::-1] if smooth[i] > 0]
-    quads: list[np.ndarray] = []
+    per_direction: list[list[np.ndarray]] = []
     tried: list[int] = []
     for peak in peaks:
-        if len(quads) >= limit or len(tried) >= 2:
+        if len(tried) >= 2:
             break
         if any(min(abs(peak - t), 36 - abs(peak - t)) < 3 for t in tried):
             continue
         tried.append(peak)
-        quads.extend(_blocks_at(boxes, angles, (peak + 0.5) * 5.0))
+        per_direction.append(_blocks_at(boxes, angles, (peak + 0.5) * 5.0))
+    # Each direction's best block first, then the runners-up.
+    quads = [q for rank in range(3) for found in per_direction for q in found[rank : rank + 1]]
     return quads[:limit]
 
 
+def _angle_diff(angles: np.ndarray, theta: float) -> np.ndarray:
+    """Signed differences modulo 180 degrees, in [-90, 90)."""
+    return (angles - theta + 90.0) % 180.0 - 90.0
+
+
+_PEAK_HALF_WIDTH = 7.5  # degrees around a direction histogram peak that make up the peak
+_ALIGNED_DEG = 5.0  # a line within this of the peak's direction belongs to it
+
+
 def _blocks_at(boxes: list[TextBox], angles: np.ndarray, theta: float) -> list[np.ndarray]:
-    diff = np.abs((angles - theta + 90.0) % 180.0 - 90.0)
-    aligned = [b for b, d in zip(boxes, diff, strict=True) if d < 12.0]
+    # The histogram's bin centre, sharpened to the median of the lines near it: printed lines
+    # agree within a degree or two, handwriting or another document at another angle does not.
+    near = np.abs(_angle_diff(angles, theta)) < _PEAK_HALF_WIDTH
+    if near.any():
+        theta = theta + float(np.median(_angle_diff(angles[near], theta)))
+    diff = np.abs(_angle_diff(angles, theta))
+    aligned = [b for b, d in zip(boxes, diff, strict=True) if d < _ALIGNED_DEG]
     if len(aligned) < 4:
         return []
     rad = math.radians(theta)
     rot = np.array([[math.cos(rad), math.sin(rad)], [-math.sin(rad), math.cos(rad)]], np.float32)
     pts = [b.quad @ rot.T for b in aligned]  # in a frame where the text runs along +x
     quads = []
-    for cluster in _blocks(pts)[:2]:
+    clusters = _blocks(pts, *_LOOSE)[:2]
+    clusters += [c for c in _blocks(pts, *_STRICT)[:1] if not any(len(c) == len(k) for k in clusters)]
+    for cluster in clusters:
         if len(cluster) < 4:
             continue
         allpts = np.concatenate(cluster)
@@ -201,11 +222,20 @@ def _blocks_at(boxes: list[TextBox], angles: np.ndarray, theta: float) -> list[n
     return quads
 
 
-def _blocks(pts: list[np.ndarray]) -> list[list[np.ndarray]]:
-    """Single-linkage clusters of boxes closer than a few line heights, largest text area first."""
+# Lines of one block lie within so many line heights of each other (twice that across the
+# lines) and are at most so many times taller than each other. Text around the card (handwriting
+# on the paper under it) can join the card's block through one line of an in-between size;
+# the strict clustering splits it off again.
+_LOOSE = (3.0, 1.8)
+_STRICT = (1.5, 1.4)
+
+
+def _blocks(pts: list[np.ndarray], max_gap: float, max_ratio: float) -> list[list[np.ndarray]]:
+    """Single-linkage clusters of boxes of like height closer than a few line heights,
+    most lines first (then largest text area). A card's lines are all of one size; handwriting or print
+    around it, often as close as its own lines, is rarely the same size."""
     n = len(pts)
-    heights = np.array([p[:, 1].max() - p[:, 1].min() for p in pts])
-    gap = 3.0 * float(np.median(heights))
+    heights = np.array([max(1e-6, min(np.linalg.norm(p[1] - p[0]), np.linalg.norm(p[3] - p[0]))) for p in pts])
     lo = np.array([p.min(axis=0) for p in pts])
     hi = np.array([p.max(axis=0) for p in pts])
     parent = list(range(n))
@@ -220,10 +250,12 @@ def _blocks(pts: list[np.ndarray]) -> list[list[np.ndarray]]:
         for j in range(i + 1, n):
             dx = max(0.0, lo[j, 0] - hi[i, 0], lo[i, 0] - hi[j, 0])
             dy = max(0.0, lo[j, 1] - hi[i, 1], lo[i, 1] - hi[j, 1])
-            if dx < gap * 2 and dy < gap:
+            small, large = sorted((heights[i], heights[j]))
+            gap = max_gap * small
+            if dx < gap * 2 and dy < gap and large < max_ratio * small:
                 parent[find(i)] = find(j)
     groups: dict[int, list[int]] = {}
     for i in range(n):
         groups.setdefault(find(i), []).append(i)
-    ranked = sorted(groups.values(), key=lambda g: -sum((hi[i] - lo[i]).prod() for i in g))
+    ranked = sorted(groups.values(), key=lambda g: (-len(g), -sum((hi[i] - lo[i]).prod() for i in g)))
     return [[pts[i] for i in group] for group in ranked]
