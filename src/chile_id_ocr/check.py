@@ -145,14 +145,6 @@ def has_format(name: str, value: str) -> bool:
     return parse is None or parse(value) is not None
 
 
-def well_formed(lines: dict[str, LineReading]) -> int:
-    """How many of the lines with a known format (dates, numbers, sex, nationality) have it.
-
-    A fit placed on the wrong rows reads labels and neighbours' values, which rarely parse.
-    """
-    return sum(1 for name in _FORMATS if name in lines and has_format(name, lines[name].text))
-
-
 def _penalise(f: _Field, reason: str) -> _Field:
     return _Field(f.value, f.confidence * _CROSS_FAIL, f.reason or reason)
 

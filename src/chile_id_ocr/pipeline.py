@@ -115,26 +115,30 @@ def _read_back(decoded: DecodedImage, engine: OcrEngine, qr_found: QrFind | None
 def find_card(image: np.ndarray, layout: Layout, engine: OcrEngine) -> CardFit:
     """The card in ``image``: outlines first, then the text block when no outline fits well
     (at a finer size when the first search finds no good fit either)."""
-    best: CardFit | None = None
-    for quad in [*edge_candidates(image), whole_frame(image)]:
-        fit = fit_card(image, quad, layout, engine)
-        if fit is not None and (best is None or fit.score > best.score):
-            best = fit
-        if best is not None and best.score >= _GOOD_FIT:
-            return best
+    best = _best_fit(image, [*edge_candidates(image), whole_frame(image)], layout, engine, None)
+    if best is not None and best.score >= _GOOD_FIT:
+        return best
     longer = max(image.shape[:2])
     for k, side in enumerate(_TEXT_SEARCH_SIDES):
         if k and (side > longer * _UPSCALE_LIMIT or (best is not None and best.score >= _GOOD_FIT)):
             break
-        for quad in text_candidates(engine.detect(image, side)):
-            fit = fit_card(image, quad, layout, engine)
-            if fit is not None and (best is None or fit.score > best.score):
-                best = fit
-            if best is not None and best.score >= _GOOD_FIT:
-                break
+        best = _best_fit(image, text_candidates(engine.detect(image, side)), layout, engine, best)
     if best is None or best.score < _MIN_FIT:
         raise PoorImageError(_why_no_card(image))
     return _refined(image, best, layout, engine)
+
+
+def _best_fit(
+    image: np.ndarray, quads: list[np.ndarray], layout: Layout, engine: OcrEngine, best: CardFit | None
+) -> CardFit | None:
+    """The best of ``best`` and the fits of ``quads``, tried in order until one fits well."""
+    for quad in quads:
+        if best is not None and best.score >= _GOOD_FIT:
+            break
+        fit = fit_card(image, quad, layout, engine)
+        if fit is not None and (best is None or fit.score > best.score):
+            best = fit
+    return best
 
 
 def _refined(image: np.ndarray, fit: CardFit, layout: Layout, engine: OcrEngine) -> CardFit:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from chile_id_ocr.read.ocr import TextBox
-from chile_id_ocr.vision.locate import _box_angle, text_candidates
+from chile_id_ocr.vision.geometry import line_direction
+from chile_id_ocr.vision.locate import text_candidates
 
 
 def _box(x0: float, y0: float, x1: float, y1: float) -> TextBox:
@@ -37,4 +38,4 @@ def test_handwriting_next_to_the_card_stays_out_of_its_block() -> None:
 def test_a_vertical_lines_direction_is_its_long_side() -> None:
     """The detector may list a vertical line's corners starting from its short side."""
     upright = TextBox(np.array([[100, 100], [120, 100], [120, 300], [100, 300]], np.float32), 0.9)
-    assert abs(abs(_box_angle(upright)) - 90.0) < 1e-6
+    assert abs(abs(line_direction(upright.quad)) - 90.0) < 1e-6

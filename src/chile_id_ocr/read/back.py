@@ -34,7 +34,7 @@ import numpy as np
 
 from chile_id_ocr.card import mrz, qr
 from chile_id_ocr.read.ocr import OcrEngine, TextBox, TextRead
-from chile_id_ocr.vision.geometry import map_points, rectify
+from chile_id_ocr.vision.geometry import angle_offsets, line_direction, map_points, rectify
 
 DETECT_SIDE = 960  # the whole image is searched for the MRZ at this size
 _FINE_SIDE = 1600  # ... and at this size when it is not found at DETECT_SIDE
@@ -290,21 +290,13 @@ def _decode_crop(gray: np.ndarray, quad: np.ndarray) -> str | None:
 
 
 def _angle(box: TextBox) -> float:
-    q = box.quad
-    a, b = q[1] - q[0], q[3] - q[0]
-    long_side = a if np.linalg.norm(a) >= np.linalg.norm(b) else b
-    return math.degrees(math.atan2(float(long_side[1]), float(long_side[0]))) % 180.0
+    return line_direction(box.quad) % 180.0
 
 
 def _aspect(box: TextBox) -> float:
     q = box.quad
     a, b = float(np.linalg.norm(q[1] - q[0])), float(np.linalg.norm(q[3] - q[0]))
     return max(a, b) / max(min(a, b), 1.0)
-
-
-def _turn(angles: np.ndarray, reference: float) -> np.ndarray:
-    """Signed differences of line directions (modulo 180 degrees) from ``reference``, in -90..90."""
-    return (angles - reference + 90.0) % 180.0 - 90.0
 
 
 def _merge_collinear(lines: list[Line]) -> list[Line]:
@@ -387,10 +379,10 @@ def _directions(boxes: list[TextBox]) -> list[float]:
     lengths = np.array([max(np.ptp(b.quad[:, 0]), np.ptp(b.quad[:, 1])) for b in long_boxes])
     found: list[float] = []
     for i in np.argsort(-lengths):
-        offsets = _turn(angles, float(angles[i]))
+        offsets = angle_offsets(angles, float(angles[i]))
         near = np.abs(offsets) < _SAME_DIRECTION
         theta = float(angles[i] + np.average(offsets[near], weights=lengths[near]))
-        if near.sum() >= 2 and all(abs(float(_turn(np.array(theta), t))) >= _SAME_DIRECTION for t in found):
+        if near.sum() >= 2 and all(abs(float(angle_offsets(theta, t))) >= _SAME_DIRECTION for t in found):
             found.append(theta)
     return found
 
@@ -408,7 +400,7 @@ def find_mrz_blocks(boxes: list[TextBox], limit: int = 3, qr_centre: np.ndarray 
         parallel = [
             ln
             for b, ln in zip(boxes, all_lines, strict=True)
-            if abs(_turn(np.array(_angle(b)), theta)) < _ANGLE_TOLERANCE and ln.length >= _MIN_ASPECT * ln.height
+            if abs(angle_offsets(_angle(b), theta)) < _ANGLE_TOLERANCE and ln.length >= _MIN_ASPECT * ln.height
         ]
         lines = _merge_collinear(parallel)
         qr_v = None if qr_centre is None else float(np.asarray(qr_centre, np.float64) @ frame.v)

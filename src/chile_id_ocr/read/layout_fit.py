@@ -16,6 +16,7 @@ import numpy as np
 from chile_id_ocr.card.layouts import Layout, LineSpec
 from chile_id_ocr.read.ocr import OcrEngine, TextBox
 from chile_id_ocr.vision.geometry import (
+    angle_offsets,
     apply_homographies,
     card_to_image,
     is_plausible_card,
@@ -200,7 +201,7 @@ def _leveller(boxes: list[TextBox]) -> np.ndarray:
     sides = [(b.quad[1] - b.quad[0] + b.quad[2] - b.quad[3]) / 2 for b in boxes]
     lengths = np.array([float(np.hypot(*d)) for d in sides])
     heights = np.array([float(np.linalg.norm(b.quad[3] - b.quad[0])) for b in boxes])
-    angles = np.array([(np.degrees(np.arctan2(d[1], d[0])) + 90.0) % 180.0 - 90.0 for d in sides])
+    angles = angle_offsets(np.array([np.degrees(np.arctan2(d[1], d[0])) for d in sides]), 0.0)
     lines = lengths > _LINE_ASPECT * np.maximum(heights, 1.0)
     if lines.sum() < 3:
         return np.eye(3)

@@ -3,6 +3,8 @@ and the readers."""
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 
@@ -121,3 +123,27 @@ def apply_homographies(matrices: np.ndarray, points: np.ndarray) -> np.ndarray:
     out = np.einsum("hij,nj->hni", matrices, p)
     w = out[..., 2:3]
     return out[..., :2] / np.where(np.abs(w) > 1e-12, w, 1e-12)
+
+
+def line_direction(quad: np.ndarray) -> float:
+    """The direction, in degrees, of a text box's longer side (a line of text runs along it,
+    whichever corner the detector listed first).
+
+    >>> line_direction(np.array([[0, 0], [10, 0], [10, 2], [0, 2]], float))
+    0.0
+    >>> line_direction(np.array([[0, 0], [2, 0], [2, 10], [0, 10]], float))
+    90.0
+    """
+    q = np.asarray(quad, np.float64)
+    first, second = q[1] - q[0], q[3] - q[0]
+    along = first if np.linalg.norm(first) >= np.linalg.norm(second) else second
+    return math.degrees(math.atan2(float(along[1]), float(along[0])))
+
+
+def angle_offsets(angles: np.ndarray | float, reference: float) -> np.ndarray:
+    """Signed differences of line directions from ``reference``, modulo 180 degrees, in [-90, 90).
+
+    >>> angle_offsets(np.array([179.0, 2.0, 95.0]), 0.0).tolist()
+    [-1.0, 2.0, -85.0]
+    """
+    return (np.asarray(angles, np.float64) - reference + 90.0) % 180.0 - 90.0

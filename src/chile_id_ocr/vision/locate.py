@@ -21,7 +21,7 @@ import numpy as np
 
 from chile_id_ocr.card.layouts import CARD_ASPECT
 from chile_id_ocr.read.ocr import TextBox
-from chile_id_ocr.vision.geometry import is_plausible_card, landscape, quad_area
+from chile_id_ocr.vision.geometry import angle_offsets, is_plausible_card, landscape, line_direction, quad_area
 
 WORK_SIDE = 800  # edges are looked for on a copy this long
 MIN_CARD_FRACTION = 0.04  # of the frame's area
@@ -130,15 +130,6 @@ def whole_frame(image: np.ndarray) -> np.ndarray:
     return landscape(np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float32))
 
 
-def _box_angle(box: TextBox) -> float:
-    """The direction of a box's longer side: a line of text runs along it, even where the
-    detector lists a vertical line's corners from its own short side."""
-    q = box.quad
-    top, left = q[1] - q[0], q[3] - q[0]
-    along = top if np.linalg.norm(top) >= np.linalg.norm(left) else left
-    return math.degrees(math.atan2(float(along[1]), float(along[0])))
-
-
 def _long_side(box: TextBox) -> float:
     q = box.quad
     return float(max(np.linalg.norm(q[1] - q[0]), np.linalg.norm(q[3] - q[0])))
@@ -155,7 +146,7 @@ def text_candidates(boxes: list[TextBox], limit: int = 4) -> list[np.ndarray]:
     """
     if len(boxes) < 4:
         return []
-    angles = np.array([_box_angle(b) % 180.0 for b in boxes])
+    angles = np.array([line_direction(b.quad) % 180.0 for b in boxes])
     weights = np.array([_long_side(b) for b in boxes])
     hist, _ = np.histogram(angles, bins=36, range=(0, 180), weights=weights)
     smooth = hist + np.roll(hist, 1) + np.roll(hist, -1)
@@ -174,11 +165,6 @@ def text_candidates(boxes: list[TextBox], limit: int = 4) -> list[np.ndarray]:
     return quads[:limit]
 
 
-def _angle_diff(angles: np.ndarray, theta: float) -> np.ndarray:
-    """Signed differences modulo 180 degrees, in [-90, 90)."""
-    return (angles - theta + 90.0) % 180.0 - 90.0
-
-
 _PEAK_HALF_WIDTH = 7.5  # degrees around a direction histogram peak that make up the peak
 _ALIGNED_DEG = 5.0  # a line within this of the peak's direction belongs to it
 
@@ -186,10 +172,10 @@ _ALIGNED_DEG = 5.0  # a line within this of the peak's direction belongs to it
 def _blocks_at(boxes: list[TextBox], angles: np.ndarray, theta: float) -> list[np.ndarray]:
     # The histogram's bin centre, sharpened to the median of the lines near it: printed lines
     # agree within a degree or two, handwriting or another document at another angle does not.
-    near = np.abs(_angle_diff(angles, theta)) < _PEAK_HALF_WIDTH
+    near = np.abs(angle_offsets(angles, theta)) < _PEAK_HALF_WIDTH
     if near.any():
-        theta = theta + float(np.median(_angle_diff(angles[near], theta)))
-    diff = np.abs(_angle_diff(angles, theta))
+        theta = theta + float(np.median(angle_offsets(angles[near], theta)))
+    diff = np.abs(angle_offsets(angles, theta))
     aligned = [b for b, d in zip(boxes, diff, strict=True) if d < _ALIGNED_DEG]
     if len(aligned) < 4:
         return []
