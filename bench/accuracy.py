@@ -232,7 +232,7 @@ def render(outcomes: Sequence[Outcome], conditions: Sequence[str]) -> str:
         rows.append(
             [
                 f"**>= {HIGH_CONFIDENCE}**",
-                *(x for c in product for x in (high[c][0], report.pct(high[c][1], high[c][0]))),
+                *(x for c in product for x in (high[c][0], report.pct(high[c][1], high[c][0], 2))),
             ]
         )
         coverage = ", ".join(f"{c} {report.pct(high[c][0], len(FIELDS) * len(groups[c, 'product']))}" for c in product)

@@ -13,7 +13,8 @@ from datetime import date
 
 import numpy as np
 
-from chile_id_ocr.card import dates, document, run, text
+from chile_id_ocr.card import dates, document, names, run, text
+from chile_id_ocr.card.layouts import FRONT_2013
 from chile_id_ocr.read.front import LineReading
 from chile_id_ocr.read.layout_fit import CardFit
 from chile_id_ocr.result import CardType, Checks, FieldReading, Recognition, Side
@@ -24,6 +25,17 @@ _REPAIRED = 0.88  # the value needed a confusion repair (O->0, fuzzy month...)
 _UNPARSED = 0.30  # the value does not have the field's format
 _CROSS_FAIL = 0.70  # the value contradicts another field (issue after expiry...)
 _RUN_CHECK_FAIL = 0.55  # the RUN's check digit fails: flagged, low confidence
+_LABELS_READ = 0.6  # some value lines read as the design's labels: the fit may be a row off
+# The design prints every value but the RUNs from its column's left edge; a line detected
+# starting more than about a character right of it lost its first characters (to a glare).
+_LEFT_ALIGNED = frozenset(spec.name for spec in FRONT_2013.values if not spec.twin)
+_LATE_START = 0.015  # of the card's width; right readings start within 0.01 of the edge
+_LATE = 0.85
+_NAME_DOUBT = 0.85  # a name reads without its usual accent, or with a one-letter fragment (names.doubt)
+# A field this doubtful has failed its checks (a date that does not parse...): the capture is
+# poor there, and the card's other fields, however sure the recognizer is, less sure.
+_FAILED = 0.35
+_POOR_CAPTURE = 0.88
 
 
 @dataclass(frozen=True)
@@ -34,9 +46,11 @@ class _Field:
 
 
 def _base(line: LineReading) -> tuple[float, str]:
-    if line.detected:
-        return line.score, ""
-    return line.score * _ZONE_ONLY, "line not detected; its zone was read"
+    if not line.detected:
+        return line.score * _ZONE_ONLY, "line not detected; its zone was read"
+    if line.name in _LEFT_ALIGNED and line.box[0] - FRONT_2013.field(line.name).column[0] > _LATE_START:
+        return line.score * _LATE, "the line starts right of its column: its first characters may be hidden"
+    return line.score, ""
 
 
 def _name_field(*lines: LineReading | None) -> _Field:
@@ -48,6 +62,9 @@ def _name_field(*lines: LineReading | None) -> _Field:
     scores = [_base(ln) for ln, _ in named]
     conf = min(s for s, _ in scores)
     reasons = [r for _, r in scores if r]
+    doubts = [why for why in map(names.doubt, parts) if why]
+    if doubts:
+        conf, reasons = conf * _NAME_DOUBT, [*reasons, *doubts]
     return _Field(parts, conf, reasons[0] if reasons else "")
 
 
@@ -145,14 +162,21 @@ def has_format(name: str, value: str) -> bool:
     return parse is None or parse(value) is not None
 
 
+_MISPLACED = "some values read as the card's printed labels: its rows may be misplaced"
+
+
 def _penalise(f: _Field, reason: str) -> _Field:
     return _Field(f.value, f.confidence * _CROSS_FAIL, f.reason or reason)
 
 
-def check_front(lines: dict[str, LineReading], fit: CardFit, *, to_input: float, today: date) -> Recognition:
+def check_front(
+    lines: dict[str, LineReading], fit: CardFit, *, to_input: float, today: date, labels_read: int = 0
+) -> Recognition:
     """The front's fields from its line readings, with checks and calibrated confidences.
 
-    ``to_input`` scales the decoded image's pixels to the input file's pixels.
+    ``to_input`` scales the decoded image's pixels to the input file's pixels;
+    ``labels_read`` counts the value lines that read as one of the design's labels (the
+    card's rows may then be misplaced, and every field is doubtful).
     """
     fields: dict[str, _Field] = {
         "surname": _name_field(lines.get("surname_1"), lines.get("surname_2")),
@@ -176,6 +200,17 @@ def check_front(lines: dict[str, LineReading], fit: CardFit, *, to_input: float,
     if birth is not None and issue is not None and not birth.date < issue.date:
         fields["birth"] = _penalise(fields["birth"], "birth date is not before issue")
 
+    failed = [name for name, f in fields.items() if f.confidence < _FAILED]
+    if failed:
+        why = f"other fields ({', '.join(failed)}) could not be read: the capture is poor"
+        fields = {
+            name: f if name in failed else _Field(f.value, f.confidence * _POOR_CAPTURE, f.reason or why)
+            for name, f in fields.items()
+        }
+    if labels_read:
+        fields = {
+            name: _Field(f.value, f.confidence * _LABELS_READ, f.reason or _MISPLACED) for name, f in fields.items()
+        }
     checks = Checks(
         run_check_digit_valid=run_valid,
         dates_valid=all(d is not None for d in parsed_dates.values()),

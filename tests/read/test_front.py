@@ -10,7 +10,14 @@ import numpy as np
 from chile_id_ocr.card.layouts import FRONT_2013
 from chile_id_ocr.check import has_format
 from chile_id_ocr.pipeline import find_card
-from chile_id_ocr.read.front import LineReading, _reread_unformatted, misread_labels, read_front, read_lines
+from chile_id_ocr.read.front import (
+    LineReading,
+    _reread_unformatted,
+    assign_lines,
+    misread_labels,
+    read_front,
+    read_lines,
+)
 from chile_id_ocr.read.layout_fit import CardFit, NormBox
 from chile_id_ocr.read.ocr import get_engine
 from chile_id_ocr.vision.decode import decode
@@ -73,3 +80,26 @@ def test_a_number_cut_short_is_read_again_over_its_column(real: Path) -> None:
     assert again["document_number"].text.replace(".", "") == whole.text.replace(".", "")
     assert not again["document_number"].detected  # the reason says its zone was read
     assert again["birth"] is lines["birth"]  # lines with their format are left alone
+
+
+def _box(x0: float, y0: float, x1: float, y1: float) -> NormBox:
+    return NormBox(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float32), 0.9)
+
+
+def test_a_box_merging_two_rows_belongs_to_both() -> None:
+    """Under blur the detector can take both surname lines (and the label above) as one box."""
+    surnames = FRONT_2013.field("surname_1"), FRONT_2013.field("surname_2")
+    top, bottom = surnames[0].y - 0.08, surnames[1].y + 0.03
+    assigned = assign_lines((_box(0.34, top, 0.55, bottom),), FRONT_2013)
+    for spec in surnames:
+        box, detected = assigned[spec.name]
+        assert detected
+        assert abs((box[1] + box[3]) / 2 - spec.y) < 0.01  # each cut to its own row
+    assert not assigned["given_name"][1]
+
+
+def test_a_single_box_keeps_to_its_row() -> None:
+    spec = FRONT_2013.field("surname_1")
+    assigned = assign_lines((_box(0.34, spec.y - 0.025, 0.55, spec.y + 0.025),), FRONT_2013)
+    assert assigned["surname_1"][1]
+    assert not assigned["surname_2"][1]

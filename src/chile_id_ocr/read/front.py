@@ -21,13 +21,17 @@ from chile_id_ocr.vision.geometry import card_to_image, map_points, rectify
 READ_WIDTH = 1100
 READ_HEIGHT = round(READ_WIDTH / 1.585)
 # Width of a line's zone when the detector found nothing there (fraction of the card).
-_ZONE_WIDTH = {"sex": 0.05, "run_small": 0.14, "run_large": 0.31, "surname_1": 0.40, "given_name": 0.45}
+_ZONE_WIDTH = {
+    "sex": 0.05, "run_small": 0.14, "run_large": 0.31, "surname_1": 0.40, "surname_2": 0.40, "given_name": 0.45,
+}  # fmt: skip
 _DEFAULT_ZONE_WIDTH = 0.21
 # Lines of words, read with the card head (accents); numbers and dates, which their
 # parsers check, keep the general recognizer.
 _WORD_LINES = frozenset({"surname_1", "surname_2", "given_name", "nationality"})
 # Lines that may legitimately be absent (a single surname).
 _OPTIONAL = frozenset({"surname_2"})
+# An optional line that the detector missed is kept when its zone reads as a word this surely.
+_OPTIONAL_SCORE = 0.5
 # A reading rated this well (of 8 formatted lines) is not second-guessed; otherwise up to
 # this many other fits are read.
 _TRUSTED_RATING = 6
@@ -57,11 +61,16 @@ def _column_of(box: NormBox, spec: LineSpec) -> bool:
     return spec.column[0] - 0.035 <= box.x0 < spec.column[1] - 0.02
 
 
-def assign_lines(boxes: tuple[NormBox, ...], layout: Layout) -> dict[str, tuple[Box, bool] | None]:
+def _spans_middle(box: NormBox, spec: LineSpec) -> bool:
+    """Whether ``box`` covers the middle half of the line's row."""
+    return box.y0 <= spec.y - spec.height / 4 and spec.y + spec.height / 4 <= box.y1
+
+
+def assign_lines(boxes: tuple[NormBox, ...], layout: Layout) -> dict[str, tuple[Box, bool]]:
     """The box of each value line, and whether the detector found it there.
 
     A found line's box is the union of the detected boxes in its row and column; a
-    missing line gets the design's zone, an optional missing line None.
+    missing line gets the design's zone.
     """
     assigned: dict[str, list[NormBox]] = {spec.name: [] for spec in layout.values}
     for box in boxes:
@@ -73,7 +82,12 @@ def assign_lines(boxes: tuple[NormBox, ...], layout: Layout) -> dict[str, tuple[
                 best, best_dy = spec, dy
         if best is not None and best.is_value:
             assigned[best.name].append(box)
-    out: dict[str, tuple[Box, bool] | None] = {}
+        # Under blur the detector can merge lines one above the other into one box: it belongs
+        # to every value line whose middle it spans.
+        for spec in layout.values:
+            if spec is not best and _spans_middle(box, spec) and _column_of(box, spec):
+                assigned[spec.name].append(box)
+    out: dict[str, tuple[Box, bool]] = {}
     for spec in layout.values:
         found = assigned[spec.name]
         if found:
@@ -82,8 +96,6 @@ def assign_lines(boxes: tuple[NormBox, ...], layout: Layout) -> dict[str, tuple[
             # A detector box can run on into the next column (a date merged with the number beside it).
             right = min(max(b.x1 for b in found), spec.column[1] + 0.01)
             out[spec.name] = ((min(b.x0 for b in found), top, right, bottom), True)
-        elif spec.name in _OPTIONAL:
-            out[spec.name] = None
         else:
             width = _ZONE_WIDTH.get(spec.name, _DEFAULT_ZONE_WIDTH)
             x0 = spec.column[0] - 0.005
@@ -116,7 +128,7 @@ def line_crops(image: np.ndarray, fit: CardFit, layout: Layout) -> dict[str, tup
     """Each value line's tight crop from the card ``fit`` found in ``image``, its box, and
     whether the detector found it (the reader's input; the recognizer's training data)."""
     card = rectify(image, fit.quad, READ_WIDTH, READ_HEIGHT)
-    lines = {name: found for name, found in assign_lines(fit.boxes, layout).items() if found is not None}
+    lines = assign_lines(fit.boxes, layout)
     return {name: (_crop(card, box), box, detected) for name, (box, detected) in lines.items()}
 
 
@@ -131,7 +143,14 @@ def read_lines(image: np.ndarray, fit: CardFit, layout: Layout, engine: OcrEngin
     return {
         name: LineReading(name, reads[name].text, reads[name].score, box, detected)
         for name, (_, box, detected) in crops.items()
+        if detected or name not in _OPTIONAL or _present(reads[name])
     }
+
+
+def _present(read: TextRead) -> bool:
+    """Whether an optional line that the detector missed was found printed in its zone:
+    a word read with confidence (a second surname under a glare), not the card's background."""
+    return len(_letters(read.text)) >= 2 and read.score >= _OPTIONAL_SCORE
 
 
 def _letters(value: str) -> str:

@@ -1,0 +1,90 @@
+"""Plausibility of a holder's names as read: what the recognizer cannot tell on its own.
+
+A glare or a motion blur takes a tilde or an accent off a capital, or a whole letter out
+of a word, and the recognizer reads what is left with full confidence. Names have no check
+digit, but Spanish names are not arbitrary strings:
+
+* many common surnames and given names are written with an accent (GONZÁLEZ, JOAQUÍN);
+  a reading that lacks it, or puts it elsewhere, is doubtful (it is not corrected: the
+  Registro Civil prints the name as registered, and some are registered without);
+* a word of one or two letters is a particle (DE, LA, Y...) or a fragment of a word
+  whose middle letters were lost (CAR ASCO).
+
+>>> accent_doubt("JIMENEZ"), accent_doubt("JIMÉNEZ"), accent_doubt("ROJAS")
+('JIMÉNEZ', None, None)
+>>> fragments("CAR ASCO"), fragments("DE LA BARRA"), fragments("NO MÍ")
+((), (), ('NO', 'MÍ'))
+"""
+
+from __future__ import annotations
+
+import itertools
+import unicodedata
+
+
+def _words(block: str) -> frozenset[str]:
+    return frozenset(block.split())
+
+
+# Common Chilean surnames and given names written with an accent or a tilde.
+_ACCENTED = _words(
+    """
+    ACUÑA AGÜERO ALARCÓN ÁLVAREZ ARÁNGUIZ ÁVILA BÁEZ BELTRÁN BENÍTEZ CÁCERES CÁRDENAS
+    CARREÑO CASTAÑEDA CORTÉS DÍAZ DOMÍNGUEZ DURÁN ENRÍQUEZ ESPÍNDOLA FARÍAS FERNÁNDEZ
+    GÁLVEZ GARCÍA GÓMEZ GONZÁLEZ GUTIÉRREZ GUZMÁN HENRÍQUEZ HERNÁNDEZ IBÁÑEZ JIMÉNEZ LÓPEZ
+    MARTÍNEZ MÁRQUEZ MÉNDEZ MONTAÑA MUÑOZ NÚÑEZ OYARZÚN PEÑA PÉREZ QUIÑONES RAMÍREZ RÍOS
+    RODRÍGUEZ ROMÁN SÁEZ SÁNCHEZ SANTIBÁÑEZ VALDÉS VÁSQUEZ VÁZQUEZ VELÁSQUEZ
+    YÁÑEZ ZÚÑIGA ÑANCUPIL ÑANCO ÑIRRIPIL
+    ADRIÁN AGUSTÍN ÁLVARO ANDRÉS ÁNGEL ÁNGELA ANGÉLICA ANÍBAL BÁRBARA BELÉN BENJAMÍN
+    CRISTIÁN CRISTÓBAL DAMIÁN DARÍO DÉBORA EFRAÍN ELÍAS FABIÁN FÁTIMA GÉNESIS GERMÁN
+    HÉCTOR HERNÁN INÉS IVÁN JESÚS JOAQUÍN JOSÉ JOSUÉ JULIÁN LUCÍA MARÍA MARTÍN MATÍAS
+    MOISÉS MÓNICA NICOLÁS NOEMÍ ÓSCAR PÍA RAMÓN RAÚL ROCÍO RUBÉN SEBASTIÁN SIMÓN SOFÍA
+    TOMÁS VALENTÍN VERÓNICA VÍCTOR ZOÉ
+    """
+)
+# Words of one or two letters that names do contain.
+_SHORT_WORDS = _words("DE DEL LA LAS LOS Y E DA DI DO DOS DU EL LE LI MC VAN VON WU YU")
+
+
+def _plain(word: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", word) if unicodedata.category(c) != "Mn")
+
+
+_BY_PLAIN = {_plain(word): word for word in _ACCENTED}
+
+
+def accent_doubt(word: str) -> str | None:
+    """The usual spelling of ``word`` when it is a common accented name read otherwise, else None."""
+    usual = _BY_PLAIN.get(_plain(word))
+    return usual if usual is not None and usual != word else None
+
+
+def fragments(name: str) -> tuple[str, ...]:
+    """The words of ``name`` too short to be a name's word (one or two letters, not a particle)."""
+    return tuple(word for word in name.split() if len(word.strip("-'")) <= 2 and word not in _SHORT_WORDS)
+
+
+def doubt(name: str) -> str:
+    """Why a name as read is doubtful, or "" when nothing is.
+
+    >>> doubt("JOAQUIN ANDRÉS")
+    'commonly spelled JOAQUÍN'
+    >>> doubt("MAT AS")
+    'a word of one or two letters (AS): letters may be lost'
+    >>> doubt("DE LA FUENTE")
+    ''
+    >>> doubt("DE LAPAZ")
+    'DE LAPAZ: may be DE LA PAZ, a space lost'
+    """
+    for word in name.split():
+        usual = accent_doubt(word)
+        if usual is not None:
+            return f"commonly spelled {usual}"
+    short = fragments(name)
+    if short:
+        return f"a word of one or two letters ({', '.join(short)}): letters may be lost"
+    words = name.split()
+    for first, second in itertools.pairwise(words):
+        if first == "DE" and second[:2] == "LA" and len(second) > 3 and second not in _SHORT_WORDS:
+            return f"DE {second}: may be DE {second[:2]} {second[2:]}, a space lost"
+    return ""
