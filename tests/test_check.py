@@ -12,6 +12,7 @@ from chile_id_ocr.card.layouts import FRONT_2013
 from chile_id_ocr.check import check_front
 from chile_id_ocr.read.front import LineReading
 from chile_id_ocr.read.layout_fit import CardFit
+from chile_id_ocr.result import FieldReading
 
 _FIT = CardFit(
     quad=np.array([[0, 0], [1100, 0], [1100, 694], [0, 694]], np.float32), boxes=(), score=1.0, anchors_found=9
@@ -32,47 +33,54 @@ _CARD = {
 }
 
 
-def _read(**changed: str) -> dict[str, float]:
-    texts = {**_CARD, **changed}
-    lines = {name: LineReading(name, value, 0.995, (0.3, 0.2, 0.6, 0.25), True) for name, value in texts.items()}
-    api = check_front(lines, _FIT, to_input=1.0, today=_TODAY).to_api()
-    return dict(api["confidence"])  # type: ignore[arg-type]
+_BOX = (0.3, 0.2, 0.6, 0.25)
+
+
+def _fields(starts: dict[str, float] | None = None, **changed: str) -> dict[str, FieldReading]:
+    """The checked fields of ``_CARD`` read with ``changed`` texts, every line detected in a box
+    starting at ``_BOX``'s left edge or at the card fraction ``starts`` gives for it."""
+    lines = {
+        name: LineReading(name, value, 0.995, ((starts or {}).get(name, _BOX[0]), *_BOX[1:]), True)
+        for name, value in {**_CARD, **changed}.items()
+    }
+    return check_front(lines, _FIT, to_input=1.0, today=_TODAY).fields
+
+
+def _confidences(**changed: str) -> dict[str, float]:
+    return {name: f.confidence for name, f in _fields(**changed).items()}
 
 
 def test_a_clean_reading_is_trusted() -> None:
-    assert min(_read().values()) >= 0.9
+    assert min(_confidences().values()) >= 0.9
 
 
 def test_a_name_without_its_usual_accent_is_not_trusted() -> None:
-    conf = _read(surname_1="GONZALEZ")
+    conf = _confidences(surname_1="GONZALEZ")
     assert conf["surname"] < 0.9
     assert conf["given_name"] >= 0.9
 
 
 def test_a_name_with_a_lost_letter_is_not_trusted() -> None:
-    assert _read(given_name="JOAQUÍN AN RÉS")["given_name"] < 0.9
+    assert _confidences(given_name="JOAQUÍN AN RÉS")["given_name"] < 0.9
 
 
 def test_a_field_that_fails_its_checks_makes_the_others_doubtful() -> None:
-    conf = _read(birth="21 F3 19B")
+    conf = _confidences(birth="21 F3 19B")
     assert conf["birth"] < 0.35
     assert all(value < 0.9 for value in conf.values())
 
 
 def test_values_read_as_labels_make_every_field_doubtful() -> None:
-    lines = {name: LineReading(name, value, 0.995, (0.3, 0.2, 0.6, 0.25), True) for name, value in _CARD.items()}
-    recognition = check_front(lines, _FIT, to_input=1.0, today=_TODAY, labels_read=1)
-    assert all(f.confidence < 0.9 and f.reason for f in recognition.fields.values())
+    fields = _fields(surname_2="NOMBRES")
+    assert all(f.confidence < 0.9 and f.reason for f in fields.values())
 
 
 def test_a_line_starting_right_of_its_column_may_have_lost_its_first_letters() -> None:
     """Values are printed from their column's left edge; a glare over the first letters moves
     the detected start right (VALENTINA read as ALENTINA)."""
     column = FRONT_2013.field("given_name").column[0]
-    lines = {name: LineReading(name, value, 0.995, (column, 0.2, 0.6, 0.25), True) for name, value in _CARD.items()}
-    trusted = check_front(lines, _FIT, to_input=1.0, today=_TODAY).fields["given_name"]
-    lines["given_name"] = LineReading("given_name", "OAQUÍN ANDRÉS", 0.995, (column + 0.02, 0.2, 0.6, 0.25), True)
-    late = check_front(lines, _FIT, to_input=1.0, today=_TODAY).fields["given_name"]
+    trusted = _fields({"given_name": column})["given_name"]
+    late = _fields({"given_name": column + 0.02}, given_name="OAQUÍN ANDRÉS")["given_name"]
     assert trusted.confidence >= 0.9
     assert late.confidence < 0.9
     assert "first characters" in late.reason

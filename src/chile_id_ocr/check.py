@@ -15,7 +15,7 @@ import numpy as np
 
 from chile_id_ocr.card import dates, document, names, run, text
 from chile_id_ocr.card.layouts import FRONT_2013
-from chile_id_ocr.read.front import LineReading
+from chile_id_ocr.read.front import LineReading, misread_labels
 from chile_id_ocr.read.layout_fit import CardFit
 from chile_id_ocr.result import CardType, Checks, FieldReading, Recognition, Side
 
@@ -169,14 +169,12 @@ def _penalise(f: _Field, reason: str) -> _Field:
     return _Field(f.value, f.confidence * _CROSS_FAIL, f.reason or reason)
 
 
-def check_front(
-    lines: dict[str, LineReading], fit: CardFit, *, to_input: float, today: date, labels_read: int = 0
-) -> Recognition:
+def check_front(lines: dict[str, LineReading], fit: CardFit, *, to_input: float, today: date) -> Recognition:
     """The front's fields from its line readings, with checks and calibrated confidences.
 
-    ``to_input`` scales the decoded image's pixels to the input file's pixels;
-    ``labels_read`` counts the value lines that read as one of the design's labels (the
-    card's rows may then be misplaced, and every field is doubtful).
+    ``to_input`` scales the decoded image's pixels to the input file's pixels. Value lines
+    that read as one of the design's labels make every field doubtful: the card's rows may
+    be misplaced.
     """
     fields: dict[str, _Field] = {
         "surname": _name_field(lines.get("surname_1"), lines.get("surname_2")),
@@ -207,7 +205,7 @@ def check_front(
             name: f if name in failed else _Field(f.value, f.confidence * _POOR_CAPTURE, f.reason or why)
             for name, f in fields.items()
         }
-    if labels_read:
+    if misread_labels(lines, FRONT_2013):
         fields = {
             name: _Field(f.value, f.confidence * _LABELS_READ, f.reason or _MISPLACED) for name, f in fields.items()
         }

@@ -18,7 +18,7 @@ from chile_id_ocr.check_back import NotChileanCardError, check_back
 from chile_id_ocr.errors import InternalRecognitionError, PoorImageError, RecognitionError
 from chile_id_ocr.fuse import fuse
 from chile_id_ocr.read.back import MrzSeenError, MrzWatch, QrFind, find_qr, read_back
-from chile_id_ocr.read.front import misread_labels, read_front
+from chile_id_ocr.read.front import read_front
 from chile_id_ocr.read.layout_fit import CardFit, fit_card
 from chile_id_ocr.read.ocr import OcrEngine, get_engine
 from chile_id_ocr.result import Recognition, Side
@@ -102,8 +102,7 @@ def _read_front(decoded: DecodedImage, engine: OcrEngine, today: date) -> Recogn
     fit = find_card(decoded.pixels, FRONT_2013, engine)
     _check_card_size(fit, decoded)
     fit, lines = read_front(decoded.pixels, fit, FRONT_2013, engine, has_format)
-    labels_read = misread_labels(lines, FRONT_2013)
-    return check_front(lines, fit, to_input=1.0 / decoded.scale, today=today, labels_read=labels_read)
+    return check_front(lines, fit, to_input=1.0 / decoded.scale, today=today)
 
 
 def _read_back(decoded: DecodedImage, engine: OcrEngine, qr_found: QrFind | None, today: date) -> Recognition:

@@ -19,7 +19,8 @@ digit, but Spanish names are not arbitrary strings:
 from __future__ import annotations
 
 import itertools
-import unicodedata
+
+from chile_id_ocr.card.text import unaccented
 
 
 def _words(block: str) -> frozenset[str]:
@@ -46,16 +47,12 @@ _ACCENTED = _words(
 _SHORT_WORDS = _words("DE DEL LA LAS LOS Y E DA DI DO DOS DU EL LE LI MC VAN VON WU YU")
 
 
-def _plain(word: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFD", word) if unicodedata.category(c) != "Mn")
-
-
-_BY_PLAIN = {_plain(word): word for word in _ACCENTED}
+_BY_PLAIN = {unaccented(word): word for word in _ACCENTED}
 
 
 def accent_doubt(word: str) -> str | None:
     """The usual spelling of ``word`` when it is a common accented name read otherwise, else None."""
-    usual = _BY_PLAIN.get(_plain(word))
+    usual = _BY_PLAIN.get(unaccented(word))
     return usual if usual is not None and usual != word else None
 
 
@@ -76,15 +73,15 @@ def doubt(name: str) -> str:
     >>> doubt("DE LAPAZ")
     'DE LAPAZ: may be DE LA PAZ, a space lost'
     """
-    for word in name.split():
+    words = name.split()
+    for word in words:
         usual = accent_doubt(word)
         if usual is not None:
             return f"commonly spelled {usual}"
     short = fragments(name)
     if short:
         return f"a word of one or two letters ({', '.join(short)}): letters may be lost"
-    words = name.split()
     for first, second in itertools.pairwise(words):
-        if first == "DE" and second[:2] == "LA" and len(second) > 3 and second not in _SHORT_WORDS:
+        if first == "DE" and second[:2] == "LA" and len(second) > 3:
             return f"DE {second}: may be DE {second[:2]} {second[2:]}, a space lost"
     return ""

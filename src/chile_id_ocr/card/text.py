@@ -189,6 +189,15 @@ def to_letters(text: str) -> tuple[str, int]:
     return "".join(out), sum(a != b for a, b in zip(text, out, strict=True))
 
 
+def unaccented(text: str) -> str:
+    """``text`` without its accents, tildes and diaereses.
+
+    >>> unaccented("ÑUÑOA JOSÉ AGÜERO")
+    'NUNOA JOSE AGUERO'
+    """
+    return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+
+
 def _name_letter(c: str) -> str:
     if c in _NAME_LETTERS:
         return c
