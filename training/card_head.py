@@ -98,13 +98,14 @@ def _collect_one(job: tuple[int, str]) -> list[tuple[np.ndarray, str, str]]:
     except RecognitionError:
         return []
     out = []
-    for name, (crop, _, _) in line_crops(pixels, fit, FRONT_2013).items():
-        if crop.size == 0:
-            continue
-        read = engine.read([crop])[0].text
-        label = _label(name, read, sample.truth["result"])
-        if label:
-            out.append((engine.features(crop).astype(np.float16), label, name))
+    for name, (views, _, _) in line_crops(pixels, fit, FRONT_2013).items():
+        for crop in views:  # the card as captured, and deblurred when smeared
+            if crop.size == 0:
+                continue
+            read = engine.read([crop])[0].text
+            label = _label(name, read, sample.truth["result"])
+            if label:
+                out.append((engine.features(crop).astype(np.float16), label, name))
     return out
 
 

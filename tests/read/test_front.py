@@ -71,7 +71,7 @@ def test_a_number_cut_short_is_read_again_over_its_column(real: Path) -> None:
     engine = get_engine()
     pixels = decode((real / "specimen_front.jpg").read_bytes()).pixels
     fit = find_card(pixels, FRONT_2013, engine)
-    lines = read_lines(pixels, fit, FRONT_2013, engine)
+    lines = read_lines(pixels, fit, FRONT_2013, engine, has_format)
     whole = lines["document_number"]
     x0, y0, x1, y1 = whole.box
     cut = LineReading("document_number", "10045", 0.9, (x0, y0, x0 + (x1 - x0) * 0.45, y1), True)

@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from chile_id_ocr.card import text
 from chile_id_ocr.card.layouts import Layout, LineSpec
 from chile_id_ocr.read.layout_fit import CardFit, NormBox
 from chile_id_ocr.read.ocr import OcrEngine, TextRead
+from chile_id_ocr.vision.deblur import deconvolve, estimate_motion_blur
 from chile_id_ocr.vision.geometry import card_to_image, map_points, rectify
 
 READ_WIDTH = 1100
@@ -36,6 +38,9 @@ _OPTIONAL_SCORE = 0.5
 # this many other fits are read.
 _TRUSTED_RATING = 6
 _ALTERNATIVES_READ = 3
+# A line read differently on the card as captured and on the card deblurred keeps this
+# share of its score.
+_VIEWS_DIFFER = 0.85
 
 
 Box = tuple[float, float, float, float]
@@ -114,37 +119,67 @@ def _band(spec: LineSpec, y0: float, y1: float) -> tuple[float, float]:
     return max(y0, centre - half), min(y1, centre + half)
 
 
-def _crop(card: np.ndarray, box: Box) -> np.ndarray:
-    h, w = card.shape[:2]
+def card_views(image: np.ndarray, fit: CardFit) -> tuple[np.ndarray, ...]:
+    """The card ``fit`` found in ``image``, upright at the reading size; and when it is
+    smeared by motion, the same card deblurred (``vision/deblur.py``). Lines are read on
+    both views together: deconvolution restores strokes but adds ringing of its own."""
+    card = rectify(image, fit.quad, READ_WIDTH, READ_HEIGHT)
+    blur = estimate_motion_blur(cv2.cvtColor(card, cv2.COLOR_BGR2GRAY))
+    return (card,) if blur is None else (card, deconvolve(card, blur))
+
+
+def _crop(views: tuple[np.ndarray, ...], box: Box) -> tuple[np.ndarray, ...]:
+    """The line's crop from each view of the card (all of one size)."""
+    h, w = views[0].shape[:2]
     x0, y0, x1, y1 = box
     pad_x = 0.3 * (y1 - y0) * h / w
     pad_y = 0.06 * (y1 - y0)
     left, right = max(0, int((x0 - pad_x) * w)), min(w, int(np.ceil((x1 + pad_x) * w)))
     top, bottom = max(0, int((y0 - pad_y) * h)), min(h, int(np.ceil((y1 + pad_y) * h)))
-    return card[top:bottom, left:right]
+    return tuple(view[top:bottom, left:right] for view in views)
 
 
-def line_crops(image: np.ndarray, fit: CardFit, layout: Layout) -> dict[str, tuple[np.ndarray, Box, bool]]:
-    """Each value line's tight crop from the card ``fit`` found in ``image``, its box, and
-    whether the detector found it (the reader's input; the recognizer's training data)."""
-    card = rectify(image, fit.quad, READ_WIDTH, READ_HEIGHT)
+def line_crops(
+    image: np.ndarray, fit: CardFit, layout: Layout
+) -> dict[str, tuple[tuple[np.ndarray, ...], Box, bool]]:
+    """Each value line's tight crop (one per view of the card, ``card_views``) from the card
+    ``fit`` found in ``image``, its box, and whether the detector found it (the reader's
+    input; the recognizer's training data)."""
+    views = card_views(image, fit)
     lines = assign_lines(fit.boxes, layout)
-    return {name: (_crop(card, box), box, detected) for name, (box, detected) in lines.items()}
+    return {name: (_crop(views, box), box, detected) for name, (box, detected) in lines.items()}
 
 
-def read_lines(image: np.ndarray, fit: CardFit, layout: Layout, engine: OcrEngine) -> dict[str, LineReading]:
-    """Every value line of ``layout`` read from the card ``fit`` found in ``image``."""
+def read_lines(
+    image: np.ndarray, fit: CardFit, layout: Layout, engine: OcrEngine, has_format: Callable[[str, str], bool]
+) -> dict[str, LineReading]:
+    """Every value line of ``layout`` read from the card ``fit`` found in ``image``: on each
+    view of the card, keeping for each line the view that reads it best (``_best_view``)."""
     crops = line_crops(image, fit, layout)
     words = [name for name in crops if name in _WORD_LINES]
     others = [name for name in crops if name not in _WORD_LINES]
-    reads: dict[str, TextRead] = dict(zip(words, engine.read_card([crops[n][0] for n in words]), strict=True))
-    for name in others:
-        reads[name] = engine.read([crops[name][0]], layout.field(name).alphabet)[0]
+    per_view: dict[str, list[TextRead]] = {name: [] for name in crops}
+    for k in range(len(next(iter(crops.values()))[0])):
+        for name, read in zip(words, engine.read_card([crops[n][0][k] for n in words]), strict=True):
+            per_view[name].append(read)
+        for name in others:
+            per_view[name].append(engine.read([crops[name][0][k]], layout.field(name).alphabet)[0])
+    reads = {name: _best_view(name, found, has_format) for name, found in per_view.items()}
     return {
         name: LineReading(name, reads[name].text, reads[name].score, box, detected)
         for name, (_, box, detected) in crops.items()
         if detected or name not in _OPTIONAL or _present(reads[name])
     }
+
+
+def _best_view(name: str, reads: list[TextRead], has_format: Callable[[str, str], bool]) -> TextRead:
+    """The reading of the view that reads line ``name`` best: one with the field's format
+    first, then the surest. Views that read different texts leave it doubtful: its score
+    is lowered."""
+    best = max(reads, key=lambda read: (has_format(name, read.text), read.score))
+    if len({read.text for read in reads}) > 1:
+        return TextRead(best.text, best.score * _VIEWS_DIFFER)
+    return best
 
 
 def _present(read: TextRead) -> bool:
@@ -192,11 +227,11 @@ def read_front(
         formatted = _formatted(lines, layout, has_format)
         return sum(formatted.values()) - 2 * misread_labels(lines, layout)
 
-    lines = read_lines(image, fit, layout, engine)
+    lines = read_lines(image, fit, layout, engine, has_format)
     best = rating(lines)
     if best < _TRUSTED_RATING:
         for other in fit.alternatives[:_ALTERNATIVES_READ]:
-            other_lines = read_lines(image, other, layout, engine)
+            other_lines = read_lines(image, other, layout, engine, has_format)
             other_rating = rating(other_lines)
             if other_rating > best:
                 fit, lines, best = other, other_lines, other_rating
@@ -226,12 +261,12 @@ def _reread_unformatted(
     failing = [name for name, ok in formatted.items() if not ok and not formatted.get(layout.field(name).twin)]
     if not failing:
         return lines
-    card = rectify(image, fit.quad, READ_WIDTH, READ_HEIGHT)
+    views = card_views(image, fit)
     out = dict(lines)
     for spec in map(layout.field, failing):
         _, top, _, bottom = lines[spec.name].box
         box = (spec.column[0] - 0.005, top, spec.column[1], bottom)
-        again = engine.read([_crop(card, box)], spec.alphabet)[0]
+        again = _best_view(spec.name, engine.read(_crop(views, box), spec.alphabet), has_format)
         if has_format(spec.name, again.text):
             out[spec.name] = LineReading(spec.name, again.text, again.score, box, detected=False)
     return out
