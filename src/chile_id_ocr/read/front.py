@@ -139,9 +139,7 @@ def _crop(views: tuple[np.ndarray, ...], box: Box) -> tuple[np.ndarray, ...]:
     return tuple(view[top:bottom, left:right] for view in views)
 
 
-def line_crops(
-    image: np.ndarray, fit: CardFit, layout: Layout
-) -> dict[str, tuple[tuple[np.ndarray, ...], Box, bool]]:
+def line_crops(image: np.ndarray, fit: CardFit, layout: Layout) -> dict[str, tuple[tuple[np.ndarray, ...], Box, bool]]:
     """Each value line's tight crop (one per view of the card, ``card_views``) from the card
     ``fit`` found in ``image``, its box, and whether the detector found it (the reader's
     input; the recognizer's training data)."""
