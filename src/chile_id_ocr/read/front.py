@@ -10,14 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
 from chile_id_ocr.card import text
 from chile_id_ocr.card.layouts import Layout, LineSpec
 from chile_id_ocr.read.layout_fit import CardFit, NormBox
 from chile_id_ocr.read.ocr import OcrEngine, TextRead
-from chile_id_ocr.vision.deblur import deconvolve, estimate_motion_blur
+from chile_id_ocr.vision.deblur import deblurred
 from chile_id_ocr.vision.geometry import card_to_image, map_points, rectify
 
 READ_WIDTH = 1100
@@ -124,8 +123,8 @@ def card_views(image: np.ndarray, fit: CardFit) -> tuple[np.ndarray, ...]:
     smeared by motion, the same card deblurred (``vision/deblur.py``). Lines are read on
     both views together: deconvolution restores strokes but adds ringing of its own."""
     card = rectify(image, fit.quad, READ_WIDTH, READ_HEIGHT)
-    blur = estimate_motion_blur(cv2.cvtColor(card, cv2.COLOR_BGR2GRAY))
-    return (card,) if blur is None else (card, deconvolve(card, blur))
+    sharper = deblurred(card)
+    return (card,) if sharper is None else (card, sharper)
 
 
 def _crop(views: tuple[np.ndarray, ...], box: Box) -> tuple[np.ndarray, ...]:

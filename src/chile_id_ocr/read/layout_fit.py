@@ -15,6 +15,7 @@ import numpy as np
 
 from chile_id_ocr.card.layouts import Layout, LineSpec
 from chile_id_ocr.read.ocr import OcrEngine, TextBox
+from chile_id_ocr.vision.deblur import deblurred
 from chile_id_ocr.vision.geometry import (
     angle_offsets,
     apply_homographies,
@@ -167,7 +168,8 @@ def fit_card(image: np.ndarray, quad: np.ndarray, layout: Layout, engine: OcrEng
     m = _MARGIN
     outer = map_points(card_to_image(np.asarray(quad, np.float32)), _UNIT * (1 + 2 * m) - m)
     small = rectify(image, outer, DET_WIDTH, DET_HEIGHT)
-    found = engine.detect(small, DET_WIDTH)
+    sharper = deblurred(small)  # a smeared card's lines are found on it deblurred
+    found = engine.detect(small if sharper is None else sharper, DET_WIDTH)
     if len(found) < 4:
         return None
     # The candidate's coordinates turned so that its text runs level (an outline from the whole

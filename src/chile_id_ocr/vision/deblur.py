@@ -79,6 +79,12 @@ def estimate_motion_blur(gray: np.ndarray) -> MotionBlur | None:
     return MotionBlur(float(lags[j]), float(angles[i] % 180))
 
 
+def deblurred(image: np.ndarray) -> np.ndarray | None:
+    """``image`` (BGR) with its motion smear undone, or None when it is not smeared."""
+    blur = estimate_motion_blur(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY))
+    return None if blur is None else deconvolve(image, blur)
+
+
 def line_kernel(blur: MotionBlur) -> np.ndarray:
     """The smear as a normalised convolution kernel (drawn 4x supersampled, then reduced)."""
     size = int(np.ceil(blur.length)) + 3
