@@ -84,7 +84,7 @@ def _collect_one(job: tuple[int, str]) -> list[tuple[np.ndarray, str, str]]:
     from chile_id_ocr.card.layouts import FRONT_2013
     from chile_id_ocr.errors import RecognitionError
     from chile_id_ocr.pipeline import find_card
-    from chile_id_ocr.read.front import line_crops
+    from chile_id_ocr.read.front import card_views, line_crops
     from chile_id_ocr.read.ocr import get_engine
     from chile_id_ocr.synth import generate_front
     from chile_id_ocr.vision.decode import decode
@@ -98,7 +98,7 @@ def _collect_one(job: tuple[int, str]) -> list[tuple[np.ndarray, str, str]]:
     except RecognitionError:
         return []
     out = []
-    for name, (views, _, _) in line_crops(pixels, fit, FRONT_2013).items():
+    for name, (views, _, _) in line_crops(card_views(pixels, fit), fit, FRONT_2013).items():
         for crop in views:  # the card as captured, and deblurred when smeared
             if crop.size == 0:
                 continue

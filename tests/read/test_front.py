@@ -14,6 +14,7 @@ from chile_id_ocr.read.front import (
     LineReading,
     _reread_unformatted,
     assign_lines,
+    card_views,
     misread_labels,
     read_front,
     read_lines,
@@ -71,11 +72,12 @@ def test_a_number_cut_short_is_read_again_over_its_column(real: Path) -> None:
     engine = get_engine()
     pixels = decode((real / "specimen_front.jpg").read_bytes()).pixels
     fit = find_card(pixels, FRONT_2013, engine)
-    lines = read_lines(pixels, fit, FRONT_2013, engine, has_format)
+    views = card_views(pixels, fit)
+    lines = read_lines(views, fit, FRONT_2013, engine, has_format)
     whole = lines["document_number"]
     x0, y0, x1, y1 = whole.box
     cut = LineReading("document_number", "10045", 0.9, (x0, y0, x0 + (x1 - x0) * 0.45, y1), True)
-    again = _reread_unformatted(pixels, fit, FRONT_2013, engine, {**lines, "document_number": cut}, has_format)
+    again = _reread_unformatted(views, FRONT_2013, engine, {**lines, "document_number": cut}, has_format)
     assert has_format("document_number", again["document_number"].text)
     assert again["document_number"].text.replace(".", "") == whole.text.replace(".", "")
     assert not again["document_number"].detected  # the reason says its zone was read

@@ -138,21 +138,26 @@ def _crop(views: tuple[np.ndarray, ...], box: Box) -> tuple[np.ndarray, ...]:
     return tuple(view[top:bottom, left:right] for view in views)
 
 
-def line_crops(image: np.ndarray, fit: CardFit, layout: Layout) -> dict[str, tuple[tuple[np.ndarray, ...], Box, bool]]:
-    """Each value line's tight crop (one per view of the card, ``card_views``) from the card
-    ``fit`` found in ``image``, its box, and whether the detector found it (the reader's
-    input; the recognizer's training data)."""
-    views = card_views(image, fit)
+def line_crops(
+    views: tuple[np.ndarray, ...], fit: CardFit, layout: Layout
+) -> dict[str, tuple[tuple[np.ndarray, ...], Box, bool]]:
+    """Each value line's tight crop from each of the card's ``views`` (``card_views``), its
+    box, and whether the detector found it (the reader's input; the recognizer's training
+    data)."""
     lines = assign_lines(fit.boxes, layout)
     return {name: (_crop(views, box), box, detected) for name, (box, detected) in lines.items()}
 
 
 def read_lines(
-    image: np.ndarray, fit: CardFit, layout: Layout, engine: OcrEngine, has_format: Callable[[str, str], bool]
+    views: tuple[np.ndarray, ...],
+    fit: CardFit,
+    layout: Layout,
+    engine: OcrEngine,
+    has_format: Callable[[str, str], bool],
 ) -> dict[str, LineReading]:
-    """Every value line of ``layout`` read from the card ``fit`` found in ``image``: on each
-    view of the card, keeping for each line the view that reads it best (``_best_view``)."""
-    crops = line_crops(image, fit, layout)
+    """Every value line of ``layout`` read on each of the ``views`` of the card ``fit``
+    (``card_views``), keeping for each line the view that reads it best (``_best_view``)."""
+    crops = line_crops(views, fit, layout)
     words = [name for name in crops if name in _WORD_LINES]
     others = [name for name in crops if name not in _WORD_LINES]
     per_view: dict[str, list[TextRead]] = {name: [] for name in crops}
@@ -224,15 +229,17 @@ def read_front(
         formatted = _formatted(lines, layout, has_format)
         return sum(formatted.values()) - 2 * misread_labels(lines, layout)
 
-    lines = read_lines(image, fit, layout, engine, has_format)
+    views = card_views(image, fit)
+    lines = read_lines(views, fit, layout, engine, has_format)
     best = rating(lines)
     if best < _TRUSTED_RATING:
         for other in fit.alternatives[:_ALTERNATIVES_READ]:
-            other_lines = read_lines(image, other, layout, engine, has_format)
+            other_views = card_views(image, other)
+            other_lines = read_lines(other_views, other, layout, engine, has_format)
             other_rating = rating(other_lines)
             if other_rating > best:
-                fit, lines, best = other, other_lines, other_rating
-    return fit, _reread_unformatted(image, fit, layout, engine, lines, has_format)
+                fit, views, lines, best = other, other_views, other_lines, other_rating
+    return fit, _reread_unformatted(views, layout, engine, lines, has_format)
 
 
 def _formatted(
@@ -244,8 +251,7 @@ def _formatted(
 
 
 def _reread_unformatted(
-    image: np.ndarray,
-    fit: CardFit,
+    views: tuple[np.ndarray, ...],
     layout: Layout,
     engine: OcrEngine,
     lines: dict[str, LineReading],
@@ -258,7 +264,6 @@ def _reread_unformatted(
     failing = [name for name, ok in formatted.items() if not ok and not formatted.get(layout.field(name).twin)]
     if not failing:
         return lines
-    views = card_views(image, fit)
     out = dict(lines)
     for spec in map(layout.field, failing):
         _, top, _, bottom = lines[spec.name].box
