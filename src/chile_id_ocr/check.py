@@ -165,8 +165,9 @@ def has_format(name: str, value: str) -> bool:
 _MISPLACED = "some values read as the card's printed labels: its rows may be misplaced"
 
 
-def _penalise(f: _Field, reason: str) -> _Field:
-    return _Field(f.value, f.confidence * _CROSS_FAIL, f.reason or reason)
+def _penalise(f: _Field, reason: str, factor: float = _CROSS_FAIL) -> _Field:
+    """``f`` with its confidence times ``factor``; ``reason`` unless it already has one."""
+    return _Field(f.value, f.confidence * factor, f.reason or reason)
 
 
 def check_front(lines: dict[str, LineReading], fit: CardFit, *, to_input: float, today: date) -> Recognition:
@@ -201,14 +202,9 @@ def check_front(lines: dict[str, LineReading], fit: CardFit, *, to_input: float,
     failed = [name for name, f in fields.items() if f.confidence < _FAILED]
     if failed:
         why = f"other fields ({', '.join(failed)}) could not be read: the capture is poor"
-        fields = {
-            name: f if name in failed else _Field(f.value, f.confidence * _POOR_CAPTURE, f.reason or why)
-            for name, f in fields.items()
-        }
+        fields = {name: f if name in failed else _penalise(f, why, _POOR_CAPTURE) for name, f in fields.items()}
     if misread_labels(lines, FRONT_2013):
-        fields = {
-            name: _Field(f.value, f.confidence * _LABELS_READ, f.reason or _MISPLACED) for name, f in fields.items()
-        }
+        fields = {name: _penalise(f, _MISPLACED, _LABELS_READ) for name, f in fields.items()}
     checks = Checks(
         run_check_digit_valid=run_valid,
         dates_valid=all(d is not None for d in parsed_dates.values()),

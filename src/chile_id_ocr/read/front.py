@@ -120,8 +120,9 @@ def _band(spec: LineSpec, y0: float, y1: float) -> tuple[float, float]:
 
 def card_views(image: np.ndarray, fit: CardFit) -> tuple[np.ndarray, ...]:
     """The card ``fit`` found in ``image``, upright at the reading size; and when it is
-    smeared by motion, the same card deblurred (``vision/deblur.py``). Lines are read on
-    both views together: deconvolution restores strokes but adds ringing of its own."""
+    smeared by motion, the same card deblurred (``vision/deblur.py``). Each line is read on
+    every view and the best reading kept (``_best_view``): deconvolution restores strokes
+    but adds ringing of its own, so the captured card is not dropped."""
     card = rectify(image, fit.quad, READ_WIDTH, READ_HEIGHT)
     sharper = deblurred(card)
     return (card,) if sharper is None else (card, sharper)
@@ -161,7 +162,7 @@ def read_lines(
     words = [name for name in crops if name in _WORD_LINES]
     others = [name for name in crops if name not in _WORD_LINES]
     per_view: dict[str, list[TextRead]] = {name: [] for name in crops}
-    for k in range(len(next(iter(crops.values()))[0])):
+    for k in range(len(views)):
         for name, read in zip(words, engine.read_card([crops[n][0][k] for n in words]), strict=True):
             per_view[name].append(read)
         for name in others:
