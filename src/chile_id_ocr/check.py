@@ -62,6 +62,9 @@ def _name_field(*lines: LineReading | None) -> _Field:
     scores = [_base(ln) for ln, _ in named]
     conf = min(s for s, _ in scores)
     reasons = [r for _, r in scores if r]
+    repaired = [ln.repaired for ln, _ in named if ln.repaired]
+    if repaired:
+        conf, reasons = conf * _REPAIRED, [*reasons, *repaired]
     doubts = [why for why in map(names.doubt, parts) if why]
     if doubts:
         conf, reasons = conf * _NAME_DOUBT, [*reasons, *doubts]

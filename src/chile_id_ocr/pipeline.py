@@ -20,8 +20,10 @@ from chile_id_ocr.fuse import fuse
 from chile_id_ocr.read.back import MrzSeenError, MrzWatch, QrFind, find_qr, read_back
 from chile_id_ocr.read.front import read_front
 from chile_id_ocr.read.layout_fit import CardFit, fit_card
-from chile_id_ocr.read.ocr import OcrEngine, get_engine
+from chile_id_ocr.read.layout_search import layout_candidates
+from chile_id_ocr.read.ocr import OcrEngine, TextBox, get_engine
 from chile_id_ocr.result import Recognition, Side
+from chile_id_ocr.vision.deblur import deblurred
 from chile_id_ocr.vision.decode import DecodedImage, decode
 from chile_id_ocr.vision.geometry import quad_area
 from chile_id_ocr.vision.locate import edge_candidates, text_candidates, whole_frame
@@ -113,8 +115,9 @@ def _read_back(decoded: DecodedImage, engine: OcrEngine, qr_found: QrFind | None
 
 
 def find_card(image: np.ndarray, layout: Layout, engine: OcrEngine) -> CardFit:
-    """The card in ``image``: outlines first, then the text block when no outline fits well
-    (at a finer size when the first search finds no good fit either)."""
+    """The card in ``image``: outlines first, then the text of the whole image when no outline
+    fits well (at a finer size when the first search finds no good fit either): blocks of
+    text lines grown to the card's size, then the places where the design's lines are."""
     best = _best_fit(image, [*edge_candidates(image), whole_frame(image)], layout, engine, None)
     if best is not None and best.score >= _GOOD_FIT:
         return best
@@ -122,7 +125,9 @@ def find_card(image: np.ndarray, layout: Layout, engine: OcrEngine) -> CardFit:
     for k, side in enumerate(_TEXT_SEARCH_SIDES):
         if k and (side > longer * _UPSCALE_LIMIT or (best is not None and best.score >= _GOOD_FIT)):
             break
-        best = _best_fit(image, text_candidates(engine.detect(image, side)), layout, engine, best)
+        boxes = _search(image, side, engine)
+        quads = [*text_candidates(boxes), *layout_candidates(boxes, layout)]
+        best = _best_fit(image, quads, layout, engine, best)
     if best is None or best.score < _MIN_FIT:
         raise PoorImageError(_why_no_card(image))
     return _refined(image, best, layout, engine)
@@ -139,6 +144,20 @@ def _best_fit(
         if fit is not None and (best is None or fit.score > best.score):
             best = fit
     return best
+
+
+def _search(image: np.ndarray, side: int, engine: OcrEngine) -> list[TextBox]:
+    """Text lines of the whole image, detected on a copy at most ``side`` long, deblurred
+    when smeared: a shaken camera smears the card's small text beyond the detector's reach
+    while the larger strokes around it (handwriting, a page of print) still read as text."""
+    h, w = image.shape[:2]
+    scale = min(1.0, side / max(h, w))
+    size = (round(w * scale), round(h * scale))
+    copy = image if scale == 1.0 else cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    sharper = deblurred(copy)
+    if sharper is None:
+        return engine.detect(image, side)
+    return [TextBox(box.quad / scale, box.score) for box in engine.detect(sharper, side)]
 
 
 def _refined(image: np.ndarray, fit: CardFit, layout: Layout, engine: OcrEngine) -> CardFit:

@@ -88,3 +88,17 @@ def test_an_alphabet_keeps_a_reading_to_its_characters() -> None:
     assert engine.read([crop], "MF")[0].text == "M"
     digits = engine.read([crop], "0123456789")[0]  # no digit there: whatever is read is a doubtful digit
     assert set(digits.text) <= set("0123456789") and digits.score < 0.5
+
+
+def test_the_likelihoods_of_every_text_a_line_can_read_sum_to_one() -> None:
+    """The forward algorithm sums each text's alignments; every path reads exactly one text."""
+    import itertools
+
+    from chile_id_ocr.read.card_head import ctc_log_likelihood
+
+    probs = np.random.default_rng(3).dirichlet(np.ones(len(CHARS)), size=3)
+    texts = {""} | {"".join(t) for n in (1, 2, 3) for t in itertools.product(CHARS[1:], repeat=n)}
+    total = sum(np.exp(ctc_log_likelihood(probs, CHARS, text)) for text in texts)
+    assert abs(total - 1.0) < 1e-6
+    assert ctc_log_likelihood(probs, CHARS, "NNNN") == float("-inf")  # longer than the line allows
+    assert ctc_log_likelihood(probs, CHARS, "NX") == float("-inf")  # a character it cannot read

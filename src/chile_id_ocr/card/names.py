@@ -56,6 +56,16 @@ def accent_doubt(word: str) -> str | None:
     return usual if usual is not None and usual != word else None
 
 
+def usual_spelling(name: str) -> str:
+    """``name`` with each word that is a common accented name read without its accent
+    (or with it elsewhere) spelled as usual.
+
+    >>> usual_spelling("GONZALEZ DE LA FUENTE"), usual_spelling("JOSE MARÍA")
+    ('GONZÁLEZ DE LA FUENTE', 'JOSÉ MARÍA')
+    """
+    return " ".join(accent_doubt(word) or word for word in name.split(" "))
+
+
 def fragments(name: str) -> tuple[str, ...]:
     """The words of ``name`` too short to be a name's word (one or two letters, not a particle)."""
     return tuple(word for word in name.split() if len(word.strip("-'")) <= 2 and word not in _SHORT_WORDS)

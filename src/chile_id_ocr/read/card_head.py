@@ -66,6 +66,42 @@ def ctc_greedy(probs: np.ndarray, characters: tuple[str, ...]) -> tuple[str, flo
     return "".join(chars).strip(), round(float(probs[keep, best[keep]].mean()), 6)
 
 
+def ctc_log_likelihood(probs: np.ndarray, characters: tuple[str, ...], text: str) -> float:
+    """The log-probability that the line whose per-step ``probs`` these are reads ``text``,
+    summed over every CTC alignment (the forward algorithm); -inf when ``text`` has a
+    character outside ``characters`` or is longer than the line allows.
+
+    >>> chars = ("blank", "N", "Ñ", "A")
+    >>> probs = np.array([[0.1, 0.6, 0.3, 0.0], [0.9, 0.0, 0.0, 0.1], [0.0, 0.0, 0.0, 1.0]])
+    >>> [round(float(np.exp(ctc_log_likelihood(probs, chars, text))), 3) for text in ("NA", "ÑA", "AN")]
+    [0.6, 0.3, 0.0]
+    """
+    index = {c: i for i, c in enumerate(characters)}
+    if any(c not in index for c in text):
+        return float("-inf")
+    labels = np.zeros(2 * len(text) + 1, np.int64)  # blanks between and around the characters
+    labels[1::2] = [index[c] for c in text]
+    steps, states = probs.shape[0], len(labels)
+    # A state may be reached from two back, skipping a blank, unless it repeats that character.
+    skip = np.zeros(states, bool)
+    skip[3::2] = labels[3::2] != labels[1:-2:2]
+    alpha = np.zeros(states)
+    alpha[:2] = probs[0, labels[:2]]
+    log_scale = 0.0
+    for t in range(1, steps):
+        moved = alpha.copy()
+        moved[1:] += alpha[:-1]
+        moved[2:] += np.where(skip[2:], alpha[:-2], 0.0)
+        alpha = moved * probs[t, labels]
+        total = alpha.sum()
+        if total <= 0:
+            return float("-inf")
+        alpha /= total
+        log_scale += float(np.log(total))
+    end = alpha[-2:].sum() if len(text) else alpha[-1]
+    return float(np.log(end)) + log_scale if end > 0 else float("-inf")
+
+
 def feature_model(model_path: Path) -> tuple[bytes, CardHead]:
     """The recognizer's ONNX graph cut before its classifier, and that classifier.
 

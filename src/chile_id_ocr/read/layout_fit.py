@@ -231,7 +231,7 @@ _REFIT_TRIALS = 200  # random triples of lines tried by the perspective refit
 _REFIT_TOLERANCE = 0.01  # a line's end lies this close to the design's, after the refit
 
 
-def _weights(lines: tuple[LineSpec, ...]) -> np.ndarray:
+def line_weights(lines: tuple[LineSpec, ...]) -> np.ndarray:
     """Lines outside the data block's two columns are unique; they break the block's row periodicity."""
     return np.array([3.0 if line.x0 < 0.3 or line.x0 > 0.7 else 1.0 for line in lines])
 
@@ -244,7 +244,7 @@ def _register(boxes: list[NormBox], layout: Layout) -> list[np.ndarray]:
     wrong fit, shifted by a row, explain the periodic rows as well."""
     seen = np.array([[b.x0, b.cy] for b in boxes], np.float32)
     design = np.array([[line.x0, line.y] for line in layout.lines], np.float32)
-    weights = _weights(layout.lines)
+    weights = line_weights(layout.lines)
     near = np.argwhere(np.abs(seen[:, None, :] - design[None, :, :]).max(axis=2) < _SEARCH)
     if len(near) < 2:
         return []

@@ -17,7 +17,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from chile_id_ocr.read.card_head import CardHead, ctc_greedy, feature_model
+from chile_id_ocr.read.card_head import CardHead, ctc_greedy, ctc_log_likelihood, feature_model
 
 _REC_HEIGHT = 48  # the recognizer's input height
 # RapidOCR pads every line to at least 320 px; short fields (a sex, a date) then cost as
@@ -139,6 +139,19 @@ class OcrEngine:
             probs /= probs.sum(axis=1, keepdims=True)
             out.append(_decode(probs, card, self._card_pairs))
         return out
+
+    def card_log_likelihoods(self, crop: np.ndarray, texts: Sequence[str]) -> list[float]:
+        """How likely ``read_card`` finds each of ``texts`` printed in ``crop``: the log of
+        its probability summed over every alignment (``card_head.ctc_log_likelihood``)."""
+        features = self.features(crop)
+        if self._card is None:
+            probs, characters = self._general.probabilities(features), self._general.characters
+        else:
+            card, general = self._card
+            probs = card.probabilities(features) * general.probabilities(features)
+            probs /= probs.sum(axis=1, keepdims=True)
+            characters = card.characters
+        return [ctc_log_likelihood(probs, characters, text) for text in texts]
 
 
 def _prepare(crop: np.ndarray) -> np.ndarray:

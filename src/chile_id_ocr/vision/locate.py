@@ -15,6 +15,7 @@ printed layout inside it.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -135,31 +136,64 @@ def _long_side(box: TextBox) -> float:
     return float(max(np.linalg.norm(q[1] - q[0]), np.linalg.norm(q[3] - q[0])))
 
 
-def text_candidates(boxes: list[TextBox], limit: int = 4) -> list[np.ndarray]:
-    """The card's quadrilateral estimated from blocks of aligned text lines, best first.
+@dataclass(frozen=True)
+class TextDirection:
+    """A direction most of some text lines run in (degrees modulo 180, y down), and those lines."""
+
+    theta: float
+    lines: tuple[TextBox, ...]
+
+
+def text_directions(boxes: list[TextBox], count: int = 2) -> list[TextDirection]:
+    """The ``count`` strongest directions of the detected lines, strongest first, each with
+    the lines that run along it.
 
     The detector returns boxes along the text, so a peak of box directions gives a
-    rotation modulo 180 degrees; a block's extent, grown by the margins the card leaves
-    around its text, gives its size. Other text in the frame (a page of handwriting) makes
-    other peaks and blocks, so the two strongest directions are both tried; the reader
-    confirms one and refines it.
+    rotation modulo 180 degrees. Other text in the frame (a page of handwriting) makes
+    other peaks, so more than one is worth trying.
     """
-    if len(boxes) < 4:
+    if not boxes:
         return []
     angles = np.array([line_direction(b.quad) % 180.0 for b in boxes])
     weights = np.array([_long_side(b) for b in boxes])
     hist, _ = np.histogram(angles, bins=36, range=(0, 180), weights=weights)
     smooth = hist + np.roll(hist, 1) + np.roll(hist, -1)
-    peaks = [int(i) for i in np.argsort(smooth)[::-1] if smooth[i] > 0]
-    per_direction: list[list[np.ndarray]] = []
-    tried: list[int] = []
-    for peak in peaks:
-        if len(tried) >= 2:
+    peaks: list[int] = []
+    for peak in (int(i) for i in np.argsort(smooth)[::-1] if smooth[i] > 0):
+        if len(peaks) >= count:
             break
-        if any(min(abs(peak - t), 36 - abs(peak - t)) < 3 for t in tried):
-            continue
-        tried.append(peak)
-        per_direction.append(_blocks_at(boxes, angles, (peak + 0.5) * 5.0))
+        if not any(min(abs(peak - t), 36 - abs(peak - t)) < 3 for t in peaks):
+            peaks.append(peak)
+    found = []
+    for peak in peaks:
+        # The histogram's bin centre, sharpened to the median of the lines near it: printed lines
+        # agree within a degree or two, handwriting or another document at another angle does not.
+        theta = (peak + 0.5) * 5.0
+        near = np.abs(angle_offsets(angles, theta)) < _PEAK_HALF_WIDTH
+        if near.any():
+            theta = theta + float(np.median(angle_offsets(angles[near], theta)))
+        diff = np.abs(angle_offsets(angles, theta))
+        found.append(TextDirection(theta, tuple(b for b, d in zip(boxes, diff, strict=True) if d < _ALIGNED_DEG)))
+    return found
+
+
+def text_frame(theta: float) -> np.ndarray:
+    """The rotation (2x2) taking image points to a frame where text at ``theta`` runs along +x;
+    its transpose takes them back."""
+    rad = math.radians(theta)
+    return np.array([[math.cos(rad), math.sin(rad)], [-math.sin(rad), math.cos(rad)]], np.float32)
+
+
+def text_candidates(boxes: list[TextBox], limit: int = 4) -> list[np.ndarray]:
+    """The card's quadrilateral estimated from blocks of aligned text lines, best first.
+
+    For each of the two strongest text directions (``text_directions``), a block's extent,
+    grown by the margins the card leaves around its text, gives its size; the reader
+    confirms one and refines it.
+    """
+    if len(boxes) < 4:
+        return []
+    per_direction = [_blocks_at(direction) for direction in text_directions(boxes)]
     # Each direction's best block first, then the runners-up.
     quads = [q for rank in range(3) for found in per_direction for q in found[rank : rank + 1]]
     return quads[:limit]
@@ -169,19 +203,11 @@ _PEAK_HALF_WIDTH = 7.5  # degrees around a direction histogram peak that make up
 _ALIGNED_DEG = 5.0  # a line within this of the peak's direction belongs to it
 
 
-def _blocks_at(boxes: list[TextBox], angles: np.ndarray, theta: float) -> list[np.ndarray]:
-    # The histogram's bin centre, sharpened to the median of the lines near it: printed lines
-    # agree within a degree or two, handwriting or another document at another angle does not.
-    near = np.abs(angle_offsets(angles, theta)) < _PEAK_HALF_WIDTH
-    if near.any():
-        theta = theta + float(np.median(angle_offsets(angles[near], theta)))
-    diff = np.abs(angle_offsets(angles, theta))
-    aligned = [b for b, d in zip(boxes, diff, strict=True) if d < _ALIGNED_DEG]
-    if len(aligned) < 4:
+def _blocks_at(direction: TextDirection) -> list[np.ndarray]:
+    if len(direction.lines) < 4:
         return []
-    rad = math.radians(theta)
-    rot = np.array([[math.cos(rad), math.sin(rad)], [-math.sin(rad), math.cos(rad)]], np.float32)
-    pts = [b.quad @ rot.T for b in aligned]  # in a frame where the text runs along +x
+    rot = text_frame(direction.theta)
+    pts = [b.quad @ rot.T for b in direction.lines]  # in a frame where the text runs along +x
     quads = []
     clusters = _blocks(pts, *_LOOSE)[:2]
     clusters += [c for c in _blocks(pts, *_STRICT)[:1] if not any(len(c) == len(k) for k in clusters)]
