@@ -22,6 +22,7 @@ from chile_id_ocr.result import CardType, Checks, FieldReading, Recognition, Sid
 # Multipliers applied to the engine's score; calibrated on the synthetic evaluation (bench/accuracy.py).
 _ZONE_ONLY = 0.85  # the detector did not see the line; its zone was read
 _REPAIRED = 0.88  # the value needed a confusion repair (O->0, fuzzy month...)
+_REREAD = 0.88  # the reader kept another text than the recognizer's best (a usual accent, a format one edit away)
 _UNPARSED = 0.30  # the value does not have the field's format
 _CROSS_FAIL = 0.70  # the value contradicts another field (issue after expiry...)
 _RUN_CHECK_FAIL = 0.55  # the RUN's check digit fails: flagged, low confidence
@@ -46,11 +47,14 @@ class _Field:
 
 
 def _base(line: LineReading) -> tuple[float, str]:
+    score, reasons = line.score, []
     if not line.detected:
-        return line.score * _ZONE_ONLY, "line not detected; its zone was read"
-    if line.name in _LEFT_ALIGNED and line.box[0] - FRONT_2013.field(line.name).column[0] > _LATE_START:
-        return line.score * _LATE, "the line starts right of its column: its first characters may be hidden"
-    return line.score, ""
+        score, reasons = score * _ZONE_ONLY, ["line not detected; its zone was read"]
+    elif line.name in _LEFT_ALIGNED and line.box[0] - FRONT_2013.field(line.name).column[0] > _LATE_START:
+        score, reasons = score * _LATE, ["the line starts right of its column: its first characters may be hidden"]
+    if line.repaired:  # the reader took another text than the recognizer's best reading
+        score, reasons = score * _REREAD, [*reasons, line.repaired]
+    return score, reasons[0] if reasons else ""
 
 
 def _name_field(*lines: LineReading | None) -> _Field:
@@ -62,9 +66,6 @@ def _name_field(*lines: LineReading | None) -> _Field:
     scores = [_base(ln) for ln, _ in named]
     conf = min(s for s, _ in scores)
     reasons = [r for _, r in scores if r]
-    repaired = [ln.repaired for ln, _ in named if ln.repaired]
-    if repaired:
-        conf, reasons = conf * _REPAIRED, [*reasons, *repaired]
     doubts = [why for why in map(names.doubt, parts) if why]
     if doubts:
         conf, reasons = conf * _NAME_DOUBT, [*reasons, *doubts]

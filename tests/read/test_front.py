@@ -3,6 +3,7 @@ reader then takes the fit that reads best."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from chile_id_ocr.check import has_format
 from chile_id_ocr.pipeline import find_card
 from chile_id_ocr.read.front import (
     LineReading,
+    _nearest_formatted,
     _reread_unformatted,
     assign_lines,
     card_views,
@@ -82,6 +84,28 @@ def test_a_number_cut_short_is_read_again_over_its_column(real: Path) -> None:
     assert again["document_number"].text.replace(".", "") == whole.text.replace(".", "")
     assert not again["document_number"].detected  # the reason says its zone was read
     assert again["birth"] is lines["birth"]  # lines with their format are left alone
+
+
+def test_a_line_one_character_from_its_format_is_read_as_the_likeliest_text_that_has_it(real: Path) -> None:
+    """A blur merges two digits or a glare hides one: the texts one edit from the reading that
+    have the field's format are weighed by the recognizer's probabilities for the line."""
+    engine = get_engine()
+    pixels = decode((real / "specimen_front.jpg").read_bytes()).pixels
+    fit = find_card(pixels, FRONT_2013, engine)
+    views = card_views(pixels, fit)
+    lines = read_lines(views, fit, FRONT_2013, engine, has_format)
+    short = {
+        "birth": lines["birth"].text[:-1],  # a digit lost: 21 FEB 198
+        "document_number": "1000000011",  # a digit too many
+        "run_large": "RUN 12.749.625-",  # RUNs are not completed: never made into another number
+    }
+    damaged = {**lines, **{name: replace(lines[name], text=value) for name, value in short.items()}}
+    got = _nearest_formatted(views, FRONT_2013, engine, damaged, has_format)
+    assert got["birth"].text == lines["birth"].text and lines["birth"].text.endswith("1982")
+    assert got["document_number"].text.replace(".", "") == "100000001"
+    assert got["birth"].repaired.startswith(f"read as {short['birth']!r}")
+    assert got["run_large"].text == "RUN 12.749.625-"
+    assert got["issue_date"] is lines["issue_date"]  # lines with their format are left alone
 
 
 def _box(x0: float, y0: float, x1: float, y1: float) -> NormBox:

@@ -146,6 +146,25 @@ def edit_distance(a: str, b: str) -> int:
     return previous[-1]
 
 
+def one_edit_away(text: str, alphabet: str) -> set[str]:
+    """Every text one edit from ``text``: a character of ``alphabet`` inserted or put in
+    place of one, or a character dropped.
+
+    >>> sorted(one_edit_away("12", "3"))
+    ['1', '123', '13', '132', '2', '312', '32']
+    """
+    out = set()
+    for i in range(len(text) + 1):
+        for c in alphabet:
+            out.add(text[:i] + c + text[i:])
+            if i < len(text):
+                out.add(text[:i] + c + text[i + 1 :])
+        if i < len(text):
+            out.add(text[:i] + text[i + 1 :])
+    out.discard(text)
+    return out
+
+
 def closest(word: str, vocabulary: Iterable[str], max_distance: int = 1) -> str | None:
     """Return the single vocabulary entry nearest to ``word`` within ``max_distance``.
 

@@ -46,6 +46,9 @@ _VIEWS_DIFFER = 0.85
 # between -9 and +4, names printed without one (CRISTIAN) below -13, and a false accent
 # put on any vowel of a name read right below -4.6 for 99 in 100 of hard captures.
 _ACCENT_EVIDENCE = 5.5
+# A line without its format is read as the likeliest text one edit away that has it when
+# that text is this much likelier than the next (natural log of the ratio).
+_EDIT_MARGIN = 1.0
 
 
 Box = tuple[float, float, float, float]
@@ -206,7 +209,7 @@ def _usual_spelling(read: TextRead, crops: tuple[np.ndarray, ...], engine: OcrEn
     usual = names.usual_spelling(read.text)
     if usual == read.text:
         return read, ""
-    gains = [b - a for a, b in (engine.card_log_likelihoods(crop, [read.text, usual]) for crop in crops if crop.size)]
+    gains = [b - a for a, b in (engine.log_likelihoods(crop, [read.text, usual]) for crop in crops if crop.size)]
     if not gains or max(gains) < -_ACCENT_EVIDENCE:
         return read, ""
     return TextRead(usual, read.score), f"spelled as usual ({usual}): its accent is faint in the image"
@@ -267,7 +270,8 @@ def read_front(
             other_rating = rating(other_lines)
             if other_rating > best:
                 fit, views, lines, best = other, other_views, other_lines, other_rating
-    return fit, _reread_unformatted(views, layout, engine, lines, has_format)
+    lines = _reread_unformatted(views, layout, engine, lines, has_format)
+    return fit, _nearest_formatted(views, layout, engine, lines, has_format)
 
 
 def _formatted(
@@ -299,4 +303,41 @@ def _reread_unformatted(
         again = _best_view(spec.name, engine.read(_crop(views, box), spec.alphabet), has_format)
         if has_format(spec.name, again.text):
             out[spec.name] = LineReading(spec.name, again.text, again.score, box, detected=False)
+    return out
+
+
+def _nearest_formatted(
+    views: tuple[np.ndarray, ...],
+    layout: Layout,
+    engine: OcrEngine,
+    lines: dict[str, LineReading],
+    has_format: Callable[[str, str], bool],
+) -> dict[str, LineReading]:
+    """Lines still without their format, read as the likeliest text one character away that
+    has it (``text.one_edit_away``), when the line's image makes it clearly likelier than
+    the other such texts.
+
+    A blur can merge two digits into one or a glare hide one (``26 NOV 021``); the
+    recognizer's probabilities for the line still weigh every text it could be. The
+    reading's score is scaled by the chosen text's share of the candidates' probability.
+    The RUNs are left as read: a RUN is never made into another number.
+    """
+    out = dict(lines)
+    for name, ok in _formatted(lines, layout, has_format).items():
+        spec = layout.field(name)
+        line = lines[name]
+        if ok or spec.twin or not line.text:
+            continue
+        candidates = sorted(t for t in text.one_edit_away(line.text, spec.alphabet) if has_format(name, t))
+        crops = [crop for crop in _crop(views, line.box) if crop.size]
+        if not candidates or not crops:
+            continue
+        scores = np.max([engine.log_likelihoods(crop, candidates, spec.alphabet) for crop in crops], axis=0)
+        order = np.argsort(-scores)
+        best = float(scores[order[0]])
+        runner_up = float(scores[order[1]]) if len(order) > 1 else -np.inf
+        if best - runner_up >= _EDIT_MARGIN:
+            share = 1.0 / float(np.exp(scores - best).sum())  # of the probability of all the candidates
+            why = f"read as {line.text!r}, one character from the field's format"
+            out[name] = LineReading(name, candidates[order[0]], line.score * share, line.box, line.detected, why)
     return out

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import cv2
 import numpy as np
@@ -115,10 +115,7 @@ class OcrEngine:
         if not alphabet:
             general, pairs = self._general, self._general_pairs
             return [_decode(general.probabilities(self.features(crop)), general, pairs) for crop in crops]
-        printed = self._printed
-        columns = [0, *(printed.characters.index(c) for c in alphabet)]
-        characters = tuple(printed.characters[i] for i in columns)
-        return [_decode_within(printed.probabilities(self.features(crop))[:, columns], characters) for crop in crops]
+        return [_decode_within(*self._within(self.features(crop), alphabet)) for crop in crops]
 
     def read_card(self, crops: list[np.ndarray]) -> list[TextRead]:
         """The text of each crop of a card's printed words, through the card head and the
@@ -131,27 +128,34 @@ class OcrEngine:
         """
         if self._card is None:
             return self.read(crops)
-        card, general = self._card
-        out = []
-        for crop in crops:
-            features = self.features(crop)
-            probs = card.probabilities(features) * general.probabilities(features)
-            probs /= probs.sum(axis=1, keepdims=True)
-            out.append(_decode(probs, card, self._card_pairs))
-        return out
+        return [_decode(self._card_words(self.features(crop)), self._card[0], self._card_pairs) for crop in crops]
 
-    def card_log_likelihoods(self, crop: np.ndarray, texts: Sequence[str]) -> list[float]:
-        """How likely ``read_card`` finds each of ``texts`` printed in ``crop``: the log of
-        its probability summed over every alignment (``card_head.ctc_log_likelihood``)."""
+    def log_likelihoods(self, crop: np.ndarray, texts: Sequence[str], alphabet: str = "") -> list[float]:
+        """How likely the reader finds each of ``texts`` printed in ``crop``: the log of its
+        probability summed over every alignment (``card_head.ctc_log_likelihood``), under
+        ``read`` with ``alphabet`` when one is given, else under ``read_card``."""
         features = self.features(crop)
-        if self._card is None:
+        if alphabet:
+            probs, characters = self._within(features, alphabet)
+            probs = probs / probs.sum(axis=1, keepdims=True)
+        elif self._card is None:
             probs, characters = self._general.probabilities(features), self._general.characters
         else:
-            card, general = self._card
-            probs = card.probabilities(features) * general.probabilities(features)
-            probs /= probs.sum(axis=1, keepdims=True)
-            characters = card.characters
+            probs, characters = self._card_words(features), self._card[0].characters
         return [ctc_log_likelihood(probs, characters, text) for text in texts]
+
+    def _within(self, features: np.ndarray, alphabet: str) -> tuple[np.ndarray, tuple[str, ...]]:
+        """The printed characters' classifier's probabilities of ``alphabet`` (and the blank), and those characters."""
+        printed = self._printed
+        columns = [0, *(printed.characters.index(c) for c in alphabet)]
+        return printed.probabilities(features)[:, columns], tuple(printed.characters[i] for i in columns)
+
+    def _card_words(self, features: np.ndarray) -> np.ndarray:
+        """The card head's and the general classifier's probabilities multiplied, renormalised."""
+        card, general = cast(tuple[CardHead, CardHead], self._card)
+        probs = card.probabilities(features) * general.probabilities(features)
+        probs /= probs.sum(axis=1, keepdims=True)
+        return probs
 
 
 def _prepare(crop: np.ndarray) -> np.ndarray:
