@@ -126,8 +126,9 @@ def find_card(image: np.ndarray, layout: Layout, engine: OcrEngine) -> CardFit:
         if k and (side > longer * _UPSCALE_LIMIT or (best is not None and best.score >= _GOOD_FIT)):
             break
         boxes = _search(image, side, engine)
-        quads = [*text_candidates(boxes), *layout_candidates(boxes, layout)]
-        best = _best_fit(image, quads, layout, engine, best)
+        best = _best_fit(image, text_candidates(boxes), layout, engine, best)
+        if best is None or best.score < _GOOD_FIT:
+            best = _best_fit(image, layout_candidates(boxes, layout), layout, engine, best)
     if best is None or best.score < _MIN_FIT:
         raise PoorImageError(_why_no_card(image))
     return _refined(image, best, layout, engine)

@@ -32,9 +32,10 @@ from chile_id_ocr.vision.geometry import landscape
 from chile_id_ocr.vision.locate import text_directions, text_frame
 
 # A detected line lies this close (card fractions, across and down) to where a placement
-# puts a design line; the first count allows for the error of a scale taken from one line's height.
+# puts a design line.
 _TOL_X, _TOL_Y = 0.035, 0.022
-_COARSE = 2.0
+_COARSE = 2.0  # times those, before the refit: a scale taken from one line's height is rough
+_DISTINCT = 0.05  # candidates whose corners all lie within this share of a card's width are one
 _REFINED = 12  # placements refined per direction and way up
 _REFINE_ROUNDS = 2
 _MIN_SPREAD = 0.1  # a scale is refitted only from lines this far apart on the design
@@ -54,7 +55,8 @@ def layout_candidates(boxes: list[TextBox], layout: Layout, limit: int = 3) -> l
     found.sort(key=lambda sq: -sq[0])
     kept: list[np.ndarray] = []
     for _, quad in found:
-        if all(np.abs(quad - k).max() > 0.05 * np.abs(k).max() for k in kept):
+        width = float(np.linalg.norm(quad[1] - quad[0]))
+        if all(np.abs(quad - k).max() > _DISTINCT * width for k in kept):
             kept.append(quad)
         if len(kept) == limit:
             break
