@@ -8,7 +8,8 @@ digit, but Spanish names are not arbitrary strings:
   a reading that lacks it, or puts it elsewhere, is doubtful (it is not corrected: the
   Registro Civil prints the name as registered, and some are registered without);
 * a word of one or two letters is a particle (DE, LA, Y...) or a fragment of a word
-  whose middle letters were lost (CAR ASCO).
+  whose middle letters were lost (CAR ASCO);
+* DE LA is followed by a space (DE LA PAZ): DE LAPAZ lost it.
 
 >>> accent_doubt("JIMENEZ"), accent_doubt("JIMÉNEZ"), accent_doubt("ROJAS")
 ('JIMÉNEZ', None, None)
@@ -17,8 +18,6 @@ digit, but Spanish names are not arbitrary strings:
 """
 
 from __future__ import annotations
-
-import itertools
 
 from chile_id_ocr.card.text import unaccented
 
@@ -57,13 +56,24 @@ def accent_doubt(word: str) -> str | None:
 
 
 def usual_spelling(name: str) -> str:
-    """``name`` with each word that is a common accented name read without its accent
-    (or with it elsewhere) spelled as usual.
+    """``name`` spelled as usual: each word that is a common accented name read without its
+    accent (or with it elsewhere) written with it, and the space put back after a DE LA
+    that lost it.
 
-    >>> usual_spelling("GONZALEZ DE LA FUENTE"), usual_spelling("JOSE MARÍA")
-    ('GONZÁLEZ DE LA FUENTE', 'JOSÉ MARÍA')
+    >>> usual_spelling("GONZALEZ DE LA FUENTE"), usual_spelling("JOSE MARÍA"), usual_spelling("DE LAPAZ")
+    ('GONZÁLEZ DE LA FUENTE', 'JOSÉ MARÍA', 'DE LA PAZ')
     """
-    return " ".join(accent_doubt(word) or word for word in name.split(" "))
+    words = [accent_doubt(word) or word for word in name.split(" ")]
+    return " ".join(_spaced(words))
+
+
+def _spaced(words: list[str]) -> list[str]:
+    """The words with the space put back where a DE LA lost it (DE LAPAZ)."""
+    out = list(words)
+    for k in range(len(out) - 1, 0, -1):
+        if out[k - 1] == "DE" and out[k][:2] == "LA" and len(out[k]) > 3:
+            out[k : k + 1] = [out[k][:2], out[k][2:]]
+    return out
 
 
 def fragments(name: str) -> tuple[str, ...]:
@@ -91,7 +101,7 @@ def doubt(name: str) -> str:
     short = fragments(name)
     if short:
         return f"a word of one or two letters ({', '.join(short)}): letters may be lost"
-    for first, second in itertools.pairwise(words):
-        if first == "DE" and second[:2] == "LA" and len(second) > 3:
-            return f"DE {second}: may be DE {second[:2]} {second[2:]}, a space lost"
+    spaced = _spaced(words)
+    if spaced != words:
+        return f"{name}: may be {' '.join(spaced)}, a space lost"
     return ""
