@@ -25,8 +25,8 @@ from chile_id_ocr.read.ocr import OcrEngine, TextBox, get_engine
 from chile_id_ocr.result import Recognition, Side
 from chile_id_ocr.vision.deblur import deblurred
 from chile_id_ocr.vision.decode import DecodedImage, decode
-from chile_id_ocr.vision.geometry import quad_area
-from chile_id_ocr.vision.locate import edge_candidates, text_candidates, whole_frame
+from chile_id_ocr.vision.geometry import angle_offsets, map_affine, quad_area, turned
+from chile_id_ocr.vision.locate import edge_candidates, text_candidates, text_directions, whole_frame
 
 # A candidate whose layout match reaches this is taken without looking further.
 _GOOD_FIT = 0.55
@@ -40,6 +40,10 @@ _UPSCALE_LIMIT = 1.25  # a search size at most this much above the image's own l
 # corners, at most this many times.
 _REFINE_BELOW = 0.85
 _REFINE_ROUNDS = 2
+# Still no good fit: the text is searched again turned level along each of the detected lines'
+# strongest directions (at most this many) that are this far from level.
+_TURNED_SEARCHES = 2
+_LEVEL_DEG = 10.0
 # The card's longer side must cover at least this many pixels of the input.
 MIN_CARD_PIXELS = 180
 
@@ -117,21 +121,39 @@ def _read_back(decoded: DecodedImage, engine: OcrEngine, qr_found: QrFind | None
 def find_card(image: np.ndarray, layout: Layout, engine: OcrEngine) -> CardFit:
     """The card in ``image``: outlines first, then the text of the whole image when no outline
     fits well (at a finer size when the first search finds no good fit either): blocks of
-    text lines grown to the card's size, then the places where the design's lines are."""
+    text lines grown to the card's size, then the places where the design's lines are; last,
+    the text searched again with the image turned so that lines at an angle run level."""
     best = _best_fit(image, [*edge_candidates(image), whole_frame(image)], layout, engine, None)
     if best is not None and best.score >= _GOOD_FIT:
         return best
     longer = max(image.shape[:2])
+    first_search: list[TextBox] = []
     for k, side in enumerate(_TEXT_SEARCH_SIDES):
         if k and (side > longer * _UPSCALE_LIMIT or (best is not None and best.score >= _GOOD_FIT)):
             break
         boxes = _search(image, side, engine)
-        best = _best_fit(image, text_candidates(boxes), layout, engine, best)
-        if best is None or best.score < _GOOD_FIT:
-            best = _best_fit(image, layout_candidates(boxes, layout), layout, engine, best)
+        first_search = first_search or boxes
+        best = _text_fit(image, boxes, layout, engine, best)
+    directions = text_directions(first_search, _TURNED_SEARCHES + 1)
+    aslant = [d.theta for d in directions if abs(float(angle_offsets(d.theta, 0.0))) >= _LEVEL_DEG]
+    for theta in aslant[:_TURNED_SEARCHES]:
+        if best is not None and best.score >= _GOOD_FIT:
+            break
+        best = _text_fit(image, _search(image, _TEXT_SEARCH_SIDES[0], engine, turn=theta), layout, engine, best)
     if best is None or best.score < _MIN_FIT:
         raise PoorImageError(_why_no_card(image))
     return _refined(image, best, layout, engine)
+
+
+def _text_fit(
+    image: np.ndarray, boxes: list[TextBox], layout: Layout, engine: OcrEngine, best: CardFit | None
+) -> CardFit | None:
+    """The best of ``best`` and the fits of the card candidates that text lines ``boxes``
+    give: their blocks first, then where the design's lines are among them."""
+    best = _best_fit(image, text_candidates(boxes), layout, engine, best)
+    if best is None or best.score < _GOOD_FIT:
+        best = _best_fit(image, layout_candidates(boxes, layout), layout, engine, best)
+    return best
 
 
 def _best_fit(
@@ -147,18 +169,25 @@ def _best_fit(
     return best
 
 
-def _search(image: np.ndarray, side: int, engine: OcrEngine) -> list[TextBox]:
-    """Text lines of the whole image, detected on a copy at most ``side`` long, deblurred
-    when smeared: a shaken camera smears the card's small text beyond the detector's reach
-    while the larger strokes around it (handwriting, a page of print) still read as text."""
+def _search(image: np.ndarray, side: int, engine: OcrEngine, turn: float = 0.0) -> list[TextBox]:
+    """Text lines of the whole image, detected on a copy at most ``side`` long: deblurred
+    when smeared (a shaken camera smears the card's small text beyond the detector's reach
+    while the larger strokes around it, handwriting or a page of print, still read as
+    text), and turned by ``turn`` degrees so that lines at that angle run level (the
+    detector misses much of a small card's text at an angle among other text)."""
     h, w = image.shape[:2]
     scale = min(1.0, side / max(h, w))
     size = (round(w * scale), round(h * scale))
     copy = image if scale == 1.0 else cv2.resize(image, size, interpolation=cv2.INTER_AREA)
     sharper = deblurred(copy)
-    if sharper is None:
+    if sharper is None and not turn:
         return engine.detect(image, side)
-    return [TextBox(box.quad / scale, box.score) for box in engine.detect(sharper, side)]
+    copy = copy if sharper is None else sharper
+    back = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    if turn:
+        copy, back = turned(copy, turn)
+    found = engine.detect(copy, max(copy.shape[:2]))
+    return [TextBox((map_affine(back, box.quad) / scale).astype(np.float32), box.score) for box in found]
 
 
 def _refined(image: np.ndarray, fit: CardFit, layout: Layout, engine: OcrEngine) -> CardFit:

@@ -147,3 +147,30 @@ def angle_offsets(angles: np.ndarray | float, reference: float) -> np.ndarray:
     [-1.0, 2.0, -85.0]
     """
     return (np.asarray(angles, np.float64) - reference + 90.0) % 180.0 - 90.0
+
+
+def turned(image: np.ndarray, angle: float) -> tuple[np.ndarray, np.ndarray]:
+    """``image`` turned so that a line running at ``angle`` degrees (y down) runs level, on a
+    canvas large enough to keep all of it (edges replicated); and the affine map (2x3) that
+    takes the turned image's points back to ``image``'s.
+
+    >>> image = np.zeros((100, 200, 3), np.uint8)
+    >>> level, back = turned(image, 90.0)
+    >>> level.shape[:2]
+    (200, 100)
+    >>> a, b = map_affine(back, np.array([[10.0, 50.0], [60.0, 50.0]]))
+    >>> np.round(b - a).tolist()  # a level segment of the turned image runs down the image
+    [0.0, 50.0]
+    """
+    h, w = image.shape[:2]
+    forward = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    cos, sin = abs(forward[0, 0]), abs(forward[0, 1])
+    size = (round(h * sin + w * cos), round(h * cos + w * sin))
+    forward[:, 2] += (size[0] - w) / 2, (size[1] - h) / 2
+    level = cv2.warpAffine(image, forward, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return level, cv2.invertAffineTransform(forward)
+
+
+def map_affine(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Points (N, 2) through a 2x3 affine map."""
+    return np.asarray(points, np.float64) @ matrix[:, :2].T + matrix[:, 2]
