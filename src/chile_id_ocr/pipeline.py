@@ -40,8 +40,9 @@ _UPSCALE_LIMIT = 1.25  # a search size at most this much above the image's own l
 # corners, at most this many times.
 _REFINE_BELOW = 0.85
 _REFINE_ROUNDS = 2
-# Still no good fit: the text is searched again turned level along each of the detected lines'
-# strongest directions (at most this many) that are this far from level.
+# Still no card: the text is searched again turned level along each of the detected lines'
+# strongest directions (at most this many) that are this far from level. (Only then: where a
+# fit was found, a turned search can find one that matches more lines but reads worse.)
 _TURNED_SEARCHES = 2
 _LEVEL_DEG = 10.0
 # The card's longer side must cover at least this many pixels of the input.
@@ -121,8 +122,9 @@ def _read_back(decoded: DecodedImage, engine: OcrEngine, qr_found: QrFind | None
 def find_card(image: np.ndarray, layout: Layout, engine: OcrEngine) -> CardFit:
     """The card in ``image``: outlines first, then the text of the whole image when no outline
     fits well (at a finer size when the first search finds no good fit either): blocks of
-    text lines grown to the card's size, then the places where the design's lines are; last,
-    the text searched again with the image turned so that lines at an angle run level."""
+    text lines grown to the card's size, then the places where the design's lines are; when
+    still no card is found, the text searched again with the image turned so that lines at
+    an angle run level."""
     best = _best_fit(image, [*edge_candidates(image), whole_frame(image)], layout, engine, None)
     if best is not None and best.score >= _GOOD_FIT:
         return best
@@ -134,12 +136,14 @@ def find_card(image: np.ndarray, layout: Layout, engine: OcrEngine) -> CardFit:
         boxes = _search(image, side, engine)
         first_search = first_search or boxes
         best = _text_fit(image, boxes, layout, engine, best)
-    directions = text_directions(first_search, _TURNED_SEARCHES + 1)
-    aslant = [d.theta for d in directions if abs(float(angle_offsets(d.theta, 0.0))) >= _LEVEL_DEG]
-    for theta in aslant[:_TURNED_SEARCHES]:
-        if best is not None and best.score >= _GOOD_FIT:
-            break
-        best = _text_fit(image, _search(image, _TEXT_SEARCH_SIDES[0], engine, turn=theta), layout, engine, best)
+    if best is None or best.score < _MIN_FIT:  # nothing found yet: a last look, turned
+        directions = text_directions(first_search, _TURNED_SEARCHES + 1)
+        aslant = [d.theta for d in directions if abs(float(angle_offsets(d.theta, 0.0))) >= _LEVEL_DEG]
+        for theta in aslant[:_TURNED_SEARCHES]:
+            if best is not None and best.score >= _GOOD_FIT:
+                break
+            boxes = _search(image, _TEXT_SEARCH_SIDES[0], engine, turn=theta)
+            best = _text_fit(image, boxes, layout, engine, best)
     if best is None or best.score < _MIN_FIT:
         raise PoorImageError(_why_no_card(image))
     return _refined(image, best, layout, engine)
