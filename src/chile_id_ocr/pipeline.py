@@ -6,6 +6,7 @@ and cross-checked -> ``Recognition``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import cast
 
@@ -45,6 +46,12 @@ _REFINE_ROUNDS = 2
 # fit was found, a turned search can find one that matches more lines but reads worse.)
 _TURNED_SEARCHES = 2
 _LEVEL_DEG = 10.0
+# The fit's own two best alternatives, then this many other candidates' best fits, are read
+# when its reading looks wrong; a candidate's fit whose corners all lie within this share of
+# the card's width of another's is the same.
+_OWN_ALTERNATIVES = 2
+_RUNNERS_UP = 2
+_DISTINCT = 0.03
 # The card's longer side must cover at least this many pixels of the input.
 MIN_CARD_PIXELS = 180
 
@@ -125,9 +132,10 @@ def find_card(image: np.ndarray, layout: Layout, engine: OcrEngine) -> CardFit:
     text lines grown to the card's size, then the places where the design's lines are; when
     still no card is found, the text searched again with the image turned so that lines at
     an angle run level."""
-    best = _best_fit(image, [*edge_candidates(image), whole_frame(image)], layout, engine, None)
+    tried: list[CardFit] = []
+    best = _best_fit(image, [*edge_candidates(image), whole_frame(image)], layout, engine, None, tried)
     if best is not None and best.score >= _GOOD_FIT:
-        return best
+        return _with_runners_up(best, tried)
     longer = max(image.shape[:2])
     first_search: list[TextBox] = []
     for k, side in enumerate(_TEXT_SEARCH_SIDES):
@@ -135,7 +143,7 @@ def find_card(image: np.ndarray, layout: Layout, engine: OcrEngine) -> CardFit:
             break
         boxes = _search(image, side, engine)
         first_search = first_search or boxes
-        best = _text_fit(image, boxes, layout, engine, best)
+        best = _text_fit(image, boxes, layout, engine, best, tried)
     if best is None or best.score < _MIN_FIT:  # nothing found yet: a last look, turned
         directions = text_directions(first_search, _TURNED_SEARCHES + 1)
         aslant = [d.theta for d in directions if abs(float(angle_offsets(d.theta, 0.0))) >= _LEVEL_DEG]
@@ -143,32 +151,59 @@ def find_card(image: np.ndarray, layout: Layout, engine: OcrEngine) -> CardFit:
             if best is not None and best.score >= _GOOD_FIT:
                 break
             boxes = _search(image, _TEXT_SEARCH_SIDES[0], engine, turn=theta)
-            best = _text_fit(image, boxes, layout, engine, best)
+            best = _text_fit(image, boxes, layout, engine, best, tried)
     if best is None or best.score < _MIN_FIT:
         raise PoorImageError(_why_no_card(image))
-    return _refined(image, best, layout, engine)
+    return _with_runners_up(_refined(image, best, layout, engine), tried)
+
+
+def _with_runners_up(best: CardFit, tried: list[CardFit]) -> CardFit:
+    """``best`` with the best fits of other candidates among its alternatives (after its own
+    best two): a fit that matches more of the design's lines can still read worse than
+    another candidate's (a card fitted a row off), and the reader picks by reading."""
+    width = float(np.linalg.norm(best.quad[1] - best.quad[0]))
+    others: list[CardFit] = []
+    for fit in sorted(tried, key=lambda f: -f.score):
+        if all(np.abs(fit.quad - kept.quad).max() > _DISTINCT * width for kept in [best, *others]):
+            others.append(fit)
+    own = best.alternatives
+    return replace(best, alternatives=(*own[:_OWN_ALTERNATIVES], *others[:_RUNNERS_UP], *own[_OWN_ALTERNATIVES:]))
 
 
 def _text_fit(
-    image: np.ndarray, boxes: list[TextBox], layout: Layout, engine: OcrEngine, best: CardFit | None
+    image: np.ndarray,
+    boxes: list[TextBox],
+    layout: Layout,
+    engine: OcrEngine,
+    best: CardFit | None,
+    tried: list[CardFit],
 ) -> CardFit | None:
     """The best of ``best`` and the fits of the card candidates that text lines ``boxes``
     give: their blocks first, then where the design's lines are among them."""
-    best = _best_fit(image, text_candidates(boxes), layout, engine, best)
+    best = _best_fit(image, text_candidates(boxes), layout, engine, best, tried)
     if best is None or best.score < _GOOD_FIT:
-        best = _best_fit(image, layout_candidates(boxes, layout), layout, engine, best)
+        best = _best_fit(image, layout_candidates(boxes, layout), layout, engine, best, tried)
     return best
 
 
 def _best_fit(
-    image: np.ndarray, quads: list[np.ndarray], layout: Layout, engine: OcrEngine, best: CardFit | None
+    image: np.ndarray,
+    quads: list[np.ndarray],
+    layout: Layout,
+    engine: OcrEngine,
+    best: CardFit | None,
+    tried: list[CardFit],
 ) -> CardFit | None:
-    """The best of ``best`` and the fits of ``quads``, tried in order until one fits well."""
+    """The best of ``best`` and the fits of ``quads``, tried in order until one fits well;
+    each fit found is added to ``tried``."""
     for quad in quads:
         if best is not None and best.score >= _GOOD_FIT:
             break
         fit = fit_card(image, quad, layout, engine)
-        if fit is not None and (best is None or fit.score > best.score):
+        if fit is None:
+            continue
+        tried.append(fit)
+        if best is None or fit.score > best.score:
             best = fit
     return best
 

@@ -92,3 +92,20 @@ def test_text_turned_a_few_degrees_is_levelled(real: Path) -> None:
     assert fit is not None and fit.score > 0.8
     top = fit.quad[1] - fit.quad[0]
     assert abs(np.degrees(np.arctan2(top[1], top[0])) + 7.0) < 1.5  # the top edge turned with the card
+
+
+def test_other_candidates_fits_are_read_after_the_fits_own_two_best() -> None:
+    """A fit matching the most design lines can read worse than another candidate's: the
+    reader gets the others' best fits among the alternatives, once each."""
+    from chile_id_ocr.pipeline import _with_runners_up
+    from chile_id_ocr.read.layout_fit import CardFit
+
+    def fit(dx: float, score: float, alternatives: tuple[CardFit, ...] = ()) -> CardFit:
+        quad = np.array([[0, 0], [400, 0], [400, 250], [0, 250]], np.float32) + np.array([dx, 0.0], np.float32)
+        return CardFit(quad=quad, boxes=(), score=score, anchors_found=3, alternatives=alternatives)
+
+    own = (fit(0, 0.5), fit(1, 0.45), fit(2, 0.4))  # the same candidate a row off, or the other way up
+    best = fit(0, 0.6, own)
+    tried = [fit(200, 0.3), best, fit(80, 0.4), fit(81, 0.35), fit(2, 0.59)]  # 81 repeats 80; 2 repeats best
+    got = _with_runners_up(best, tried).alternatives
+    assert [(float(f.quad[0, 0]), f.score) for f in got] == [(0, 0.5), (1, 0.45), (80, 0.4), (200, 0.3), (2, 0.4)]

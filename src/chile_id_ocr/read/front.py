@@ -36,7 +36,7 @@ _OPTIONAL_SCORE = 0.5
 # A reading rated this well (of 8 formatted lines) is not second-guessed; otherwise up to
 # this many other fits are read.
 _TRUSTED_RATING = 6
-_ALTERNATIVES_READ = 3
+_ALTERNATIVES_READ = 4
 # A line read differently on the card as captured and on the card deblurred keeps this
 # share of its score.
 _VIEWS_DIFFER = 0.85
