@@ -58,7 +58,9 @@ class NormBox:
 @dataclass(frozen=True)
 class CardFit:
     """A confirmed card: its corners in the image (clockwise from the card's own top-left),
-    the detected lines in card coordinates, and the share of the design's lines found."""
+    the detected lines in card coordinates, the share of the design's lines found, and
+    other placements for a reader to try when this one reads badly, best first (the other
+    way up, the data block on other rows, other candidates' fits)."""
 
     quad: np.ndarray
     boxes: tuple[NormBox, ...]
