@@ -15,7 +15,7 @@ import numpy as np
 
 from chile_id_ocr.card import dates, document, names, run, text
 from chile_id_ocr.card.layouts import FRONT_2013
-from chile_id_ocr.read.front import LineReading, misread_labels
+from chile_id_ocr.read.front import LineReading, misread_labels, starts_late
 from chile_id_ocr.read.layout_fit import CardFit
 from chile_id_ocr.result import CardType, Checks, FieldReading, Recognition, Side
 
@@ -27,10 +27,8 @@ _UNPARSED = 0.30  # the value does not have the field's format
 _CROSS_FAIL = 0.70  # the value contradicts another field (issue after expiry...)
 _RUN_CHECK_FAIL = 0.55  # the RUN's check digit fails: flagged, low confidence
 _LABELS_READ = 0.6  # some value lines read as the design's labels: the fit may be a row off
-# The design prints every value but the RUNs from its column's left edge; a line detected
-# starting more than about a character right of it lost its first characters (to a glare).
-_LEFT_ALIGNED = frozenset(spec.name for spec in FRONT_2013.values if not spec.twin)
-_LATE_START = 0.015  # of the card's width; right readings start within 0.01 of the edge
+# A left-aligned line detected starting late (``front.starts_late``) may have lost its
+# first characters to a glare, even read from its column's edge.
 _LATE = 0.85
 _NAME_DOUBT = 0.85  # a name reads without its usual accent, or with a one-letter fragment (names.doubt)
 # A field this doubtful has failed its checks (a date that does not parse...): the capture is
@@ -50,7 +48,7 @@ def _base(line: LineReading) -> tuple[float, str]:
     score, reasons = line.score, []
     if not line.detected:
         score, reasons = score * _ZONE_ONLY, ["line not detected; its zone was read"]
-    elif line.name in _LEFT_ALIGNED and line.box[0] - FRONT_2013.field(line.name).column[0] > _LATE_START:
+    elif starts_late(line.box, FRONT_2013.field(line.name)):
         score, reasons = score * _LATE, ["the line starts right of its column: its first characters may be hidden"]
     if line.repaired:  # the reader took another text than the recognizer's best reading
         score, reasons = score * _REREAD, [*reasons, line.repaired]

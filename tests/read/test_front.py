@@ -109,6 +109,27 @@ def test_a_line_one_character_from_its_format_is_read_as_the_likeliest_text_that
     assert got["issue_date"] is lines["issue_date"]  # lines with their format are left alone
 
 
+def test_a_line_that_starts_late_is_read_from_its_columns_edge(real: Path) -> None:
+    """A glare over the first characters of a date hides them from the detector, whose box
+    starts late; the recognizer reads the line from the column's edge, and the reading is
+    still flagged."""
+    from chile_id_ocr.read.front import starts_late
+
+    engine = get_engine()
+    pixels = decode((real / "specimen_front.jpg").read_bytes()).pixels
+    fit = find_card(pixels, FRONT_2013, engine)
+    spec = FRONT_2013.field("birth")
+    late = []
+    for box in fit.boxes:
+        if abs(box.cy - spec.y) < spec.height / 2 and abs(box.x0 - spec.x0) < 0.02:
+            box = NormBox(box.quad + np.array([[0.05, 0], [0, 0], [0, 0], [0.05, 0]], np.float32), box.score)
+        late.append(box)
+    late_fit = replace(fit, boxes=tuple(late))
+    lines = read_lines(card_views(pixels, late_fit), late_fit, FRONT_2013, engine, has_format)
+    assert starts_late(lines["birth"].box, spec)
+    assert lines["birth"].text.replace(" ", "") == "21FEB1982"
+
+
 def _box(x0: float, y0: float, x1: float, y1: float) -> NormBox:
     return NormBox(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float32), 0.9)
 

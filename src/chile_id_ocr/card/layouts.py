@@ -46,6 +46,12 @@ class LineSpec:
     def x0(self) -> float:
         return self.column[0]
 
+    @property
+    def left_aligned(self) -> bool:
+        """Whether the line is a value printed from its column's left edge (every value but
+        the RUNs, whose two prints sit where they fit)."""
+        return self.is_value and not self.twin
+
 
 @dataclass(frozen=True)
 class Layout:
