@@ -83,7 +83,7 @@ def _init_worker() -> None:
 def _collect_one(job: tuple[int, str]) -> list[tuple[np.ndarray, str, str]]:
     from chile_id_ocr.card.layouts import FRONT_2013
     from chile_id_ocr.errors import RecognitionError
-    from chile_id_ocr.pipeline import find_card
+    from chile_id_ocr.read.card_search import find_card
     from chile_id_ocr.read.front import card_views, line_crops
     from chile_id_ocr.read.ocr import get_engine
     from chile_id_ocr.synth import generate_front

@@ -13,6 +13,7 @@ import pytest
 import zxingcpp
 
 from chile_id_ocr import pipeline, recognize
+from chile_id_ocr.read import card_search
 from chile_id_ocr.read.back import QrFind, QrHint, find_mrz_blocks, shows_mrz
 from chile_id_ocr.read.ocr import OcrEngine, TextBox, get_engine
 from chile_id_ocr.synth.generator import generate_back
@@ -109,7 +110,7 @@ def test_back_without_a_qr_code_is_read_without_the_front_readers_whole_search(
     def no_text_search(*args: object) -> list[np.ndarray]:
         raise AssertionError("the front reader searched the whole image for a card's text")
 
-    monkeypatch.setattr(pipeline, "text_candidates", no_text_search)
+    monkeypatch.setattr(card_search, "text_candidates", no_text_search)
     details = recognize(_without_qr(sample.image)).details()
     assert details["side"] == "back"
     assert details["back"]["qr"] is None

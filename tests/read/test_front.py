@@ -11,7 +11,7 @@ import pytest
 
 from chile_id_ocr.card.layouts import FRONT_2013
 from chile_id_ocr.check import has_format
-from chile_id_ocr.pipeline import find_card
+from chile_id_ocr.read.card_search import find_card
 from chile_id_ocr.read.front import (
     LineReading,
     _nearest_formatted,

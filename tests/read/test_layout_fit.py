@@ -32,7 +32,7 @@ def test_the_specimen_fits_with_alternatives(real: Path) -> None:
 
 
 def test_a_weak_fit_is_redone_inside_its_own_corners(real: Path) -> None:
-    from chile_id_ocr.pipeline import _refined, find_card
+    from chile_id_ocr.read.card_search import _refined, find_card
     from chile_id_ocr.read.layout_fit import CardFit
 
     engine = get_engine()
@@ -97,7 +97,7 @@ def test_text_turned_a_few_degrees_is_levelled(real: Path) -> None:
 def test_other_candidates_fits_are_read_after_the_fits_own_two_best() -> None:
     """A fit matching the most design lines can read worse than another candidate's: the
     reader gets the others' best fits among the alternatives, once each."""
-    from chile_id_ocr.pipeline import _with_runners_up
+    from chile_id_ocr.read.card_search import _with_runners_up
     from chile_id_ocr.read.layout_fit import CardFit
 
     def fit(dx: float, score: float, alternatives: tuple[CardFit, ...] = ()) -> CardFit:

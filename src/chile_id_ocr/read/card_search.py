@@ -1,0 +1,182 @@
+"""Where the card is in an image: card-shaped candidates, each confirmed (or not) by
+finding the design's printed layout inside it (``layout_fit.fit_card``).
+
+Cheapest first: outlines (``vision/locate.py``), then the text of the whole image, as
+blocks of lines grown to the card's size and as places where the design's lines are
+(``layout_search.py``), on a copy deblurred when smeared; when nothing is found, the text
+is searched again turned level along its other directions. The best fit keeps the
+runners-up a reader may need.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import cv2
+import numpy as np
+
+from chile_id_ocr.card.layouts import Layout
+from chile_id_ocr.errors import PoorImageError
+from chile_id_ocr.read.layout_fit import CardFit, fit_card
+from chile_id_ocr.read.layout_search import layout_candidates
+from chile_id_ocr.read.ocr import OcrEngine, TextBox
+from chile_id_ocr.vision.deblur import deblurred
+from chile_id_ocr.vision.geometry import angle_offsets, map_affine, turned
+from chile_id_ocr.vision.locate import edge_candidates, text_candidates, text_directions, whole_frame
+
+# A candidate whose layout match reaches this is taken without looking further.
+_GOOD_FIT = 0.55
+# Below this share of the design's lines, a candidate is not a card of the design.
+_MIN_FIT = 0.30
+# The whole image is searched for text at the first size; a card still not found (small in a
+# large frame, its text a few pixels high) is looked for again at the next.
+_TEXT_SEARCH_SIDES = (1024, 2048)
+_UPSCALE_LIMIT = 1.25  # a search size at most this much above the image's own longer side
+# A fit matching less than this share of the design's lines is done again inside its own
+# corners, at most this many times.
+_REFINE_BELOW = 0.85
+_REFINE_ROUNDS = 2
+# Still no card: the text is searched again turned level along each of the detected lines'
+# strongest directions (at most this many) that are this far from level. (Only then: where a
+# fit was found, a turned search can find one that matches more lines but reads worse.)
+_TURNED_SEARCHES = 2
+_LEVEL_DEG = 10.0
+# The fit's own two best alternatives, then this many other candidates' best fits, are read
+# when its reading looks wrong; a candidate's fit whose corners all lie within this share of
+# the card's width of another's is the same.
+_OWN_ALTERNATIVES = 2
+_RUNNERS_UP = 2
+_DISTINCT = 0.03
+
+
+def find_card(image: np.ndarray, layout: Layout, engine: OcrEngine) -> CardFit:
+    """The card in ``image``: outlines first, then the text of the whole image when no outline
+    fits well (at a finer size when the first search finds no good fit either): blocks of
+    text lines grown to the card's size, then the places where the design's lines are; when
+    still no card is found, the text searched again with the image turned so that lines at
+    an angle run level."""
+    tried: list[CardFit] = []
+    best = _best_fit(image, [*edge_candidates(image), whole_frame(image)], layout, engine, None, tried)
+    if best is not None and best.score >= _GOOD_FIT:
+        return _with_runners_up(best, tried)
+    longer = max(image.shape[:2])
+    first_search: list[TextBox] = []
+    for k, side in enumerate(_TEXT_SEARCH_SIDES):
+        if k and (side > longer * _UPSCALE_LIMIT or (best is not None and best.score >= _GOOD_FIT)):
+            break
+        boxes = _search(image, side, engine)
+        first_search = first_search or boxes
+        best = _text_fit(image, boxes, layout, engine, best, tried)
+    if best is None or best.score < _MIN_FIT:  # nothing found yet: a last look, turned
+        directions = text_directions(first_search, _TURNED_SEARCHES + 1)
+        aslant = [d.theta for d in directions if abs(float(angle_offsets(d.theta, 0.0))) >= _LEVEL_DEG]
+        for theta in aslant[:_TURNED_SEARCHES]:
+            if best is not None and best.score >= _GOOD_FIT:
+                break
+            boxes = _search(image, _TEXT_SEARCH_SIDES[0], engine, turn=theta)
+            best = _text_fit(image, boxes, layout, engine, best, tried)
+    if best is None or best.score < _MIN_FIT:
+        raise PoorImageError(_why_no_card(image))
+    return _with_runners_up(_refined(image, best, layout, engine), tried)
+
+
+def _with_runners_up(best: CardFit, tried: list[CardFit]) -> CardFit:
+    """``best`` with the best fits of other candidates among its alternatives (after its own
+    best two): a fit that matches more of the design's lines can still read worse than
+    another candidate's (a card fitted a row off), and the reader picks by reading."""
+    width = float(np.linalg.norm(best.quad[1] - best.quad[0]))
+    others: list[CardFit] = []
+    for fit in sorted(tried, key=lambda f: -f.score):
+        if all(np.abs(fit.quad - kept.quad).max() > _DISTINCT * width for kept in [best, *others]):
+            others.append(fit)
+    own = best.alternatives
+    return replace(best, alternatives=(*own[:_OWN_ALTERNATIVES], *others[:_RUNNERS_UP], *own[_OWN_ALTERNATIVES:]))
+
+
+def _text_fit(
+    image: np.ndarray,
+    boxes: list[TextBox],
+    layout: Layout,
+    engine: OcrEngine,
+    best: CardFit | None,
+    tried: list[CardFit],
+) -> CardFit | None:
+    """The best of ``best`` and the fits of the card candidates that text lines ``boxes``
+    give: their blocks first, then where the design's lines are among them."""
+    best = _best_fit(image, text_candidates(boxes), layout, engine, best, tried)
+    if best is None or best.score < _GOOD_FIT:
+        best = _best_fit(image, layout_candidates(boxes, layout), layout, engine, best, tried)
+    return best
+
+
+def _best_fit(
+    image: np.ndarray,
+    quads: list[np.ndarray],
+    layout: Layout,
+    engine: OcrEngine,
+    best: CardFit | None,
+    tried: list[CardFit],
+) -> CardFit | None:
+    """The best of ``best`` and the fits of ``quads``, tried in order until one fits well;
+    each fit found is added to ``tried``."""
+    for quad in quads:
+        if best is not None and best.score >= _GOOD_FIT:
+            break
+        fit = fit_card(image, quad, layout, engine)
+        if fit is None:
+            continue
+        tried.append(fit)
+        if best is None or fit.score > best.score:
+            best = fit
+    return best
+
+
+def _search(image: np.ndarray, side: int, engine: OcrEngine, turn: float = 0.0) -> list[TextBox]:
+    """Text lines of the whole image, detected on a copy at most ``side`` long: deblurred
+    when smeared (a shaken camera smears the card's small text beyond the detector's reach
+    while the larger strokes around it, handwriting or a page of print, still read as
+    text), and turned by ``turn`` degrees so that lines at that angle run level (the
+    detector misses much of a small card's text at an angle among other text)."""
+    h, w = image.shape[:2]
+    scale = min(1.0, side / max(h, w))
+    size = (round(w * scale), round(h * scale))
+    copy = image if scale == 1.0 else cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    sharper = deblurred(copy)
+    if sharper is None and not turn:
+        return engine.detect(image, side)
+    copy = copy if sharper is None else sharper
+    back = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    if turn:
+        copy, back = turned(copy, turn)
+    found = engine.detect(copy, max(copy.shape[:2]))
+    return [TextBox((map_affine(back, box.quad) / scale).astype(np.float32), box.score) for box in found]
+
+
+def _refined(image: np.ndarray, fit: CardFit, layout: Layout, engine: OcrEngine) -> CardFit:
+    """A fit that matched few of the design's lines, done again inside its own corners.
+
+    An outline from the background (a ruled line, a shadow) or handwriting detected as
+    text can pull the first homography askew; detected again on the card nearly
+    rectified, the lines fall where the design puts them.
+    """
+    current = fit
+    for _ in range(_REFINE_ROUNDS):
+        if current.score >= _REFINE_BELOW:
+            break
+        again = fit_card(image, current.quad, layout, engine)
+        if again is None or again.score <= current.score:
+            break
+        current = again
+    return current
+
+
+def _why_no_card(image: np.ndarray) -> str:
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    if float(gray.mean()) < 20:
+        return "the image is too dark to find a card"
+    if float(gray.std()) < 4:
+        return "the image is blank"
+    small = cv2.resize(gray, (min(gray.shape[1], 640), min(gray.shape[0], 480)), interpolation=cv2.INTER_AREA)
+    if float(cv2.Laplacian(small, cv2.CV_64F).var()) < 8:
+        return "the image is too blurred to find a card"
+    return "no Chilean identity card found in the image"
