@@ -269,8 +269,8 @@ def read_front(
     A reading is rated by its lines that have their field's format (``has_format(line name,
     text)``) minus those that read as the design's labels. When the first fit's reading
     looks placed on the wrong rows, the fit's runners-up are read too and the best kept.
-    Lines of the kept reading that still lack their format are read again over their
-    column's whole width (a glare can hide the end of a number from the detector).
+    Lines of the kept reading that still lack their format are repaired where the image
+    allows it (``_repair_unformatted``).
     """
 
     def rating(lines: dict[str, LineReading]) -> int:
@@ -287,8 +287,7 @@ def read_front(
             other_rating = rating(other_lines)
             if other_rating > best:
                 fit, views, lines, best = other, other_views, other_lines, other_rating
-    lines = _reread_unformatted(views, layout, engine, lines, has_format)
-    return fit, _nearest_formatted(views, layout, engine, lines, has_format)
+    return fit, _repair_unformatted(views, layout, engine, lines, has_format)
 
 
 def _formatted(
@@ -299,62 +298,73 @@ def _formatted(
     return {name: has_format(name, lines[name].text) for name in checked}
 
 
-def _reread_unformatted(
+def _repair_unformatted(
     views: tuple[np.ndarray, ...],
     layout: Layout,
     engine: OcrEngine,
     lines: dict[str, LineReading],
     has_format: Callable[[str, str], bool],
 ) -> dict[str, LineReading]:
-    """Lines with a format that they do not have, read again from their column's left edge to
-    its right edge; the new reading replaces the old only when it has the format."""
+    """Lines with a format that they do not have (unless the RUN's other print has it): read
+    again over their column's width (``_reread_over_column``), failing that read as the
+    likeliest text one character away that has it (``_nearest_formatted``)."""
     formatted = _formatted(lines, layout, has_format)
-    # A line whose twin (the RUN's other print) has the format is not needed.
-    failing = [name for name, ok in formatted.items() if not ok and not formatted.get(layout.field(name).twin)]
-    if not failing:
-        return lines
     out = dict(lines)
-    for spec in map(layout.field, failing):
-        _, top, _, bottom = lines[spec.name].box
-        box = (spec.column[0] - 0.005, top, spec.column[1], bottom)
-        again = _best_view(spec.name, engine.read(_crop(views, box), spec.alphabet), has_format)
-        if has_format(spec.name, again.text):
-            out[spec.name] = LineReading(spec.name, again.text, again.score, box, detected=False)
+    for name, ok in formatted.items():
+        spec = layout.field(name)
+        if ok or formatted.get(spec.twin):
+            continue
+        line = lines[name]
+        repaired = _reread_over_column(views, spec, engine, line, has_format)
+        out[name] = repaired or _nearest_formatted(views, spec, engine, line, has_format) or line
     return out
+
+
+def _reread_over_column(
+    views: tuple[np.ndarray, ...],
+    spec: LineSpec,
+    engine: OcrEngine,
+    line: LineReading,
+    has_format: Callable[[str, str], bool],
+) -> LineReading | None:
+    """The line read again from its column's left edge to its right edge (a glare can hide the
+    end of a number from the detector), when that reading has the format; else None."""
+    _, top, _, bottom = line.box
+    box = (spec.column[0] - 0.005, top, spec.column[1], bottom)
+    again = _best_view(spec.name, engine.read(_crop(views, box), spec.alphabet), has_format)
+    if not has_format(spec.name, again.text):
+        return None
+    return LineReading(spec.name, again.text, again.score, box, detected=False)
 
 
 def _nearest_formatted(
     views: tuple[np.ndarray, ...],
-    layout: Layout,
+    spec: LineSpec,
     engine: OcrEngine,
-    lines: dict[str, LineReading],
+    line: LineReading,
     has_format: Callable[[str, str], bool],
-) -> dict[str, LineReading]:
-    """Lines still without their format, read as the likeliest text one character away that
-    has it (``text.one_edit_away``), when the line's image makes it clearly likelier than
-    the other such texts.
+) -> LineReading | None:
+    """The line read as the likeliest text one character away that has its format
+    (``text.one_edit_away``), when the line's image makes it clearly likelier than the
+    other such texts; else None.
 
     A blur can merge two digits into one or a glare hide one (``26 NOV 021``); the
     recognizer's probabilities for the line still weigh every text it could be. The
     reading's score is scaled by the chosen text's share of the candidates' probability.
     The RUNs are left as read: a RUN is never made into another number.
     """
-    out = dict(lines)
-    for name, ok in _formatted(lines, layout, has_format).items():
-        spec = layout.field(name)
-        line = lines[name]
-        if ok or spec.twin or not line.text:
-            continue
-        candidates = sorted(t for t in text.one_edit_away(line.text, spec.alphabet) if has_format(name, t))
-        crops = [crop for crop in _crop(views, _cut(line.box, spec)) if crop.size]
-        if not candidates or not crops:
-            continue
-        scores = np.max([engine.log_likelihoods(crop, candidates, spec.alphabet) for crop in crops], axis=0)
-        order = np.argsort(-scores)
-        best = float(scores[order[0]])
-        runner_up = float(scores[order[1]]) if len(order) > 1 else -np.inf
-        if best - runner_up >= _EDIT_MARGIN:
-            share = 1.0 / float(np.exp(scores - best).sum())  # of the probability of all the candidates
-            why = f"read as {line.text!r}, one character from the field's format"
-            out[name] = LineReading(name, candidates[order[0]], line.score * share, line.box, line.detected, why)
-    return out
+    if spec.twin or not line.text:
+        return None
+    candidates = sorted(t for t in text.one_edit_away(line.text, spec.alphabet) if has_format(spec.name, t))
+    crops = [crop for crop in _crop(views, _cut(line.box, spec)) if crop.size]
+    if not candidates or not crops:
+        return None
+    scores = np.max([engine.log_likelihoods(crop, candidates, spec.alphabet) for crop in crops], axis=0)
+    order = np.argsort(-scores)
+    best = float(scores[order[0]])
+    runner_up = float(scores[order[1]]) if len(order) > 1 else -np.inf
+    if best - runner_up < _EDIT_MARGIN:
+        return None
+    share = 1.0 / float(np.exp(scores - best).sum())  # of the probability of all the candidates
+    why = f"read as {line.text!r}, one character from the field's format"
+    return LineReading(spec.name, candidates[order[0]], line.score * share, line.box, line.detected, why)
