@@ -18,6 +18,7 @@ from chile_id_ocr.read.front import (
     _repair_unformatted,
     assign_lines,
     card_views,
+    likeliest_pattern,
     misread_labels,
     read_front,
     read_lines,
@@ -109,6 +110,45 @@ def test_a_line_one_character_from_its_format_is_read_as_the_likeliest_text_that
     assert got["document_number"].text.replace(".", "") == "100000001"
     assert got["birth"].repaired.startswith(f"read as {short['birth']!r}")
     assert got["run_large"] is None  # RUNs are not completed: never made into another number
+
+
+def test_dates_that_follow_no_pattern_on_a_sharp_image_are_left_as_printed(real: Path) -> None:
+    """The specimen's expiry falls on neither the birthday nor the issue's anniversary: the
+    dates it could have been misread from exist, but its sharp print rules them out."""
+    from chile_id_ocr.read.front import _PATTERN_EVIDENCE
+
+    engine = get_engine()
+    pixels = decode((real / "specimen_front.jpg").read_bytes()).pixels
+    fit, lines = read_front(pixels, find_card(pixels, FRONT_2013, engine), FRONT_2013, engine, has_format)
+    found = likeliest_pattern(card_views(pixels, fit), FRONT_2013, engine, lines)
+    assert found is not None and found[0] < -2 * _PATTERN_EVIDENCE
+    assert [lines[name].text.replace(" ", "") for name in ("birth", "issue_date", "expiry_date")] == [
+        "21FEB1982",
+        "1SEP2013",
+        "10AGO2023",
+    ]
+    assert not any(lines[name].repaired for name in ("birth", "issue_date", "expiry_date"))
+
+
+@pytest.mark.parametrize(
+    ("seed", "read"),
+    [
+        (5102, "B MAR 2027"),  # a smear made a 6 into a B (8)
+        (5293, "8JUL2027"),  # a glare hid the first digit of the day
+    ],
+)
+def test_a_date_misread_off_the_pattern_comes_back_on_it(seed: int, read: str) -> None:
+    """Generated hard captures (outside the benchmark's seeds): the expiry was misread so that
+    it falls on neither the birthday nor the issue's anniversary; the recognizer's
+    probabilities keep the date on the pattern nearly as likely."""
+    from chile_id_ocr import recognize
+    from chile_id_ocr.synth import generate_front
+
+    sample = generate_front(seed, "hard")
+    got = recognize(sample.image).fields["expiry_date"]
+    assert got.value == sample.truth["result"]["expiry_date"]
+    assert got.reason == f"read as {read!r}; {got.value} follows the card's pattern of dates"
+    assert got.confidence < 0.9
 
 
 def test_a_line_that_starts_late_is_read_from_its_columns_edge(real: Path) -> None:

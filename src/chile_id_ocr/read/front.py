@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 
-from chile_id_ocr.card import names, text
+from chile_id_ocr.card import dates, names, text, validity
 from chile_id_ocr.card.layouts import Layout, LineSpec
 from chile_id_ocr.read.layout_fit import CardFit, NormBox
 from chile_id_ocr.read.ocr import OcrEngine, TextRead
@@ -53,6 +54,11 @@ _USUAL_EVIDENCE = 5.5
 # A line without its format is read as the likeliest text one edit away that has it when
 # that text is this much likelier than the next (natural log of the ratio).
 _EDIT_MARGIN = 1.0
+# A date line is read as a date that makes the card's dates follow their pattern
+# (``card/validity.py``) when the line's image makes that date at most this much less
+# likely than its reading (natural log of the ratio).
+_PATTERN_EVIDENCE = 6.0
+_DATE_LINES = ("birth", "issue_date", "expiry_date")
 
 
 Box = tuple[float, float, float, float]
@@ -287,7 +293,8 @@ def read_front(
             other_rating = rating(other_lines)
             if other_rating > best:
                 fit, views, lines, best = other, other_views, other_lines, other_rating
-    return fit, _repair_unformatted(views, layout, engine, lines, has_format)
+    lines = _repair_unformatted(views, layout, engine, lines, has_format)
+    return fit, _dates_as_issued(views, layout, engine, lines)
 
 
 def _formatted(
@@ -368,3 +375,71 @@ def _nearest_formatted(
     share = 1.0 / float(np.exp(scores - best).sum())  # of the probability of all the candidates
     why = f"read as {line.text!r}, one character from the field's format"
     return LineReading(spec.name, candidates[order[0]], line.score * share, line.box, line.detected, why)
+
+
+def _dates_as_issued(
+    views: tuple[np.ndarray, ...], layout: Layout, engine: OcrEngine, lines: dict[str, LineReading]
+) -> dict[str, LineReading]:
+    """The card's dates with one line read as the date that makes them follow their pattern
+    (expiry on the birthday or the issue's anniversary: ``validity.misread_candidates``),
+    when the line's image allows it; else as read.
+
+    A blur turns a 1 into a 7 or hides the first digit of a day; the recognizer's
+    probabilities still weigh the printed date. The candidate whose text the image makes
+    likeliest against its line's reading (``likeliest_pattern``) is taken if it is at most
+    ``_PATTERN_EVIDENCE`` less likely than that reading.
+    """
+    found = likeliest_pattern(views, layout, engine, lines)
+    if found is None or found[0] < -_PATTERN_EVIDENCE:
+        return lines
+    _, name, chosen = found
+    line = lines[name]
+    why = f"read as {line.text!r}; {chosen} follows the card's pattern of dates"
+    return {**lines, name: LineReading(name, chosen, line.score, line.box, line.detected, why)}
+
+
+def likeliest_pattern(
+    views: tuple[np.ndarray, ...], layout: Layout, engine: OcrEngine, lines: dict[str, LineReading]
+) -> tuple[float, str, str] | None:
+    """Among the dates that the date lines could have been misread from
+    (``validity.misread_candidates``), the one the line's image makes likeliest against the
+    line's reading: how much likelier (natural log, averaged over the views), its line, its
+    printed text. None when the dates follow their pattern or too few are read to tell."""
+    read = {name: dates.parse(lines[name].text) if name in lines else None for name in _DATE_LINES}
+    known = {name: None if found is None else found.date for name, found in read.items()}
+    candidates = validity.misread_candidates(known["birth"], known["issue_date"], known["expiry_date"])
+    style = next((found for found in read.values() if found is not None), None)
+    best: tuple[float, str, str] | None = None
+    for name, days in candidates.items():
+        line, spec = lines.get(name), layout.field(name)
+        crops = [] if line is None else [crop for crop in _crop(views, _cut(line.box, spec)) if crop.size]
+        texts = [printed for day in days if day != known[name] for printed in _printed_forms(day, read[name] or style)]
+        if line is None or not crops or not texts:
+            continue
+        own = [line.text, *([] if read[name] is None else [read[name].text])]
+        gains = np.mean([_pattern_gains(engine, crop, spec.alphabet, own, texts) for crop in crops], axis=0)
+        top = int(np.argmax(gains))
+        if best is None or gains[top] > best[0]:
+            best = (float(gains[top]), name, texts[top])
+    return best
+
+
+def _pattern_gains(engine: OcrEngine, crop: np.ndarray, alphabet: str, own: list[str], texts: list[str]) -> np.ndarray:
+    """How much likelier (natural log) ``crop`` makes each of ``texts`` than the likeliest of
+    the line's ``own`` readings, each text printed with its spaces or without."""
+    forms = [*own, *(t.replace(" ", "") for t in own), *texts, *(t.replace(" ", "") for t in texts)]
+    scores = np.array(engine.log_likelihoods(crop, forms, alphabet))
+    mine, theirs = scores[: 2 * len(own)], scores[2 * len(own) :].reshape(2, len(texts))
+    return theirs.max(axis=0) - mine.max()
+
+
+def _printed_forms(day: date, like: dates.CardDate | None) -> list[str]:
+    """``day`` as the card may print it: in the style of the date ``like`` where it shows one
+    (a leading zero, SEPT), else in each style."""
+    pads = [False, True] if day.day < 10 else [False]
+    septs = [False, True] if day.month == 9 else [False]
+    if like is not None and like.date.day < 10:
+        pads = [len(like.day_text) == 2]
+    if like is not None and like.date.month == 9:
+        septs = [like.month_label == "SEPT"]
+    return [dates.format_date(day, sept=sept, zero_pad=pad) for pad in pads for sept in septs]
