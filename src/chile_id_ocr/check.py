@@ -141,29 +141,6 @@ def _nationality_field(line: LineReading) -> _Field:
     return _Field(value, conf, reason)
 
 
-_FORMATS = {
-    "birth": dates.parse,
-    "issue_date": dates.parse,
-    "expiry_date": dates.parse,
-    "document_number": document.parse,
-    "sex": text.parse_sex,
-    "nationality": text.parse_nationality,
-    "run_small": run.parse,
-    "run_large": run.parse,
-}
-
-
-def has_format(name: str, value: str) -> bool:
-    """Whether a line with a known format (dates, numbers, sex, nationality) has it; lines
-    without one (names) always do.
-
-    >>> has_format("birth", "21 FEB 1982"), has_format("birth", "FECHA DE EMISION")
-    (True, False)
-    """
-    parse = _FORMATS.get(name)
-    return parse is None or parse(value) is not None
-
-
 _MISPLACED = "some values read as the card's printed labels: its rows may be misplaced"
 
 

@@ -10,8 +10,9 @@ import math
 from datetime import date
 from typing import cast
 
+from chile_id_ocr.card.formats import has_format
 from chile_id_ocr.card.layouts import FRONT_2013
-from chile_id_ocr.check import check_front, has_format
+from chile_id_ocr.check import check_front
 from chile_id_ocr.check_back import NotChileanCardError, check_back
 from chile_id_ocr.errors import InternalRecognitionError, PoorImageError, RecognitionError
 from chile_id_ocr.fuse import fuse

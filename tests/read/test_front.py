@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from chile_id_ocr.card.formats import has_format
 from chile_id_ocr.card.layouts import FRONT_2013
-from chile_id_ocr.check import has_format
 from chile_id_ocr.read.card_search import find_card
 from chile_id_ocr.read.front import (
     LineReading,
@@ -110,6 +110,34 @@ def test_a_line_one_character_from_its_format_is_read_as_the_likeliest_text_that
     assert got["document_number"].text.replace(".", "") == "100000001"
     assert got["birth"].repaired.startswith(f"read as {short['birth']!r}")
     assert got["run_large"] is None  # RUNs are not completed: never made into another number
+
+
+def test_texts_one_edit_away_that_stand_for_the_same_date_are_weighed_together() -> None:
+    """A generated hard capture (outside the benchmark's seeds) reads its birth year short:
+    10 NOV 937. Of the texts one edit away that parse, 10 NOV 1937, 10 NOVI937 and others all
+    stand for the same date: pooled, they outweigh the rest."""
+    from chile_id_ocr import recognize
+    from chile_id_ocr.synth import generate_front
+
+    sample = generate_front(5181, "hard")
+    got = recognize(sample.image).fields["birth"]
+    assert got.value == sample.truth["result"]["birth"] == "10 NOV 1937"
+    assert got.reason == "read as '10 NOV 937', one character from the field's format"
+
+
+def test_a_name_line_whose_space_a_blur_closed_gets_it_back(real: Path) -> None:
+    """A word too long to be one name is two: the space goes where the line's image makes it likeliest."""
+    from chile_id_ocr.read.front import _spaced_apart, line_crops
+    from chile_id_ocr.read.ocr import TextRead
+
+    engine = get_engine()
+    pixels = decode((real / "specimen_front.jpg").read_bytes()).pixels
+    fit = find_card(pixels, FRONT_2013, engine)
+    crops = line_crops(card_views(pixels, fit), fit, FRONT_2013)["given_name"][0]
+    got, why = _spaced_apart(TextRead("MARCELACAROLINA", 0.9), crops, engine)
+    assert (got.text, got.score) == ("MARCELA CAROLINA", 0.9)
+    assert why == "read as 'MARCELACAROLINA': a word too long for one name, a space lost"
+    assert _spaced_apart(TextRead("MARCELA CAROLINA", 0.9), crops, engine) == (TextRead("MARCELA CAROLINA", 0.9), "")
 
 
 def test_dates_that_follow_no_pattern_on_a_sharp_image_are_left_as_printed(real: Path) -> None:

@@ -76,6 +76,20 @@ def _spaced(words: list[str]) -> list[str]:
     return out
 
 
+#: The longest a single name's word usually is (MAXIMILIANO, CONCEPCIÓN, HUENCHUMILLA): a longer
+#: word read on a name line is two words whose space a blur closed (FLORENCIAFRANCISCA).
+LONGEST_WORD = 12
+
+
+def run_together(name: str) -> tuple[str, ...]:
+    """The words of ``name`` too long to be one name's word (``LONGEST_WORD``).
+
+    >>> run_together("ANDREAISIDORA"), run_together("MAXIMILIANO JOSÉ")
+    (('ANDREAISIDORA',), ())
+    """
+    return tuple(word for word in name.split() if len(word) > LONGEST_WORD)
+
+
 def fragments(name: str) -> tuple[str, ...]:
     """The words of ``name`` too short to be a name's word (one or two letters, not a particle)."""
     return tuple(word for word in name.split() if len(word.strip("-'")) <= 2 and word not in _SHORT_WORDS)

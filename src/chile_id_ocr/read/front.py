@@ -13,7 +13,7 @@ from datetime import date
 
 import numpy as np
 
-from chile_id_ocr.card import dates, names, text, validity
+from chile_id_ocr.card import dates, formats, names, text, validity
 from chile_id_ocr.card.layouts import Layout, LineSpec
 from chile_id_ocr.read.layout_fit import CardFit, NormBox
 from chile_id_ocr.read.ocr import OcrEngine, TextRead
@@ -202,7 +202,9 @@ def read_lines(
     reads = {name: _best_view(name, found, has_format) for name, found in per_view.items()}
     repaired = {name: "" for name in reads}
     for name in words:
-        reads[name], repaired[name] = _usual_spelling(reads[name], crops[name][0], engine)
+        reads[name], repaired[name] = _spaced_apart(reads[name], crops[name][0], engine)
+        reads[name], why = _usual_spelling(reads[name], crops[name][0], engine)
+        repaired[name] = repaired[name] or why
     return {
         name: LineReading(name, reads[name].text, reads[name].score, box, detected, repaired[name])
         for name, (_, box, detected) in crops.items()
@@ -236,6 +238,22 @@ def _usual_spelling(read: TextRead, crops: tuple[np.ndarray, ...], engine: OcrEn
     if not gains or max(gains) < -_USUAL_EVIDENCE:
         return read, ""
     return TextRead(usual, read.score), f"spelled as usual ({usual}): what tells the spellings apart is faint"
+
+
+def _spaced_apart(read: TextRead, crops: tuple[np.ndarray, ...], engine: OcrEngine) -> tuple[TextRead, str]:
+    """The reading with a space put back in each word too long to be one name's word
+    (``names.run_together``: FLORENCIAFRANCISCA), where the line's image makes it likeliest,
+    and why; else the reading as it is."""
+    crops = tuple(crop for crop in crops if crop.size)
+    found = read.text
+    for word in names.run_together(found) if crops else ():
+        start = found.index(word)
+        texts = [f"{found[: start + k]} {found[start + k :]}" for k in range(2, len(word) - 1)]
+        scores = np.sum([engine.log_likelihoods(crop, texts) for crop in crops], axis=0)
+        found = texts[int(np.argmax(scores))]
+    if found == read.text:
+        return read, ""
+    return TextRead(found, read.score), f"read as {read.text!r}: a word too long for one name, a space lost"
 
 
 def _present(read: TextRead) -> bool:
@@ -353,7 +371,8 @@ def _nearest_formatted(
 ) -> LineReading | None:
     """The line read as the likeliest text one character away that has its format
     (``text.one_edit_away``), when the line's image makes it clearly likelier than the
-    other such texts; else None.
+    other such texts (those that stand for the same value pooled: ``formats.value_of``);
+    else None.
 
     A blur can merge two digits into one or a glare hide one (``26 NOV 021``); the
     recognizer's probabilities for the line still weigh every text it could be. The
@@ -367,14 +386,19 @@ def _nearest_formatted(
     if not candidates or not crops:
         return None
     scores = np.max([engine.log_likelihoods(crop, candidates, spec.alphabet) for crop in crops], axis=0)
-    order = np.argsort(-scores)
-    best = float(scores[order[0]])
-    runner_up = float(scores[order[1]]) if len(order) > 1 else -np.inf
+    values: dict[str | None, list[int]] = {}  # texts that stand for the same value
+    for i, candidate in enumerate(candidates):
+        values.setdefault(formats.value_of(spec.name, candidate), []).append(i)
+    texts = [max(same, key=lambda i: scores[i]) for same in values.values()]
+    pooled = np.array([np.logaddexp.reduce(scores[same]) for same in values.values()])
+    order = np.argsort(-pooled)
+    best = float(pooled[order[0]])
+    runner_up = float(pooled[order[1]]) if len(order) > 1 else -np.inf
     if best - runner_up < _EDIT_MARGIN:
         return None
-    share = 1.0 / float(np.exp(scores - best).sum())  # of the probability of all the candidates
+    share = 1.0 / float(np.exp(pooled - best).sum())  # of the probability of all the candidates
     why = f"read as {line.text!r}, one character from the field's format"
-    return LineReading(spec.name, candidates[order[0]], line.score * share, line.box, line.detected, why)
+    return LineReading(spec.name, candidates[texts[order[0]]], line.score * share, line.box, line.detected, why)
 
 
 def _dates_as_issued(
