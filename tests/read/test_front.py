@@ -250,6 +250,14 @@ def test_a_name_printed_without_its_usual_accent_is_read_as_printed() -> None:
     assert "spelled as usual" not in got.fields["surname"].reason + got.fields["given_name"].reason
 
 
+def test_a_long_hyphenated_name_keeps_its_hyphen() -> None:
+    """JEAN-BAPTISTE is thirteen characters, but two names: no space is put into it."""
+    from chile_id_ocr import recognize
+
+    got = recognize(_scanned({"surname": ("DESIR", "PIERRE"), "given_name": "JEAN-BAPTISTE PIERRE"}, 12))
+    assert got.fields["given_name"].value == "JEAN-BAPTISTE PIERRE"
+
+
 @pytest.mark.parametrize(
     ("seed", "usual"),
     [

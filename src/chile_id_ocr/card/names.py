@@ -82,12 +82,13 @@ LONGEST_WORD = 12
 
 
 def run_together(name: str) -> tuple[str, ...]:
-    """The words of ``name`` too long to be one name's word (``LONGEST_WORD``).
+    """The words of ``name`` too long to be one name's word (``LONGEST_WORD``); the parts of
+    a hyphenated name (JEAN-BAPTISTE) count as words.
 
-    >>> run_together("ANDREAISIDORA"), run_together("MAXIMILIANO JOSÉ")
-    (('ANDREAISIDORA',), ())
+    >>> run_together("ANDREAISIDORA"), run_together("MAXIMILIANO JOSÉ"), run_together("JEAN-BAPTISTE")
+    (('ANDREAISIDORA',), (), ())
     """
-    return tuple(word for word in name.split() if len(word) > LONGEST_WORD)
+    return tuple(word for word in name.replace("-", " ").split() if len(word) > LONGEST_WORD)
 
 
 def fragments(name: str) -> tuple[str, ...]:
