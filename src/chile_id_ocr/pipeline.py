@@ -10,7 +10,6 @@ import math
 from datetime import date
 from typing import cast
 
-from chile_id_ocr.card.formats import has_format
 from chile_id_ocr.card.layouts import FRONT_2013
 from chile_id_ocr.check import check_front
 from chile_id_ocr.check_back import NotChileanCardError, check_back
@@ -89,7 +88,7 @@ def read_side(image: bytes, today: date) -> Recognition:
 def _read_front(decoded: DecodedImage, engine: OcrEngine, today: date) -> Recognition:
     fit = find_card(decoded.pixels, FRONT_2013, engine)
     _check_card_size(fit, decoded)
-    fit, lines = read_front(decoded.pixels, fit, FRONT_2013, engine, has_format)
+    fit, lines = read_front(decoded.pixels, fit, FRONT_2013, engine)
     return check_front(lines, fit, to_input=1.0 / decoded.scale, today=today)
 
 

@@ -65,7 +65,7 @@ def test_a_fit_a_row_off_gives_way_to_its_runner_up(real: Path) -> None:
     pixels = decode((real / "specimen_front.jpg").read_bytes()).pixels
     right = find_card(pixels, FRONT_2013, engine)
     wrong = _shifted(right, 0.046)
-    fit, lines = read_front(pixels, wrong, FRONT_2013, engine, has_format)
+    fit, lines = read_front(pixels, wrong, FRONT_2013, engine)
     assert fit is right
     assert lines["surname_1"].text == "FREDEZ"
 
@@ -77,11 +77,11 @@ def test_a_number_cut_short_is_read_again_over_its_column(real: Path) -> None:
     pixels = decode((real / "specimen_front.jpg").read_bytes()).pixels
     fit = find_card(pixels, FRONT_2013, engine)
     views = card_views(pixels, fit)
-    lines = read_lines(views, fit, FRONT_2013, engine, has_format)
+    lines = read_lines(views, fit, FRONT_2013, engine)
     whole = lines["document_number"]
     x0, y0, x1, y1 = whole.box
     cut = LineReading("document_number", "10045", 0.9, (x0, y0, x0 + (x1 - x0) * 0.45, y1), True)
-    again = _repair_unformatted(views, FRONT_2013, engine, {**lines, "document_number": cut}, has_format)
+    again = _repair_unformatted(views, FRONT_2013, engine, {**lines, "document_number": cut})
     assert has_format("document_number", again["document_number"].text)
     assert again["document_number"].text.replace(".", "") == whole.text.replace(".", "")
     assert not again["document_number"].detected  # the reason says its zone was read
@@ -95,14 +95,14 @@ def test_a_line_one_character_from_its_format_is_read_as_the_likeliest_text_that
     pixels = decode((real / "specimen_front.jpg").read_bytes()).pixels
     fit = find_card(pixels, FRONT_2013, engine)
     views = card_views(pixels, fit)
-    lines = read_lines(views, fit, FRONT_2013, engine, has_format)
+    lines = read_lines(views, fit, FRONT_2013, engine)
     short = {
         "birth": lines["birth"].text[:-1],  # a digit lost: 21 FEB 198
         "document_number": "1000000011",  # a digit too many
         "run_large": "RUN 12.749.625-",
     }
     got = {
-        name: _nearest_formatted(views, FRONT_2013.field(name), engine, replace(lines[name], text=value), has_format)
+        name: _nearest_formatted(views, FRONT_2013.field(name), engine, replace(lines[name], text=value))
         for name, value in short.items()
     }
     assert got["birth"] is not None and got["document_number"] is not None
@@ -147,7 +147,7 @@ def test_dates_that_follow_no_pattern_on_a_sharp_image_are_left_as_printed(real:
 
     engine = get_engine()
     pixels = decode((real / "specimen_front.jpg").read_bytes()).pixels
-    fit, lines = read_front(pixels, find_card(pixels, FRONT_2013, engine), FRONT_2013, engine, has_format)
+    fit, lines = read_front(pixels, find_card(pixels, FRONT_2013, engine), FRONT_2013, engine)
     found = likeliest_pattern(card_views(pixels, fit), FRONT_2013, engine, lines)
     assert found is not None and found[0] < -2 * _PATTERN_EVIDENCE
     assert [lines[name].text.replace(" ", "") for name in ("birth", "issue_date", "expiry_date")] == [
@@ -195,7 +195,7 @@ def test_a_line_that_starts_late_is_read_from_its_columns_edge(real: Path) -> No
             box = NormBox(box.quad + np.array([[0.05, 0], [0, 0], [0, 0], [0.05, 0]], np.float32), box.score)
         late.append(box)
     late_fit = replace(fit, boxes=tuple(late))
-    lines = read_lines(card_views(pixels, late_fit), late_fit, FRONT_2013, engine, has_format)
+    lines = read_lines(card_views(pixels, late_fit), late_fit, FRONT_2013, engine)
     assert starts_late(lines["birth"].box, spec)
     assert lines["birth"].text.replace(" ", "") == "21FEB1982"
 

@@ -7,7 +7,6 @@ line is read instead, and the reading says so.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -159,6 +158,11 @@ def _crop(views: tuple[np.ndarray, ...], box: Box) -> tuple[np.ndarray, ...]:
     return tuple(view[top:bottom, left:right] for view in views)
 
 
+def _read_crops(views: tuple[np.ndarray, ...], line: LineReading, spec: LineSpec) -> list[np.ndarray]:
+    """The crops that ``line`` was read from, one per view, those with pixels."""
+    return [crop for crop in _crop(views, _cut(line.box, spec)) if crop.size]
+
+
 def starts_late(box: Box, spec: LineSpec) -> bool:
     """Whether a left-aligned line's box starts more than about a character right of its
     column's edge: a glare hid its first characters from the detector."""
@@ -186,7 +190,6 @@ def read_lines(
     fit: CardFit,
     layout: Layout,
     engine: OcrEngine,
-    has_format: Callable[[str, str], bool],
 ) -> dict[str, LineReading]:
     """Every value line of ``layout`` read on each of the ``views`` of the card ``fit``
     (``card_views``), keeping for each line the view that reads it best (``_best_view``)."""
@@ -199,7 +202,7 @@ def read_lines(
             per_view[name].append(read)
         for name in others:
             per_view[name].append(engine.read([crops[name][0][k]], layout.field(name).alphabet)[0])
-    reads = {name: _best_view(name, found, has_format) for name, found in per_view.items()}
+    reads = {name: _best_view(name, found) for name, found in per_view.items()}
     repaired = {name: "" for name in reads}
     for name in words:
         reads[name], repaired[name] = _spaced_apart(reads[name], crops[name][0], engine)
@@ -212,11 +215,11 @@ def read_lines(
     }
 
 
-def _best_view(name: str, reads: list[TextRead], has_format: Callable[[str, str], bool]) -> TextRead:
+def _best_view(name: str, reads: list[TextRead]) -> TextRead:
     """The reading of the view that reads line ``name`` best: one with the field's format
     first, then the surest. Views that read different texts leave it doubtful: its score
     is lowered."""
-    best = max(reads, key=lambda read: (has_format(name, read.text), read.score))
+    best = max(reads, key=lambda read: (formats.has_format(name, read.text), read.score))
     if len({read.text for read in reads}) > 1:
         return TextRead(best.text, best.score * _VIEWS_DIFFER)
     return best
@@ -249,7 +252,7 @@ def _spaced_apart(read: TextRead, crops: tuple[np.ndarray, ...], engine: OcrEngi
     for word in names.run_together(found) if crops else ():
         start = found.index(word)
         texts = [f"{found[: start + k]} {found[start + k :]}" for k in range(2, len(word) - 1)]
-        scores = np.sum([engine.log_likelihoods(crop, texts) for crop in crops], axis=0)
+        scores = np.mean([engine.log_likelihoods(crop, texts) for crop in crops], axis=0)
         found = texts[int(np.argmax(scores))]
     if found == read.text:
         return read, ""
@@ -286,41 +289,38 @@ def read_front(
     fit: CardFit,
     layout: Layout,
     engine: OcrEngine,
-    has_format: Callable[[str, str], bool],
 ) -> tuple[CardFit, dict[str, LineReading]]:
     """The value lines of the card, from the fit that reads best.
 
-    A reading is rated by its lines that have their field's format (``has_format(line name,
-    text)``) minus those that read as the design's labels. When the first fit's reading
+    A reading is rated by its lines that have their field's format (``formats.has_format``)
+    minus those that read as the design's labels. When the first fit's reading
     looks placed on the wrong rows, the fit's runners-up are read too and the best kept.
     Lines of the kept reading that still lack their format are repaired where the image
     allows it (``_repair_unformatted``).
     """
 
     def rating(lines: dict[str, LineReading]) -> int:
-        formatted = _formatted(lines, layout, has_format)
+        formatted = _formatted(lines, layout)
         return sum(formatted.values()) - 2 * misread_labels(lines, layout)
 
     views = card_views(image, fit)
-    lines = read_lines(views, fit, layout, engine, has_format)
+    lines = read_lines(views, fit, layout, engine)
     best = rating(lines)
     if best < _TRUSTED_RATING:
         for other in fit.alternatives[:_ALTERNATIVES_READ]:
             other_views = card_views(image, other)
-            other_lines = read_lines(other_views, other, layout, engine, has_format)
+            other_lines = read_lines(other_views, other, layout, engine)
             other_rating = rating(other_lines)
             if other_rating > best:
                 fit, views, lines, best = other, other_views, other_lines, other_rating
-    lines = _repair_unformatted(views, layout, engine, lines, has_format)
+    lines = _repair_unformatted(views, layout, engine, lines)
     return fit, _dates_as_issued(views, layout, engine, lines)
 
 
-def _formatted(
-    lines: dict[str, LineReading], layout: Layout, has_format: Callable[[str, str], bool]
-) -> dict[str, bool]:
+def _formatted(lines: dict[str, LineReading], layout: Layout) -> dict[str, bool]:
     """For each line read that has a format to check (an alphabet), whether it has it."""
     checked = [spec.name for spec in layout.values if spec.alphabet and spec.name in lines]
-    return {name: has_format(name, lines[name].text) for name in checked}
+    return {name: formats.has_format(name, lines[name].text) for name in checked}
 
 
 def _repair_unformatted(
@@ -328,20 +328,19 @@ def _repair_unformatted(
     layout: Layout,
     engine: OcrEngine,
     lines: dict[str, LineReading],
-    has_format: Callable[[str, str], bool],
 ) -> dict[str, LineReading]:
     """Lines with a format that they do not have (unless the RUN's other print has it): read
     again over their column's width (``_reread_over_column``), failing that read as the
     likeliest text one character away that has it (``_nearest_formatted``)."""
-    formatted = _formatted(lines, layout, has_format)
+    formatted = _formatted(lines, layout)
     out = dict(lines)
     for name, ok in formatted.items():
         spec = layout.field(name)
         if ok or formatted.get(spec.twin):
             continue
         line = lines[name]
-        repaired = _reread_over_column(views, spec, engine, line, has_format)
-        out[name] = repaired or _nearest_formatted(views, spec, engine, line, has_format) or line
+        repaired = _reread_over_column(views, spec, engine, line)
+        out[name] = repaired or _nearest_formatted(views, spec, engine, line) or line
     return out
 
 
@@ -350,14 +349,13 @@ def _reread_over_column(
     spec: LineSpec,
     engine: OcrEngine,
     line: LineReading,
-    has_format: Callable[[str, str], bool],
 ) -> LineReading | None:
     """The line read again from its column's left edge to its right edge (a glare can hide the
     end of a number from the detector), when that reading has the format; else None."""
     _, top, _, bottom = line.box
     box = (spec.column[0] - 0.005, top, spec.column[1], bottom)
-    again = _best_view(spec.name, engine.read(_crop(views, box), spec.alphabet), has_format)
-    if not has_format(spec.name, again.text):
+    again = _best_view(spec.name, engine.read(_crop(views, box), spec.alphabet))
+    if not formats.has_format(spec.name, again.text):
         return None
     return LineReading(spec.name, again.text, again.score, box, detected=False)
 
@@ -367,7 +365,6 @@ def _nearest_formatted(
     spec: LineSpec,
     engine: OcrEngine,
     line: LineReading,
-    has_format: Callable[[str, str], bool],
 ) -> LineReading | None:
     """The line read as the likeliest text one character away that has its format
     (``text.one_edit_away``), when the line's image makes it clearly likelier than the
@@ -381,8 +378,8 @@ def _nearest_formatted(
     """
     if spec.twin or not line.text:
         return None
-    candidates = sorted(t for t in text.one_edit_away(line.text, spec.alphabet) if has_format(spec.name, t))
-    crops = [crop for crop in _crop(views, _cut(line.box, spec)) if crop.size]
+    candidates = sorted(t for t in text.one_edit_away(line.text, spec.alphabet) if formats.has_format(spec.name, t))
+    crops = _read_crops(views, line, spec)
     if not candidates or not crops:
         return None
     scores = np.max([engine.log_likelihoods(crop, candidates, spec.alphabet) for crop in crops], axis=0)
@@ -436,7 +433,7 @@ def likeliest_pattern(
     best: tuple[float, str, str] | None = None
     for name, days in candidates.items():
         line, spec = lines.get(name), layout.field(name)
-        crops = [] if line is None else [crop for crop in _crop(views, _cut(line.box, spec)) if crop.size]
+        crops = [] if line is None else _read_crops(views, line, spec)
         texts = [printed for day in days if day != known[name] for printed in _printed_forms(day, read[name] or style)]
         if line is None or not crops or not texts:
             continue
