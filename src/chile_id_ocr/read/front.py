@@ -8,7 +8,6 @@ line is read instead, and the reading says so.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 import numpy as np
 
@@ -434,7 +433,7 @@ def likeliest_pattern(
     for name, days in candidates.items():
         line, spec = lines.get(name), layout.field(name)
         crops = [] if line is None else _read_crops(views, line, spec)
-        texts = [printed for day in days if day != known[name] for printed in _printed_forms(day, read[name] or style)]
+        texts = [form for day in days if day != known[name] for form in dates.printed_forms(day, read[name] or style)]
         if line is None or not crops or not texts:
             continue
         own = [line.text, *([] if read[name] is None else [read[name].text])]
@@ -452,15 +451,3 @@ def _pattern_gains(engine: OcrEngine, crop: np.ndarray, alphabet: str, own: list
     scores = np.array(engine.log_likelihoods(crop, forms, alphabet))
     mine, theirs = scores[: 2 * len(own)], scores[2 * len(own) :].reshape(2, len(texts))
     return theirs.max(axis=0) - mine.max()
-
-
-def _printed_forms(day: date, like: dates.CardDate | None) -> list[str]:
-    """``day`` as the card may print it: in the style of the date ``like`` where it shows one
-    (a leading zero, SEPT), else in each style."""
-    pads = [False, True] if day.day < 10 else [False]
-    septs = [False, True] if day.month == 9 else [False]
-    if like is not None and like.date.day < 10:
-        pads = [len(like.day_text) == 2]
-    if like is not None and like.date.month == 9:
-        septs = [like.month_label == "SEPT"]
-    return [dates.format_date(day, sept=sept, zero_pad=pad) for pad in pads for sept in septs]
