@@ -153,12 +153,24 @@ def test_the_specimen_front_and_back(
     assert desktop.context.cookies() == []
 
 
-def test_a_file_that_is_not_an_image(desktop: Any, creds: Credentials, artifacts: Path, tmp_path: Path) -> None:
-    notes = tmp_path / "notes.txt"
-    notes.write_text("not an image\n")
+def test_a_file_that_is_not_an_image(desktop: Any, creds: Credentials, artifacts: Path) -> None:
     sign_in(desktop, creds)
     desktop.locator("#reader-title").wait_for()
-    answer = read_card(desktop, notes)
+    # Dropped on the front's zone, as from a file manager.
+    desktop.evaluate(
+        """() => {
+             const files = new DataTransfer();
+             files.items.add(new File(['not an image'], 'notes.txt', {type: 'text/plain'}));
+             const zone = document.getElementById('front-drop');
+             for (const type of ['dragover', 'drop']) {
+               zone.dispatchEvent(new DragEvent(type, {dataTransfer: files, bubbles: true, cancelable: true}));
+             }
+           }"""
+    )
+    assert "notes.txt" in desktop.locator("#front-name").inner_text()
+    with desktop.expect_response(lambda r: r.url.endswith("/ocr/chile-id-card")) as response:
+        desktop.get_by_role("button", name="Read the card").click()
+    answer = response.value.json()
     assert answer["error_code"] == "AIS.0102"
     alert = desktop.locator("#error")
     alert.wait_for()
@@ -242,3 +254,7 @@ def test_a_user_of_several_projects_chooses_one(desktop: Any, server: ThreadServ
     desktop.locator("#reader-title").wait_for()
     assert desktop.locator("#session-project").inner_text() == "kyc"
     assert desktop.get_by_label("Password").input_value() == ""  # the password is not kept
+
+    desktop.get_by_role("button", name="Sign out").click()
+    assert desktop.locator("#reader").is_hidden() and desktop.locator("#session").is_hidden()
+    assert focused(desktop) == "password"

@@ -239,8 +239,10 @@ async function show(body) {
   try {
     await front.decode();
     const boxes = drawOverlay($("overlay"), front, body);
-    const what = details.side === "back" ? "image (read as a back)" : "front";
-    $("front-caption").textContent = `The ${what} with the card's outline and ${boxes} field boxes, coloured by how far to trust each value.`;
+    const what = details.side === "back" ? "The image, read as the card's back" : "The front";
+    $("front-caption").textContent = boxes
+      ? `${what}, with the card's outline and ${boxes} field boxes coloured by how far to trust each value.`
+      : `${what}; the service gives no positions of fields on it.`;
   } catch {
     $("overlay").replaceChildren();
     $("front-caption").textContent = "This browser cannot show this image format; the values beside were read from it.";

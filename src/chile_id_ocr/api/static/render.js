@@ -108,7 +108,7 @@ function fieldItem(name, body) {
         min: 0, max: 1, low: TRUST.low, high: TRUST.high, optimum: 1, value: confidence,
         "aria-label": `Confidence in the ${LABELS[name].toLowerCase()}`,
       }, percent(confidence)),
-      h("span", { class: "percent" }, percent(confidence)),
+      h("span", { class: "percent", "aria-hidden": "true" }, percent(confidence)),
       h("span", { class: "trust" }, TRUST_WORDS[trust]),
     ),
     reason ? h("p", { class: "reason" }, h("span", { class: "why" }, "Why: "), reason) : null,
@@ -148,14 +148,15 @@ const MRZ_DIGITS = [
   ["composite", "whole line (composite)"],
 ];
 
-function mrzChecks(mrz) {
+function mrzChecks(mrz, fused) {
   if (!mrz) return [check("unknown", "MRZ (back)", "not found on the back")];
   const digits = mrz.check_digits ?? {};
   const items = MRZ_DIGITS.map(([key, words]) =>
     yesNo(digits[key], `MRZ check digit, ${words}`, "matches", "does not match"),
   );
   if (mrz.given_name_truncated) {
-    items.push(check("info", "MRZ given names", "cut short at the line's 30 characters (the front's are kept)"));
+    const kept = fused ? " (the front's are shown)" : "";
+    items.push(check("info", "MRZ given names", `cut short at the line's 30 characters${kept}`));
   }
   return items;
 }
@@ -193,7 +194,7 @@ export function renderChecks(list, details) {
     yesNo(checks.document_number_valid, "Document number", "well formed", "not well formed"),
   ];
   const back = details.back;
-  if (back) items.push(...mrzChecks(back.mrz), qrCheck(back.qr));
+  if (back) items.push(...mrzChecks(back.mrz, Boolean(details.fusion)), qrCheck(back.qr));
   if (details.fusion) items.push(agreementCheck(details.fusion));
   list.replaceChildren(...items);
 }
