@@ -88,8 +88,8 @@ def read_side(image: bytes, today: date) -> Recognition:
 def _read_front(decoded: DecodedImage, engine: OcrEngine, today: date) -> Recognition:
     fit = find_card(decoded.pixels, FRONT_2013, engine)
     _check_card_size(fit, decoded)
-    fit, lines = read_front(decoded.pixels, fit, FRONT_2013, engine)
-    return check_front(lines, fit, to_input=1.0 / decoded.scale, today=today)
+    reading = read_front(decoded.pixels, fit, FRONT_2013, engine)
+    return check_front(reading, to_input=1.0 / decoded.scale, today=today)
 
 
 def _read_back(decoded: DecodedImage, engine: OcrEngine, qr_found: QrFind | None, today: date) -> Recognition:

@@ -10,7 +10,7 @@ import pytest
 from chile_id_ocr.card import mrz, qr
 from chile_id_ocr.check.back import NotChileanCardError, check_back
 from chile_id_ocr.errors import PoorImageError
-from chile_id_ocr.read.back import BackReading, MrzReading
+from chile_id_ocr.read.back import BackReading, BackText, MrzReading
 
 TODAY = dt.date(2026, 1, 1)
 LINK = (
@@ -23,7 +23,7 @@ def _reading(lines: tuple[str, str, str] | None, payload: str | None) -> BackRea
     read = None
     if lines is not None:
         read = MrzReading(lines, (0.99, 0.99, 0.99), mrz.parse(lines))
-    return BackReading(read, qr.parse(payload) if payload else None, None, None)
+    return BackReading(read, qr.parse(payload) if payload else None, BackText())
 
 
 def test_neither_mrz_nor_qr_is_a_poor_image() -> None:

@@ -10,7 +10,7 @@ import numpy as np
 
 from chile_id_ocr.card.layouts import FRONT_2013
 from chile_id_ocr.check.front import check_front
-from chile_id_ocr.read.front import LineReading
+from chile_id_ocr.read.front import FrontReading, LineReading, starts_late
 from chile_id_ocr.read.layout_fit import CardFit
 from chile_id_ocr.result import FieldReading
 
@@ -39,11 +39,12 @@ _BOX = (0.3, 0.2, 0.6, 0.25)
 def _fields(starts: dict[str, float] | None = None, **changed: str) -> dict[str, FieldReading]:
     """The checked fields of ``_CARD`` read with ``changed`` texts, every line detected in a box
     starting at ``_BOX``'s left edge or at the card fraction ``starts`` gives for it."""
+    boxes = {name: ((starts or {}).get(name, _BOX[0]), *_BOX[1:]) for name in {**_CARD, **changed}}
     lines = {
-        name: LineReading(name, value, 0.995, ((starts or {}).get(name, _BOX[0]), *_BOX[1:]), True)
+        name: LineReading(name, value, 0.995, boxes[name], True, late=starts_late(boxes[name], FRONT_2013.field(name)))
         for name, value in {**_CARD, **changed}.items()
     }
-    return check_front(lines, _FIT, to_input=1.0, today=_TODAY).fields
+    return check_front(FrontReading(_FIT, FRONT_2013, lines), to_input=1.0, today=_TODAY).fields
 
 
 def _confidences(**changed: str) -> dict[str, float]:

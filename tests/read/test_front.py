@@ -65,7 +65,8 @@ def test_a_fit_a_row_off_gives_way_to_its_runner_up(real: Path) -> None:
     pixels = decode((real / "specimen_front.jpg").read_bytes()).pixels
     right = find_card(pixels, FRONT_2013, engine)
     wrong = _shifted(right, 0.046)
-    fit, lines = read_front(pixels, wrong, FRONT_2013, engine)
+    reading = read_front(pixels, wrong, FRONT_2013, engine)
+    fit, lines = reading.fit, reading.lines
     assert fit is right
     assert lines["surname_1"].text == "FREDEZ"
 
@@ -148,7 +149,8 @@ def test_dates_that_follow_no_pattern_on_a_sharp_image_are_left_as_printed(real:
 
     engine = get_engine()
     pixels = decode((real / "specimen_front.jpg").read_bytes()).pixels
-    fit, lines = read_front(pixels, find_card(pixels, FRONT_2013, engine), FRONT_2013, engine)
+    reading = read_front(pixels, find_card(pixels, FRONT_2013, engine), FRONT_2013, engine)
+    fit, lines = reading.fit, reading.lines
     found = likeliest_pattern(card_views(pixels, fit), FRONT_2013, engine, lines)
     assert found is not None and found[0] < -2 * _PATTERN_EVIDENCE
     assert [lines[name].text.replace(" ", "") for name in ("birth", "issue_date", "expiry_date")] == [

@@ -55,10 +55,12 @@ class LineSpec:
 
 @dataclass(frozen=True)
 class Layout:
-    """The printed lines of one side of one card design."""
+    """The printed lines of one side of one card design, and the marks that only some of its
+    cards print (the foreigners' card's EXTRANJERO), which tell a variant."""
 
     name: str
     lines: tuple[LineSpec, ...]
+    marks: tuple[LineSpec, ...] = ()
 
     def field(self, name: str) -> LineSpec:
         for line in self.lines:
@@ -117,8 +119,9 @@ FRONT_2013 = Layout(
         LineSpec("birth", (_LEFT, 0.56), 0.552, 0.066, alphabet=_DATE),
         LineSpec("document_number", (_RIGHT, 0.81), 0.552, 0.066, alphabet=_DOCUMENT),
         LineSpec("issue_date", (_LEFT, 0.56), 0.655, 0.066, alphabet=_DATE),
-        LineSpec("expiry_date", (_RIGHT, 0.81), 0.655, 0.066, alphabet=_DATE),
+        LineSpec("expiry_date", (_RIGHT, 0.86), 0.655, 0.066, alphabet=_DATE),  # nothing to its right: room for 30 SEPT
         LineSpec("run_small", (0.80, 0.96), 0.543, 0.054, alphabet=_RUN, twin="run_large"),
         LineSpec("run_large", (0.02, 0.34), 0.886, 0.068, alphabet=_RUN, twin="run_small"),
     ),
+    marks=(_label("mark_extranjero", 0.02, 0.24, 0.135, "EXTRANJERO"),),
 )

@@ -128,7 +128,11 @@ def back_details(reading: BackReading) -> dict[str, object]:
     return {
         "mrz": mrz_details,
         "qr": reading.qr.to_dict() if reading.qr is not None else None,
-        "back_text": {"birthplace": _text_line(reading.birthplace), "profession": _text_line(reading.profession)},
+        "back_text": {
+            "birthplace": _text_line(reading.text.birthplace),
+            "profession": _text_line(reading.text.profession),
+            "visa": _text_line(reading.text.visa),
+        },
     }
 
 
@@ -150,15 +154,19 @@ def check_back(reading: BackReading, *, today: date) -> Recognition:
             for name, v in fields.items()
         },
         side=Side.BACK,
-        card_type=_card_type(td1, payload),
+        card_type=_card_type(td1, payload, reading.text.visa is not None),
         checks=checks,
         iso_dates=iso,
         extensions={"back": back_details(reading)},
     )
 
 
-def _card_type(td1: mrz.Td1 | None, payload: QrPayload | None) -> CardType:
-    if payload is not None and payload.document_type == "CEDULA_EXT":
+def _card_type(td1: mrz.Td1 | None, payload: QrPayload | None, visa: bool) -> CardType:
+    """The foreigners' card says so by its visa line, its MRZ document code IE, its QR link's
+    document type or a nationality other than Chilean."""
+    if visa or (payload is not None and payload.document_type == "CEDULA_EXT"):
+        return CardType.FOREIGNER_2013
+    if td1 is not None and td1.document_code == "IE":
         return CardType.FOREIGNER_2013
     if td1 is not None:
         return CardType.NATIONAL_2013 if td1.nationality == "CHL" else CardType.FOREIGNER_2013

@@ -14,9 +14,7 @@ from datetime import date
 import numpy as np
 
 from chile_id_ocr.card import dates, document, names, run, text
-from chile_id_ocr.card.layouts import FRONT_2013
-from chile_id_ocr.read.front import LineReading, misread_labels, starts_late
-from chile_id_ocr.read.layout_fit import CardFit
+from chile_id_ocr.read.front import FrontReading, LineReading, misread_labels
 from chile_id_ocr.result import CardType, Checks, FieldReading, Recognition, Side
 
 # Multipliers applied to the engine's score; calibrated on the synthetic evaluation (bench/accuracy.py).
@@ -48,7 +46,7 @@ def _base(line: LineReading) -> tuple[float, str]:
     score, reasons = line.score, []
     if not line.detected:
         score, reasons = score * _ZONE_ONLY, ["line not detected; its zone was read"]
-    elif starts_late(line.box, FRONT_2013.field(line.name)):
+    elif line.late:
         score, reasons = score * _LATE, ["the line starts right of its column: its first characters may be hidden"]
     if line.repaired:  # the reader took another text than the recognizer's best reading
         score, reasons = score * _REREAD, [*reasons, line.repaired]
@@ -149,13 +147,15 @@ def _penalise(f: _Field, reason: str, factor: float = _CROSS_FAIL) -> _Field:
     return _Field(f.value, f.confidence * factor, f.reason or reason)
 
 
-def check_front(lines: dict[str, LineReading], fit: CardFit, *, to_input: float, today: date) -> Recognition:
+def check_front(reading: FrontReading, *, to_input: float, today: date) -> Recognition:
     """The front's fields from its line readings, with checks and calibrated confidences.
 
     ``to_input`` scales the decoded image's pixels to the input file's pixels. Value lines
     that read as one of the design's labels make every field doubtful: the card's rows may
-    be misplaced.
+    be misplaced. The card is the foreigners' when it prints EXTRANJERO or a nationality
+    other than CHILENA.
     """
+    lines, fit = reading.lines, reading.fit
     fields: dict[str, _Field] = {
         "surname": _name_field(lines.get("surname_1"), lines.get("surname_2")),
         "given_name": _name_field(lines.get("given_name")),
@@ -182,7 +182,7 @@ def check_front(lines: dict[str, LineReading], fit: CardFit, *, to_input: float,
     if failed:
         why = f"other fields ({', '.join(failed)}) could not be read: the capture is poor"
         fields = {name: f if name in failed else _penalise(f, why, _POOR_CAPTURE) for name, f in fields.items()}
-    if misread_labels(lines, FRONT_2013):
+    if misread_labels(lines, reading.layout):
         fields = {name: _penalise(f, _MISPLACED, _LABELS_READ) for name, f in fields.items()}
     checks = Checks(
         run_check_digit_valid=run_valid,
@@ -201,8 +201,8 @@ def check_front(lines: dict[str, LineReading], fit: CardFit, *, to_input: float,
         )
         for name, f in fields.items()
     }
-    nationality = fields["nationality"].value
-    card_type = CardType.NATIONAL_2013 if nationality == "CHILENA" else CardType.FOREIGNER_2013
+    foreigner = "EXTRANJERO" in reading.marks or fields["nationality"].value != "CHILENA"
+    card_type = CardType.FOREIGNER_2013 if foreigner else CardType.NATIONAL_2013
     if document.kind(str(fields["document_number"].value)) == "2024":
         card_type = CardType.DESIGN_2024
     return Recognition(
@@ -212,7 +212,20 @@ def check_front(lines: dict[str, LineReading], fit: CardFit, *, to_input: float,
         checks=checks,
         iso_dates={k: (d.iso if d is not None else None) for k, d in parsed_dates.items()},
         quad=_as_quad(card_quad),
+        extensions={"front": _front_details(reading)},
     )
+
+
+def _front_details(reading: FrontReading) -> dict[str, object]:
+    """How the card was confirmed: its layout, the printed words read at their places, its marks."""
+    confirmation = reading.fit.confirmation
+    return {
+        "layout": reading.layout.name,
+        "printed_words_read": []
+        if confirmation is None
+        else [reading.layout.field(name).text for name in confirmation.read_as_printed],
+        "marks": list(reading.marks),
+    }
 
 
 _FIELD_LINES = {

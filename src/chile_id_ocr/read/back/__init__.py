@@ -5,9 +5,9 @@ from chile_id_ocr.read.back.mrz_read import MrzReading
 from chile_id_ocr.read.back.mrz_search import MrzBlock, MrzSeenError, MrzWatch, find_mrz_blocks, shows_mrz
 from chile_id_ocr.read.back.qr import QrFind, QrHint, find_qr
 from chile_id_ocr.read.back.reader import BackReading, read_back
-from chile_id_ocr.read.back.text import TextLine
+from chile_id_ocr.read.back.text import BackText, TextLine
 
 __all__ = [
-    "BackReading", "MrzBlock", "MrzReading", "MrzSeenError", "MrzWatch", "QrFind", "QrHint", "TextLine",
+    "BackReading", "BackText", "MrzBlock", "MrzReading", "MrzSeenError", "MrzWatch", "QrFind", "QrHint", "TextLine",
     "find_mrz_blocks", "find_qr", "read_back", "shows_mrz",
 ]  # fmt: skip

@@ -32,7 +32,7 @@ from chile_id_ocr.card import qr
 from chile_id_ocr.read.back.mrz_read import MrzReading, plausible, read_mrz
 from chile_id_ocr.read.back.mrz_search import DETECT_SIDE, MrzBlock, find_mrz_blocks
 from chile_id_ocr.read.back.qr import QrFind, QrHint
-from chile_id_ocr.read.back.text import TextLine, read_text_lines
+from chile_id_ocr.read.back.text import BackText, read_text_lines
 from chile_id_ocr.read.ocr import OcrEngine, TextBox
 from chile_id_ocr.vision.geometry import map_points, rectify
 
@@ -55,8 +55,7 @@ class BackReading:
 
     mrz: MrzReading | None
     qr: qr.QrPayload | None
-    birthplace: TextLine | None
-    profession: TextLine | None
+    text: BackText
 
 
 @dataclass(frozen=True)
@@ -140,7 +139,6 @@ def read_back(
     hint = QrHint.of(qr_found) if qr_found is not None else None
     located = locate_and_read(image, engine, card_quads, hint)
     if located is None:
-        return BackReading(None, payload, None, None)
+        return BackReading(None, payload, BackText())
     reading, block = located
-    birthplace, profession = read_text_lines(image, block, engine)
-    return BackReading(reading, payload, birthplace, profession)
+    return BackReading(reading, payload, read_text_lines(image, block, engine))

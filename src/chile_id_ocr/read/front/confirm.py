@@ -71,6 +71,13 @@ def confirm(image: np.ndarray, fit: CardFit, layout: Layout, engine: OcrEngine) 
     return Confirmation(tuple(found), tried, views)
 
 
+def read_marks(views: tuple[np.ndarray, ...], fit: CardFit, layout: Layout, engine: OcrEngine) -> tuple[str, ...]:
+    """The variant marks of ``layout`` (``Layout.marks``: EXTRANJERO) that the card ``fit``
+    prints where the design puts them, read on its ``views``."""
+    boxes = {spec.name: box for box, spec in match_lines(list(fit.boxes), layout.marks)}
+    return tuple(spec.text for spec in layout.marks if spec.name in _read_as_printed(views, [spec], boxes, engine))
+
+
 def _read_as_printed(
     views: tuple[np.ndarray, ...], anchors: list[LineSpec], boxes: dict[str, NormBox], engine: OcrEngine
 ) -> list[str]:

@@ -23,9 +23,13 @@ READ_HEIGHT = round(READ_WIDTH / 1.585)
 # Width of a line's zone when the detector found nothing there (fraction of the card).
 _ZONE_WIDTH = {
     "sex": 0.05, "run_small": 0.14, "run_large": 0.31, "surname_1": 0.40, "surname_2": 0.40, "given_name": 0.45,
+    "birth": 0.235, "issue_date": 0.235, "expiry_date": 0.26,  # 08 MAYO 1975, 30 SEPT 2029
 }  # fmt: skip
 
 _DEFAULT_ZONE_WIDTH = 0.21
+# A box running this far (card width) into another column holds that column's value too.
+_RUN_INTO = 0.03
+_INSIDE = 0.015  # ... and that value is cut from this far inside its column
 
 # A line read differently on the card as captured and on the card deblurred keeps this
 # share of its score.
@@ -48,6 +52,7 @@ class LineReading:
     box: Box
     detected: bool
     repaired: str = ""  # why the text is not the recognizer's best reading, if it is not
+    late: bool = False  # a left-aligned line detected starting right of its column (``starts_late``)
 
     def image_quad(self, card_quad: np.ndarray) -> np.ndarray:
         x0, y0, x1, y1 = self.box
@@ -62,6 +67,24 @@ def _column_of(box: NormBox, spec: LineSpec) -> bool:
 def _spans_middle(box: NormBox, spec: LineSpec) -> bool:
     """Whether ``box`` covers the middle half of the line's row."""
     return box.y0 <= spec.y - spec.height / 4 and spec.y + spec.height / 4 <= box.y1
+
+
+def _runs_into(box: NormBox, spec: LineSpec) -> bool:
+    """Whether ``box`` starts in an earlier column and runs on into the line's (the detector
+    merges a long date with the number beside it)."""
+    return (
+        abs(box.cy - spec.y) < 0.45 * spec.height
+        and box.x0 < spec.column[0] - 0.05
+        and box.x1 > spec.column[0] + _RUN_INTO
+    )
+
+
+def _from_column(box: NormBox, spec: LineSpec) -> NormBox:
+    """The part of ``box`` from just inside the line's column on (the earlier column's text
+    may reach its edge)."""
+    quad = box.quad.copy()
+    quad[:, 0] = np.maximum(quad[:, 0], spec.column[0] + _INSIDE)
+    return NormBox(quad, box.score)
 
 
 def assign_lines(boxes: tuple[NormBox, ...], layout: Layout) -> dict[str, tuple[Box, bool]]:
@@ -85,6 +108,8 @@ def assign_lines(boxes: tuple[NormBox, ...], layout: Layout) -> dict[str, tuple[
         for spec in layout.values:
             if spec is not best and _spans_middle(box, spec) and _column_of(box, spec):
                 assigned[spec.name].append(box)
+            elif spec is not best and _runs_into(box, spec):
+                assigned[spec.name].append(_from_column(box, spec))
     out: dict[str, tuple[Box, bool]] = {}
     for spec in layout.values:
         found = assigned[spec.name]

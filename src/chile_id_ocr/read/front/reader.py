@@ -7,12 +7,14 @@ line is read instead, and the reading says so.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from chile_id_ocr.card import formats, text
 from chile_id_ocr.card.layouts import Layout
-from chile_id_ocr.read.front.confirm import confirm
-from chile_id_ocr.read.front.crops import LineReading, best_view, card_views, line_crops
+from chile_id_ocr.read.front.confirm import confirm, read_marks
+from chile_id_ocr.read.front.crops import LineReading, best_view, card_views, line_crops, starts_late
 from chile_id_ocr.read.front.rereading import (
     dates_as_issued,
     nearest_formatted,
@@ -64,7 +66,15 @@ def read_lines(
         reads[name], why = usual_spelling(reads[name], crops[name][0], engine)
         repaired[name] = repaired[name] or why
     return {
-        name: LineReading(name, reads[name].text, reads[name].score, box, detected, repaired[name])
+        name: LineReading(
+            name,
+            reads[name].text,
+            reads[name].score,
+            box,
+            detected,
+            repaired[name],
+            late=starts_late(box, layout.field(name)),
+        )
         for name, (_, box, detected) in crops.items()
         if detected or name not in _OPTIONAL or _present(reads[name])
     }
@@ -95,13 +105,19 @@ def misread_labels(lines: dict[str, LineReading], layout: Layout) -> int:
     return count
 
 
-def read_front(
-    image: np.ndarray,
-    fit: CardFit,
-    layout: Layout,
-    engine: OcrEngine,
-) -> tuple[CardFit, dict[str, LineReading]]:
-    """The value lines of the card, from the fit that reads best.
+@dataclass(frozen=True)
+class FrontReading:
+    """What a front gave: the fit read, the layout it was read with, its value lines, and the
+    variant marks it prints."""
+
+    fit: CardFit
+    layout: Layout
+    lines: dict[str, LineReading]
+    marks: tuple[str, ...] = ()
+
+
+def read_front(image: np.ndarray, fit: CardFit, layout: Layout, engine: OcrEngine) -> FrontReading:
+    """The value lines of the card, from the fit that reads best, and its variant marks.
 
     A reading is rated by its lines that have their field's format (``formats.has_format``)
     minus those that read as the design's labels. When the first fit's reading
@@ -128,7 +144,8 @@ def read_front(
             if other_rating > best:
                 fit, views, lines, best = other, other_views, other_lines, other_rating
     lines = _repair_unformatted(views, layout, engine, lines)
-    return fit, dates_as_issued(views, layout, engine, lines)
+    lines = dates_as_issued(views, layout, engine, lines)
+    return FrontReading(fit, layout, lines, read_marks(views, fit, layout, engine))
 
 
 def _formatted(lines: dict[str, LineReading], layout: Layout) -> dict[str, bool]:

@@ -6,6 +6,8 @@ pattern. Each returns the line unchanged unless the line's image allows the othe
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from chile_id_ocr.card import dates, formats, names, text, validity
@@ -119,7 +121,7 @@ def nearest_formatted(
         return None
     share = 1.0 / float(np.exp(pooled - best).sum())  # of the probability of all the candidates
     why = f"read as {line.text!r}, one character from the field's format"
-    return LineReading(spec.name, candidates[texts[order[0]]], line.score * share, line.box, line.detected, why)
+    return replace(line, text=candidates[texts[order[0]]], score=line.score * share, repaired=why)
 
 
 def dates_as_issued(
@@ -140,7 +142,7 @@ def dates_as_issued(
     _, name, chosen = found
     line = lines[name]
     why = f"read as {line.text!r}; {chosen} follows the card's pattern of dates"
-    return {**lines, name: LineReading(name, chosen, line.score, line.box, line.detected, why)}
+    return {**lines, name: replace(line, text=chosen, repaired=why)}
 
 
 def likeliest_pattern(
