@@ -17,7 +17,8 @@ from chile_id_ocr.check.fuse import fuse
 from chile_id_ocr.errors import InternalRecognitionError, PoorImageError, RecognitionError
 from chile_id_ocr.read.back import MrzSeenError, MrzWatch, QrFind, find_qr, read_back
 from chile_id_ocr.read.card_search import find_card
-from chile_id_ocr.read.front import read_front
+from chile_id_ocr.read.front import rate, read_front, trusted
+from chile_id_ocr.read.front.free_layout import read_unknown_layout
 from chile_id_ocr.read.layout_fit import CardFit
 from chile_id_ocr.read.ocr import OcrEngine, get_engine
 from chile_id_ocr.result import Recognition, Side
@@ -86,9 +87,22 @@ def read_side(image: bytes, today: date) -> Recognition:
 
 
 def _read_front(decoded: DecodedImage, engine: OcrEngine, today: date) -> Recognition:
-    fit = find_card(decoded.pixels, FRONT_2013, engine)
-    _check_card_size(fit, decoded)
-    reading = read_front(decoded.pixels, fit, FRONT_2013, engine)
+    """The 2013 design where it is confirmed and reads well; else a card read from its labels
+    wherever they are (a design not described, such as the one issued from December 2024),
+    when that reads better."""
+    try:
+        fit = find_card(decoded.pixels, FRONT_2013, engine)
+    except PoorImageError:
+        reading = read_unknown_layout(decoded.pixels, engine)
+        if reading is None:
+            raise
+    else:
+        reading = read_front(decoded.pixels, fit, FRONT_2013, engine)
+        if not trusted(reading):  # the 2013 layout placed doubtfully: perhaps another design
+            other = read_unknown_layout(decoded.pixels, engine)
+            if other is not None and rate(other.lines, other.layout) > rate(reading.lines, reading.layout):
+                reading = other
+    _check_card_size(reading.fit, decoded)
     return check_front(reading, to_input=1.0 / decoded.scale, today=today)
 
 

@@ -34,6 +34,7 @@ class CardType(StrEnum):
     NATIONAL_2013 = "2013_national"
     FOREIGNER_2013 = "2013_foreigner"
     DESIGN_2024 = "2024_design"
+    UNKNOWN_LAYOUT = "unknown_layout"  # a front read from its labels, its design not known
     UNKNOWN = "unknown"
 
 

@@ -125,3 +125,26 @@ FRONT_2013 = Layout(
     ),
     marks=(_label("mark_extranjero", 0.02, 0.24, 0.135, "EXTRANJERO"),),
 )
+
+
+UNKNOWN_LAYOUT = "unknown_layout"
+"""The name of a layout inferred from a card's own labels (a design not described here)."""
+
+LABELLED: dict[str, tuple[str, ...]] = {
+    "APELLIDOS": ("surname_1", "surname_2"),
+    "NOMBRES": ("given_name",),
+    "NACIONALIDAD": ("nationality",),
+    "SEXO": ("sex",),
+    "FECHA DE NACIMIENTO": ("birth",),
+    "NÚMERO DOCUMENTO": ("document_number",),
+    "FECHA DE EMISIÓN": ("issue_date",),
+    "FECHA DE VENCIMIENTO": ("expiry_date",),
+    "RUN": ("run_large",),
+}
+"""Each label a Chilean front prints, whatever its design, and the value lines printed under it
+(after it on the same line, for the RUN), named as in ``FRONT_2013``.
+
+>>> sorted(name for names in LABELLED.values() for name in names) == sorted(
+...     line.name for line in FRONT_2013.values if line.name != "run_small")
+True
+"""

@@ -157,13 +157,33 @@ def distance_within(text: str, word: str) -> int:
     >>> distance_within("", "SEXO")
     4
     """
-    previous = list(range(len(word) + 1))  # column 0: the word's prefix against an empty text
-    best = previous[-1]
-    for t in text:
-        current = [0]  # a match may start at any place in the text
+    return span_within(text, word)[0]
+
+
+def span_within(text: str, word: str) -> tuple[int, int, int]:
+    """Where ``word`` best appears in ``text``: the fewest edits, and the start and end of the
+    part of ``text`` it matches (the leftmost such part).
+
+    >>> span_within("FECHA DE NACIMIENTO NUMERO DOCUMENTO", "NUMERO")
+    (0, 20, 26)
+    >>> span_within("RUN 12.345", "RUN")
+    (0, 0, 3)
+    """
+    # Each cell keeps (edits, start of the match in text) for word[:j] ending at text[:i].
+    previous = [(j, 0) for j in range(len(word) + 1)]
+    best = (previous[-1][0], 0, 0)
+    for i, t in enumerate(text, 1):
+        current = [(0, i)]  # a match may start at any place in the text
         for j, w in enumerate(word, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (t != w)))
-        best = min(best, current[-1])
+            current.append(
+                min(
+                    (previous[j][0] + 1, previous[j][1]),
+                    (current[j - 1][0] + 1, current[j - 1][1]),
+                    (previous[j - 1][0] + (t != w), previous[j - 1][1]),
+                )
+            )
+        if current[-1][0] < best[0]:
+            best = (current[-1][0], current[-1][1], i)
         previous = current
     return best
 

@@ -14,6 +14,7 @@ from datetime import date
 import numpy as np
 
 from chile_id_ocr.card import dates, document, names, run, text
+from chile_id_ocr.card.layouts import UNKNOWN_LAYOUT
 from chile_id_ocr.read.front import FrontReading, LineReading, misread_labels
 from chile_id_ocr.result import CardType, Checks, FieldReading, Recognition, Side
 
@@ -33,6 +34,10 @@ _NAME_DOUBT = 0.85  # a name reads without its usual accent, or with a one-lette
 # poor there, and the card's other fields, however sure the recognizer is, less sure.
 _FAILED = 0.35
 _POOR_CAPTURE = 0.88
+# A front whose layout was inferred from its labels: each value was found next to its label,
+# not where a known design puts it.
+_INFERRED = 0.9
+_INFERRED_WHY = "the card's layout is not a known design: each value was found next to its label"
 
 
 @dataclass(frozen=True)
@@ -184,6 +189,9 @@ def check_front(reading: FrontReading, *, to_input: float, today: date) -> Recog
         fields = {name: f if name in failed else _penalise(f, why, _POOR_CAPTURE) for name, f in fields.items()}
     if misread_labels(lines, reading.layout):
         fields = {name: _penalise(f, _MISPLACED, _LABELS_READ) for name, f in fields.items()}
+    inferred = reading.layout.name == UNKNOWN_LAYOUT
+    if inferred:
+        fields = {name: _penalise(f, _INFERRED_WHY, _INFERRED) for name, f in fields.items()}
     checks = Checks(
         run_check_digit_valid=run_valid,
         dates_valid=all(d is not None for d in parsed_dates.values()),
@@ -205,6 +213,8 @@ def check_front(reading: FrontReading, *, to_input: float, today: date) -> Recog
     card_type = CardType.FOREIGNER_2013 if foreigner else CardType.NATIONAL_2013
     if document.kind(str(fields["document_number"].value)) == "2024":
         card_type = CardType.DESIGN_2024
+    if inferred:
+        card_type = CardType.UNKNOWN_LAYOUT
     return Recognition(
         fields=readings,
         side=Side.FRONT,
@@ -221,9 +231,7 @@ def _front_details(reading: FrontReading) -> dict[str, object]:
     confirmation = reading.fit.confirmation
     return {
         "layout": reading.layout.name,
-        "printed_words_read": []
-        if confirmation is None
-        else [reading.layout.field(name).text for name in confirmation.read_as_printed],
+        "printed_words_read": [] if confirmation is None else list(confirmation.words),
         "marks": list(reading.marks),
     }
 

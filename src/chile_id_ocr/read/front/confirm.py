@@ -19,77 +19,109 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from chile_id_ocr.card import text
-from chile_id_ocr.card.layouts import Layout, LineSpec
+from chile_id_ocr.card.layouts import LABELLED, Layout, LineSpec
 from chile_id_ocr.read.front.crops import Box, card_views, crop_box
 from chile_id_ocr.read.layout_fit import CardFit, NormBox, match_lines
 from chile_id_ocr.read.ocr import OcrEngine
 
-#: Anchors read as printed for a fit to be confirmed as a card of the design.
+#: Anchors read as printed for a fit to be confirmed as a card of the design, of them at least
+#: ``CONFIRMED_LABELS`` labels of the data block (every design prints the titles at its top).
 CONFIRMED = 4
-# Read first: the largest title and the labels right above value lines; then, unless none of
-# those was read as printed, the rest.
+CONFIRMED_LABELS = 3
+# Read first: the labels over the data block's values, which tell this design from another
+# that prints the same labels elsewhere; then, unless none of those was read as printed, the
+# rest (the titles, which every design prints at its top).
 _FIRST = (
-    "title_republica", "label_apellidos", "label_nombres", "label_nacionalidad", "label_nacimiento",
-    "label_vencimiento",
+    "label_apellidos", "label_nombres", "label_nacionalidad", "label_sexo", "label_nacimiento",
+    "label_documento", "label_vencimiento",
 )  # fmt: skip
+# Words this short are not trusted to tell one label from another.
+_SHORT = 4
 _LABEL_ALPHABET = " ABCDEFGHIJKLMNOPQRSTUVWXYZÁÉÍÓÚÑ"
 _ZONE_HALF = 0.4  # of an anchor's height: its zone, when undetected, reaches this far from its middle
 
 
 @dataclass(frozen=True)
 class Confirmation:
-    """Which of the design's anchors were read as printed at their places, of how many read,
+    """The design's printed words (labels, titles) read as printed at their places, of how many
+    read; those read at another one's place (a design that prints the same labels elsewhere);
     and the card's views they were read on (``crops.card_views``: the reader's too)."""
 
-    read_as_printed: tuple[str, ...]
+    words: tuple[str, ...]
     tried: int
     views: tuple[np.ndarray, ...] = field(default=(), compare=False, repr=False)
+    misplaced: tuple[str, ...] = ()
 
     @property
     def count(self) -> int:
-        return len(self.read_as_printed)
+        return len(self.words)
+
+    @property
+    def labels(self) -> int:
+        """How many of the words read as printed are labels of the data block."""
+        return sum(word in LABELLED for word in self.words)
 
     @property
     def confirmed(self) -> bool:
-        return self.count >= CONFIRMED
+        return self.count >= CONFIRMED and self.labels >= CONFIRMED_LABELS and not self.misplaced
 
 
 def confirm(image: np.ndarray, fit: CardFit, layout: Layout, engine: OcrEngine) -> Confirmation:
     """Read the anchors of ``layout`` where ``fit`` places them in ``image``, on the card as
     captured and, when smeared, deblurred (either reading counts); the first few first, the
-    others only when those leave the answer open."""
+    others only when those leave the answer open. An anchor that reads as another of the
+    design's printed words, not its own, is misplaced: the card prints its labels elsewhere."""
     views = card_views(image, fit)
     anchors = [line for line in layout.anchors if line.text]
     first = [line for line in anchors if line.name in _FIRST]
     rest = [line for line in anchors if line.name not in _FIRST]
     boxes = {spec.name: box for box, spec in match_lines(list(fit.boxes), tuple(anchors))}
-    found = _read_as_printed(views, first, boxes, engine)
-    tried = len(first)
-    if found and len(found) < CONFIRMED <= len(found) + len(rest):
-        found += _read_as_printed(views, rest, boxes, engine)
-        tried += len(rest)
-    return Confirmation(tuple(found), tried, views)
+    others = [word for word in {*layout.printed_words, *LABELLED} if len(text.letters_only(word)) > _SHORT]
+    found, misplaced = _read_as_printed(views, first, boxes, engine, others)
+    result = _confirmation(layout, found, misplaced, len(first), views)
+    if found and not misplaced and not result.confirmed:
+        more, misplaced = _read_as_printed(views, rest, boxes, engine, others)
+        result = _confirmation(layout, found + more, misplaced, len(anchors), views)
+    return result
+
+
+def _confirmation(
+    layout: Layout, found: list[str], misplaced: list[str], tried: int, views: tuple[np.ndarray, ...]
+) -> Confirmation:
+    words = tuple(layout.field(name).text for name in found)
+    return Confirmation(words, tried, views, tuple(layout.field(name).text for name in misplaced))
 
 
 def read_marks(views: tuple[np.ndarray, ...], fit: CardFit, layout: Layout, engine: OcrEngine) -> tuple[str, ...]:
     """The variant marks of ``layout`` (``Layout.marks``: EXTRANJERO) that the card ``fit``
     prints where the design puts them, read on its ``views``."""
     boxes = {spec.name: box for box, spec in match_lines(list(fit.boxes), layout.marks)}
-    return tuple(spec.text for spec in layout.marks if spec.name in _read_as_printed(views, [spec], boxes, engine))
+    found, _ = _read_as_printed(views, list(layout.marks), boxes, engine, [])
+    return tuple(mark.text for mark in layout.marks if mark.name in found)
 
 
 def _read_as_printed(
-    views: tuple[np.ndarray, ...], anchors: list[LineSpec], boxes: dict[str, NormBox], engine: OcrEngine
-) -> list[str]:
-    """The names of ``anchors`` that some view reads as printed."""
+    views: tuple[np.ndarray, ...],
+    anchors: list[LineSpec],
+    boxes: dict[str, NormBox],
+    engine: OcrEngine,
+    others: list[str],
+) -> tuple[list[str], list[str]]:
+    """The names of ``anchors`` that some view reads as printed, and of those that no view
+    reads as printed but one reads as one of the ``others`` words."""
     if not anchors:
-        return []
+        return [], []
     crops = [crop_box(views, _extent(spec, boxes.get(spec.name))) for spec in anchors]
     found: set[str] = set()
+    elsewhere: set[str] = set()
     for k in range(len(views)):
         reads = engine.read([c[k] for c in crops], _LABEL_ALPHABET)
-        found |= {spec.name for spec, read in zip(anchors, reads, strict=True) if text.reads_as(read.text, spec.text)}
-    return [spec.name for spec in anchors if spec.name in found]
+        for spec, read in zip(anchors, reads, strict=True):
+            if text.reads_as(read.text, spec.text):
+                found.add(spec.name)
+            elif any(text.reads_as(read.text, word) for word in others if word != spec.text):
+                elsewhere.add(spec.name)
+    return [s.name for s in anchors if s.name in found], [s.name for s in anchors if s.name in elsewhere - found]
 
 
 def _extent(spec: LineSpec, box: NormBox | None) -> Box:

@@ -142,7 +142,12 @@ def card_views(image: np.ndarray, fit: CardFit) -> tuple[np.ndarray, ...]:
     smeared by motion, the same card deblurred (``vision/deblur.py``). Each line is read on
     every view and the best reading kept (``_best_view``): deconvolution restores strokes
     but adds ringing of its own, so the captured card is not dropped."""
-    card = rectify(image, fit.quad, READ_WIDTH, READ_HEIGHT)
+    return quad_views(image, fit.quad)
+
+
+def quad_views(image: np.ndarray, quad: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``card_views`` of the card whose corners are ``quad``."""
+    card = rectify(image, quad, READ_WIDTH, READ_HEIGHT)
     sharper = deblurred(card)
     return (card,) if sharper is None else (card, sharper)
 

@@ -105,6 +105,17 @@ def misread_labels(lines: dict[str, LineReading], layout: Layout) -> int:
     return count
 
 
+def rate(lines: dict[str, LineReading], layout: Layout) -> int:
+    """How well a reading looks placed: its lines that have their field's format, minus twice
+    those that read as one of the design's printed words (read on the wrong rows)."""
+    return sum(_formatted(lines, layout).values()) - 2 * misread_labels(lines, layout)
+
+
+def trusted(reading: FrontReading) -> bool:
+    """Whether a reading rates so well that no other placement or layout is worth reading."""
+    return rate(reading.lines, reading.layout) >= _TRUSTED_RATING
+
+
 @dataclass(frozen=True)
 class FrontReading:
     """What a front gave: the fit read, the layout it was read with, its value lines, and the
@@ -127,8 +138,7 @@ def read_front(image: np.ndarray, fit: CardFit, layout: Layout, engine: OcrEngin
     """
 
     def rating(lines: dict[str, LineReading]) -> int:
-        formatted = _formatted(lines, layout)
-        return sum(formatted.values()) - 2 * misread_labels(lines, layout)
+        return rate(lines, layout)
 
     views = fit.confirmation.views if fit.confirmation and fit.confirmation.views else card_views(image, fit)
     lines = read_lines(views, fit, layout, engine)
@@ -143,6 +153,19 @@ def read_front(image: np.ndarray, fit: CardFit, layout: Layout, engine: OcrEngin
             other_rating = rating(other_lines)
             if other_rating > best:
                 fit, views, lines, best = other, other_views, other_lines, other_rating
+    return _finished(views, fit, layout, engine, lines)
+
+
+def read_as_fitted(views: tuple[np.ndarray, ...], fit: CardFit, layout: Layout, engine: OcrEngine) -> FrontReading:
+    """The value lines of ``fit`` read as it is, on the card's ``views`` (a layout inferred from
+    the card itself has no alternatives)."""
+    return _finished(views, fit, layout, engine, read_lines(views, fit, layout, engine))
+
+
+def _finished(
+    views: tuple[np.ndarray, ...], fit: CardFit, layout: Layout, engine: OcrEngine, lines: dict[str, LineReading]
+) -> FrontReading:
+    """The reading with its lines repaired where the image allows it, and the card's marks."""
     lines = _repair_unformatted(views, layout, engine, lines)
     lines = dates_as_issued(views, layout, engine, lines)
     return FrontReading(fit, layout, lines, read_marks(views, fit, layout, engine))
