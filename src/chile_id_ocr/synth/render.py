@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +50,30 @@ FONT_FACES: tuple[FontFace, ...] = (
         "/usr/share/fonts/truetype/freefont/FreeSans.ttf",
         "/usr/share/fonts/truetype/freefont/FreeSansBold.ttf",
         1.0,
+    ),
+    FontFace(
+        "roboto",
+        "/usr/share/fonts/truetype/roboto/unhinted/RobotoTTF/Roboto-Regular.ttf",
+        "/usr/share/fonts/truetype/roboto/unhinted/RobotoTTF/Roboto-Bold.ttf",
+        0.98,
+    ),
+    FontFace(
+        "opensans",
+        "/usr/share/fonts/truetype/open-sans/OpenSans-Regular.ttf",
+        "/usr/share/fonts/truetype/open-sans/OpenSans-Bold.ttf",
+        0.99,
+    ),
+    FontFace(
+        "lato",
+        "/usr/share/fonts/truetype/lato/Lato-Regular.ttf",
+        "/usr/share/fonts/truetype/lato/Lato-Bold.ttf",
+        1.0,
+    ),
+    FontFace(
+        "carlito",
+        "/usr/share/fonts/truetype/crosextra/Carlito-Regular.ttf",
+        "/usr/share/fonts/truetype/crosextra/Carlito-Bold.ttf",
+        1.03,
     ),
 )
 
@@ -129,10 +154,13 @@ def slot_texts(identity: Identity) -> dict[str, str]:
 
 
 def render_card(
-    identity: Identity, template: PreparedTemplate, r: random.Random
+    identity: Identity, template: PreparedTemplate, r: random.Random, faces: Sequence[FontFace] | None = None
 ) -> tuple[np.ndarray, dict[str, object]]:
-    """The card (BGR uint8, template size) with ``identity`` printed on it, and the render parameters."""
-    faces = available_faces()
+    """The card (BGR uint8, template size) with ``identity`` printed on it, and the render parameters.
+
+    ``faces`` is the pool the value font is drawn from (installed faces; default :func:`available_faces`).
+    """
+    faces = tuple(faces) if faces else available_faces()
     face = r.choice(faces)
     s = template.scale
     card_w, card_h = template.size
