@@ -29,7 +29,8 @@ import cv2
 import numpy as np
 
 MONTHS = ("ENE", "FEB", "MAR", "ABR", "MAY", "JUN", "JUL", "AGO", "SEP", "OCT", "NOV", "DIC")
-DATE_RE = re.compile(r"(?<!\d)(\d{1,2})\s*(" + "|".join(MONTHS) + r")\s*((?:19|20)\d{2})")
+LONG_MONTHS = {"MAYO": 4, "SEPT": 8}  # what real cards print for May and September
+DATE_RE = re.compile(r"(?<!\d)(\d{1,2})\s*(" + "|".join([*LONG_MONTHS, *MONTHS]) + r")\s*((?:19|20)\d{2})")
 RUN_RE = re.compile(r"(?<![\d.])(\d{1,2})\.?(\d{3})\.?(\d{3})\s*-\s*([\dkK])(?![\dkK])")
 DOCNUM_RE = re.compile(r"(?<![\d.])(\d{3})\.?(\d{3})\.?(\d{3})(?![\d.])")
 RAPIDOCR_PARAMS: dict[str, Any] = {
@@ -160,7 +161,8 @@ def fields_from_lines(lines: list[Line]) -> dict[str, Any]:
     found = []
     for m in DATE_RE.finditer(rest):
         day, mon, year = int(m.group(1)), m.group(2), int(m.group(3))
-        found.append(((year, MONTHS.index(mon), day), f"{day} {mon} {year}"))
+        month = LONG_MONTHS[mon] if mon in LONG_MONTHS else MONTHS.index(mon)
+        found.append(((year, month, day), f"{m.group(1)} {mon} {year}"))
     found = sorted(set(found))
     if len(found) >= 3:
         result["birth"], result["issue_date"], result["expiry_date"] = (

@@ -11,10 +11,10 @@ from datetime import date
 from typing import cast
 
 from chile_id_ocr.card.layouts import FRONT_2013
-from chile_id_ocr.check import check_front
-from chile_id_ocr.check_back import NotChileanCardError, check_back
+from chile_id_ocr.check.back import NotChileanCardError, check_back
+from chile_id_ocr.check.front import check_front
+from chile_id_ocr.check.fuse import fuse
 from chile_id_ocr.errors import InternalRecognitionError, PoorImageError, RecognitionError
-from chile_id_ocr.fuse import fuse
 from chile_id_ocr.read.back import MrzSeenError, MrzWatch, QrFind, find_qr, read_back
 from chile_id_ocr.read.card_search import find_card
 from chile_id_ocr.read.front import read_front

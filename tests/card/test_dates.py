@@ -11,9 +11,10 @@ from chile_id_ocr.card.dates import CardDate
 
 
 def test_months_mapping() -> None:
-    assert len(dates.MONTHS) == 13
+    assert len(dates.MONTHS) == 14
     assert dates.MONTHS["ENE"] == 1 and dates.MONTHS["DIC"] == 12
     assert dates.MONTHS["SEP"] == dates.MONTHS["SEPT"] == 9
+    assert dates.MONTHS["MAY"] == dates.MONTHS["MAYO"] == 5
     with pytest.raises(TypeError):
         dates.MONTHS["XXX"] = 1  # type: ignore[index]
 
@@ -41,6 +42,11 @@ def test_card_date_rejects_impossible_dates(day: str, label: str, year: int) -> 
         ("1 SEP 2013", "1 SEP 2013", "2013-09-01"),
         ("01 DIC 1980", "01 DIC 1980", "1980-12-01"),
         ("9 SEPT 1984", "9 SEPT 1984", "1984-09-09"),
+        ("15 MAYO 1988", "15 MAYO 1988", "1988-05-15"),
+        ("08 MAYO 2025", "08 MAYO 2025", "2025-05-08"),
+        ("14 MAY 2018", "14 MAY 2018", "2018-05-14"),
+        ("01 SEPT 1999", "01 SEPT 1999", "1999-09-01"),
+        ("15MAYO1988", "15 MAYO 1988", "1988-05-15"),
         ("21FEB1982", "21 FEB 1982", "1982-02-21"),
         ("1SEP2013", "1 SEP 2013", "2013-09-01"),
         ("10AGO2023", "10 AGO 2023", "2023-08-10"),
@@ -116,14 +122,37 @@ def test_parse_rejects(text: str) -> None:
 
 
 def test_format_date() -> None:
-    assert dates.format_date(datetime.date(2013, 9, 1)) == "1 SEP 2013"
-    assert dates.format_date(datetime.date(2013, 9, 1), sept=True, zero_pad=True) == "01 SEPT 2013"
-    assert dates.format_date(datetime.date(2013, 10, 1), sept=True) == "1 OCT 2013"
-    assert dates.format_date(datetime.date(1980, 12, 1), zero_pad=True) == "01 DIC 1980"
+    # What real cards print, the default.
+    assert dates.format_date(datetime.date(2013, 9, 1)) == "01 SEPT 2013"
+    assert dates.format_date(datetime.date(1975, 5, 8)) == "08 MAYO 1975"
+    assert dates.format_date(datetime.date(2017, 7, 3)) == "03 JUL 2017"
+    # The specimen's style.
+    assert dates.format_date(datetime.date(2013, 9, 1), dates.SPECIMEN) == "1 SEP 2013"
+    assert dates.format_date(datetime.date(1975, 5, 8), dates.SPECIMEN) == "8 MAY 1975"
+    assert dates.format_date(datetime.date(1980, 12, 1), dates.DateStyle(mayo=False, sept=False)) == "01 DIC 1980"
 
 
+STYLES = [dates.DateStyle(pad, mayo, sept) for pad in (False, True) for mayo in (False, True) for sept in (False, True)]
+
+
+@pytest.mark.parametrize("style", STYLES, ids=str)
 @pytest.mark.parametrize("month", range(1, 13))
-def test_format_then_parse_round_trips(month: int) -> None:
-    d = datetime.date(1999, month, 28)
-    found = dates.parse(dates.format_date(d))
-    assert found is not None and found.date == d
+def test_format_then_parse_round_trips(month: int, style: dates.DateStyle) -> None:
+    """Every convention, printed then parsed, comes back exactly as printed: MAYO never becomes MAY."""
+    d = datetime.date(1999, month, 8)
+    printed = dates.format_date(d, style)
+    found = dates.parse(printed)
+    assert found is not None and found.date == d and found.text == printed
+
+
+@pytest.mark.parametrize(
+    ("text", "printed"),
+    [
+        ("15 MAY0 1988", "15 MAYO 1988"),  # 0 for O: still MAYO
+        ("15 MAYD 1988", "15 MAYO 1988"),  # fuzzy, same length as MAYO
+        ("15 MAAY 1988", "15 MAY 1988"),  # fuzzy: one letter from MAY only
+    ],
+)
+def test_parse_keeps_the_printed_month_length(text: str, printed: str) -> None:
+    found = dates.parse(text)
+    assert found is not None and found.text == printed

@@ -14,15 +14,15 @@ from chile_id_ocr.card.layouts import FRONT_2013
 from chile_id_ocr.read.card_search import find_card
 from chile_id_ocr.read.front import (
     LineReading,
-    _nearest_formatted,
-    _repair_unformatted,
     assign_lines,
     card_views,
-    likeliest_pattern,
     misread_labels,
     read_front,
     read_lines,
 )
+from chile_id_ocr.read.front.reader import _repair_unformatted
+from chile_id_ocr.read.front.rereading import likeliest_pattern
+from chile_id_ocr.read.front.rereading import nearest_formatted as _nearest_formatted
 from chile_id_ocr.read.layout_fit import CardFit, NormBox
 from chile_id_ocr.read.ocr import get_engine
 from chile_id_ocr.vision.decode import decode
@@ -127,7 +127,8 @@ def test_texts_one_edit_away_that_stand_for_the_same_date_are_weighed_together()
 
 def test_a_name_line_whose_space_a_blur_closed_gets_it_back(real: Path) -> None:
     """A word too long to be one name is two: the space goes where the line's image makes it likeliest."""
-    from chile_id_ocr.read.front import _spaced_apart, line_crops
+    from chile_id_ocr.read.front import line_crops
+    from chile_id_ocr.read.front.rereading import spaced_apart as _spaced_apart
     from chile_id_ocr.read.ocr import TextRead
 
     engine = get_engine()
@@ -143,7 +144,7 @@ def test_a_name_line_whose_space_a_blur_closed_gets_it_back(real: Path) -> None:
 def test_dates_that_follow_no_pattern_on_a_sharp_image_are_left_as_printed(real: Path) -> None:
     """The specimen's expiry falls on neither the birthday nor the issue's anniversary: the
     dates it could have been misread from exist, but its sharp print rules them out."""
-    from chile_id_ocr.read.front import _PATTERN_EVIDENCE
+    from chile_id_ocr.read.front.rereading import _PATTERN_EVIDENCE
 
     engine = get_engine()
     pixels = decode((real / "specimen_front.jpg").read_bytes()).pixels

@@ -13,10 +13,11 @@ import numpy as np
 import pytest
 from stdnum.cl import rut
 
+from chile_id_ocr.card.dates import MONTHS
 from chile_id_ocr.result import FIELD_NAMES
 from chile_id_ocr.synth import CONDITIONS, SynthSample, TemplateNotFoundError, generate_front
 from chile_id_ocr.synth.cli import main as cli_main
-from chile_id_ocr.synth.identities import MONTHS, random_identity
+from chile_id_ocr.synth.identities import random_identity
 from chile_id_ocr.synth.template import find_template
 
 try:
@@ -29,13 +30,12 @@ needs_template = pytest.mark.skipif(not HAVE_TEMPLATE, reason="specimen_front.jp
 
 DATE_RE = re.compile(r"^(\d{1,2}) ([A-Z]{3,4}) (\d{4})$")
 RUN_RE = re.compile(r"^\d{1,2}(\.\d{3}){2}-[\dK]$")
-MONTH_INDEX = {m: i + 1 for i, m in enumerate(MONTHS)} | {"SEPT": 9}
 
 
 def parse_printed_date(text: str) -> dt.date:
     m = DATE_RE.match(text)
     assert m, text
-    return dt.date(int(m.group(3)), MONTH_INDEX[m.group(2)], int(m.group(1)))
+    return dt.date(int(m.group(3)), MONTHS[m.group(2)], int(m.group(1)))
 
 
 def check_result(result: dict[str, object]) -> None:
@@ -62,6 +62,7 @@ def check_result(result: dict[str, object]) -> None:
 
 def test_identities_well_formed() -> None:
     seen_foreign = seen_single = seen_sept = seen_dots = 0
+    printed: list[str] = []
     for seed in range(400):
         ident = random_identity(random.Random(seed))
         result = ident.result()
@@ -70,8 +71,16 @@ def test_identities_well_formed() -> None:
         seen_single += len(ident.surname) == 1
         seen_sept += "SEPT" in f"{result['issue_date']} {result['expiry_date']} {result['birth']}"
         seen_dots += ident.document_dotted
+        printed += [str(result[k]) for k in ("birth", "issue_date", "expiry_date")]
         assert ident.document_number_printed.replace(".", "") == ident.document_number
     assert seen_foreign > 20 and seen_single > 5 and seen_sept > 0 and seen_dots > 50
+    # Mostly what real cards print (08 MAYO 1975, 01 SEPT 1999), the specimen's style (1 SEP 2013) a minority.
+    months = [d.split()[1] for d in printed]
+    days = [d.split()[0] for d in printed]
+    assert months.count("MAYO") > 2 * months.count("MAY") > 0
+    assert months.count("SEPT") > 2 * months.count("SEP") > 0
+    single = [d for d in days if int(d) < 10]
+    assert sum(len(d) == 2 for d in single) > 2 * sum(len(d) == 1 for d in single) > 0
 
 
 def _check_sample(sample: SynthSample, condition: str, seed: int) -> np.ndarray:

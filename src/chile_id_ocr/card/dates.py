@@ -1,21 +1,26 @@
-"""Dates as printed on the card: ``21 FEB 1982``, ``1 SEP 2013``, ``9 SEPT 1984``.
+"""Dates as printed on the card: ``08 MAYO 1975``, ``01 SEPT 1999``, ``1 SEP 2013``.
 
-The card prints the day (with or without a leading zero), a Spanish month
-abbreviation in capitals (``SEPT`` appears beside ``SEP``) and a four-digit
-year. :func:`parse` reads such a date back from an OCR string, repairing what
-the engine commonly gets wrong, and keeps the printed form so that it can be
-returned unchanged.
+The card prints the day, a Spanish month abbreviation in capitals and a four-digit
+year. Real 2013-design cards pad the day to two digits and print May as ``MAYO`` and
+September as ``SEPT`` (``REAL``); the official specimen, a digital render, prints
+``1 SEP 2013`` (``SPECIMEN``). :func:`parse` reads any of these back from an OCR
+string, repairing what the engine commonly gets wrong, and keeps the printed form so
+that it can be returned unchanged: ``MAYO`` stays ``MAYO``, ``MAY`` stays ``MAY``.
 
 >>> d = parse("21FEB1982")
 >>> d.iso, d.text
 ('1982-02-21', '21 FEB 1982')
 >>> parse("9 SEPT 1984").text
 '9 SEPT 1984'
+>>> parse("15 MAYO 1988").text, parse("15 MAY 1988").text
+('15 MAYO 1988', '15 MAY 1988')
 >>> parse("01 DIC 198O").text
 '01 DIC 1980'
 >>> parse("31 FEB 2000") is None
 True
 >>> format_date(datetime.date(2013, 9, 1))
+'01 SEPT 2013'
+>>> format_date(datetime.date(2013, 9, 1), SPECIMEN)
 '1 SEP 2013'
 """
 
@@ -30,15 +35,24 @@ from types import MappingProxyType
 
 from chile_id_ocr.card.text import DIGIT_CONFUSIONS, edit_distance, to_digits, to_letters
 
-__all__ = ["MAX_YEAR", "MIN_YEAR", "MONTHS", "CardDate", "format_date", "parse", "parse_with_info"]
+__all__ = [
+    "MAX_YEAR", "MIN_YEAR", "MONTHS", "REAL", "SPECIMEN",
+    "CardDate", "DateStyle", "format_date", "parse", "parse_with_info", "printed_forms",
+]  # fmt: skip
 
 _LABELS: tuple[str, ...] = (
     *("ENE", "FEB", "MAR", "ABR", "MAY", "JUN"),
     *("JUL", "AGO", "SEP", "OCT", "NOV", "DIC"),
 )
 
-#: Month labels as printed on the card, to month numbers (``SEPT`` and ``SEP`` are both 9).
-MONTHS: Mapping[str, int] = MappingProxyType({**{lbl: i for i, lbl in enumerate(_LABELS, 1)}, "SEPT": 9})
+# The longer labels real cards print for May and September.
+_LONG_LABELS: Mapping[int, str] = MappingProxyType({5: "MAYO", 9: "SEPT"})
+
+#: Month labels as printed on the card, to month numbers (``MAYO`` and ``MAY`` are both 5,
+#: ``SEPT`` and ``SEP`` both 9).
+MONTHS: Mapping[str, int] = MappingProxyType(
+    {**{lbl: i for i, lbl in enumerate(_LABELS, 1)}, **{lbl: i for i, lbl in _LONG_LABELS.items()}}
+)
 
 MIN_YEAR = 1900
 MAX_YEAR = 2100
@@ -50,6 +64,36 @@ _DIGITISH = "0-9" + "".join(re.escape(c) for c in DIGIT_CONFUSIONS)
 _EMBEDDED = re.compile(
     rf"(?<![0-9])[{_DIGITISH}]{{1,2}}[^0-9A-Za-z|]{{0,2}}[A-Za-z0158]{{2,4}}[^0-9A-Za-z|]{{0,2}}[{_DIGITISH}]{{4}}"
 )
+
+
+@dataclass(frozen=True)
+class DateStyle:
+    """How a card prints its dates: the day padded to two digits or not, May as ``MAYO`` or
+    ``MAY``, September as ``SEPT`` or ``SEP``.
+
+    >>> REAL.label(5), REAL.label(9), REAL.day(8)
+    ('MAYO', 'SEPT', '08')
+    >>> SPECIMEN.label(5), SPECIMEN.label(9), SPECIMEN.day(8)
+    ('MAY', 'SEP', '8')
+    """
+
+    zero_pad: bool = True
+    mayo: bool = True
+    sept: bool = True
+
+    def label(self, month: int) -> str:
+        """The month's label in this style."""
+        long = (month == 5 and self.mayo) or (month == 9 and self.sept)
+        return _LONG_LABELS[month] if long else _LABELS[month - 1]
+
+    def day(self, day: int) -> str:
+        return f"{day:02d}" if self.zero_pad else str(day)
+
+
+#: What real 2013-design cards print: ``08 MAYO 1975``, ``01 SEPT 1999``, ``03 JUL 2017``.
+REAL = DateStyle()
+#: The official specimen's style, a digital render: ``1 SEP 2013``.
+SPECIMEN = DateStyle(zero_pad=False, mayo=False, sept=False)
 
 
 @dataclass(frozen=True)
@@ -80,14 +124,15 @@ class CardDate:
         datetime.date(self.year, MONTHS[self.month_label], int(self.day_text))
 
     @classmethod
-    def from_date(cls, d: datetime.date, *, sept: bool = False, zero_pad: bool = False) -> CardDate:
-        """Build the printed form of ``d``.
+    def from_date(cls, d: datetime.date, style: DateStyle = REAL) -> CardDate:
+        """Build the printed form of ``d`` in ``style``.
 
-        >>> CardDate.from_date(datetime.date(1984, 9, 9), sept=True).text
-        '9 SEPT 1984'
+        >>> CardDate.from_date(datetime.date(1984, 9, 9)).text
+        '09 SEPT 1984'
+        >>> CardDate.from_date(datetime.date(1984, 5, 9), DateStyle(zero_pad=False)).text
+        '9 MAYO 1984'
         """
-        label = "SEPT" if sept and d.month == 9 else _LABELS[d.month - 1]
-        return cls(f"{d.day:02d}" if zero_pad else str(d.day), label, d.year)
+        return cls(style.day(d.day), style.label(d.month), d.year)
 
     @property
     def date(self) -> datetime.date:
@@ -103,15 +148,37 @@ class CardDate:
         return f"{self.day_text} {self.month_label} {self.year:04d}"
 
 
-def format_date(d: datetime.date, *, sept: bool = False, zero_pad: bool = False) -> str:
-    """Print ``d`` the way the card does.
+def format_date(d: datetime.date, style: DateStyle = REAL) -> str:
+    """Print ``d`` the way a card of ``style`` does (real cards' style unless told).
 
-    >>> format_date(datetime.date(1980, 12, 1), zero_pad=True)
-    '01 DIC 1980'
-    >>> format_date(datetime.date(1984, 9, 9), sept=True)
+    >>> format_date(datetime.date(1975, 5, 8))
+    '08 MAYO 1975'
+    >>> format_date(datetime.date(1984, 9, 9), DateStyle(zero_pad=False))
     '9 SEPT 1984'
     """
-    return CardDate.from_date(d, sept=sept, zero_pad=zero_pad).text
+    return CardDate.from_date(d, style).text
+
+
+def printed_forms(d: datetime.date, like: CardDate | None = None) -> list[str]:
+    """Every way a card may print ``d``: in the style that the date ``like`` from the same
+    card shows (its padding when its day is below 10, its label when its month is May or
+    September), every style otherwise.
+
+    >>> printed_forms(datetime.date(2021, 5, 3))
+    ['3 MAY 2021', '3 MAYO 2021', '03 MAY 2021', '03 MAYO 2021']
+    >>> printed_forms(datetime.date(2021, 5, 3), like=CardDate("01", "SEPT", 1999))
+    ['03 MAY 2021', '03 MAYO 2021']
+    >>> printed_forms(datetime.date(2021, 5, 13), like=CardDate("15", "MAYO", 1988))
+    ['13 MAYO 2021']
+    """
+    pads = [False, True] if d.day < 10 else [True]
+    longs = [False, True] if d.month in _LONG_LABELS else [True]
+    if like is not None and like.date.day < 10:
+        pads = [len(like.day_text) == 2]
+    if like is not None and like.date.month == d.month and d.month in _LONG_LABELS:
+        longs = [like.month_label == _LONG_LABELS[d.month]]
+    forms = (CardDate.from_date(d, DateStyle(pad, long, long)) for pad in pads for long in longs)
+    return list(dict.fromkeys(form.text for form in forms))
 
 
 def _month(token: str) -> tuple[str, int] | None:

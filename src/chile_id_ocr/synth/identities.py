@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from stdnum.cl import rut
 
+from chile_id_ocr.card.dates import REAL, SPECIMEN, DateStyle, format_date
+
 # fmt: off
-MONTHS: tuple[str, ...] = ("ENE", "FEB", "MAR", "ABR", "MAY", "JUN", "JUL", "AGO", "SEP", "OCT", "NOV", "DIC")
 
 SURNAMES: tuple[str, ...] = (
     "GONZÁLEZ", "MUÑOZ", "ROJAS", "DÍAZ", "PÉREZ", "SOTO", "CONTRERAS", "SILVA", "MARTÍNEZ",
@@ -63,6 +64,12 @@ FOREIGN_NATIONALITIES: tuple[tuple[str, str], ...] = (
 # fmt: on
 """Nationality as printed in words, and the 3-letter code some cards print instead."""
 
+FOREIGNER_SHARE = 0.1
+"""Share of cards of the foreigners' variant."""
+SPECIMEN_STYLE_SHARE = 0.2
+"""Share of cards printing dates in the specimen's style (``1 SEP 2013``); the others print what real cards
+print (``08 MAYO 1975``, ``01 SEPT 1999``)."""
+
 
 @dataclass(frozen=True)
 class Identity:
@@ -78,8 +85,7 @@ class Identity:
     run_body: int
     document_number: str
     document_dotted: bool
-    day_zero_pad: bool
-    sept: bool
+    date_style: DateStyle = REAL
 
     @property
     def run(self) -> str:
@@ -91,11 +97,14 @@ class Identity:
         d = self.document_number
         return f"{d[:3]}.{d[3:6]}.{d[6:]}" if self.document_dotted else d
 
+    @property
+    def foreigner(self) -> bool:
+        """Whether the card is the foreigners' variant (EXTRANJERO on the front, a visa on the back)."""
+        return self.nationality != "CHILENA"
+
     def format_date(self, day: dt.date) -> str:
-        """A date as this card prints it: '21 FEB 1982', '01 DIC 1980' or '4 SEPT 2019'."""
-        month = "SEPT" if (self.sept and day.month == 9) else MONTHS[day.month - 1]
-        dd = f"{day.day:02d}" if self.day_zero_pad else str(day.day)
-        return f"{dd} {month} {day.year}"
+        """A date as this card prints it: '08 MAYO 1975', '01 SEPT 1999' or, in the specimen's style, '1 SEP 2013'."""
+        return format_date(day, self.date_style)
 
     def result(self) -> dict[str, object]:
         """The API ``result`` object for this card (values as printed; document number without dots)."""
@@ -132,7 +141,7 @@ def _surname(r: random.Random, pool: tuple[str, ...]) -> str:
 def random_identity(r: random.Random) -> Identity:
     """Draw a consistent identity: names, sex, nationality, dates, RUN and document number."""
     sex = r.choice("MF")
-    foreign = r.random() < 0.22
+    foreign = r.random() < FOREIGNER_SHARE
     nationality = "CHILENA"
     sur_pool, names = SURNAMES, (MALE_NAMES if sex == "M" else FEMALE_NAMES)
     if foreign:
@@ -196,6 +205,5 @@ def random_identity(r: random.Random) -> Identity:
         run_body=body,
         document_number=document_number,
         document_dotted=dotted,
-        day_zero_pad=r.random() < 0.25,
-        sept=r.random() < 0.3,
+        date_style=SPECIMEN if r.random() < SPECIMEN_STYLE_SHARE else REAL,
     )

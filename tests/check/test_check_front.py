@@ -9,7 +9,7 @@ from datetime import date
 import numpy as np
 
 from chile_id_ocr.card.layouts import FRONT_2013
-from chile_id_ocr.check import check_front
+from chile_id_ocr.check.front import check_front
 from chile_id_ocr.read.front import LineReading
 from chile_id_ocr.read.layout_fit import CardFit
 from chile_id_ocr.result import FieldReading

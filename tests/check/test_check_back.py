@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from chile_id_ocr.card import mrz, qr
-from chile_id_ocr.check_back import NotChileanCardError, check_back
+from chile_id_ocr.check.back import NotChileanCardError, check_back
 from chile_id_ocr.errors import PoorImageError
 from chile_id_ocr.read.back import BackReading, MrzReading
 

@@ -52,12 +52,12 @@ def _checked(value: str, score: float, valid: bool, confirmed: bool) -> _Value:
 
 
 def mrz_date_text(yymmdd: str | None, *, birth: bool, today: date) -> tuple[str, date | None]:
-    """A ``YYMMDD`` date written like the front: ``'21 FEB 1983'``; ``''`` when it is not a date.
+    """A ``YYMMDD`` date written as real cards print dates: ``'21 FEB 1983'``; ``''`` when it is not a date.
 
     >>> mrz_date_text("830221", birth=True, today=date(2026, 1, 1))
     ('21 FEB 1983', datetime.date(1983, 2, 21))
     >>> mrz_date_text("201201", birth=False, today=date(2026, 1, 1))[0]
-    '1 DIC 2020'
+    '01 DIC 2020'
     """
     if not yymmdd:
         return "", None

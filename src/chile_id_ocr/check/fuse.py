@@ -15,7 +15,7 @@ from datetime import date
 
 from chile_id_ocr.card import run
 from chile_id_ocr.card.mrz import FILLER
-from chile_id_ocr.check_back import mrz_date_text
+from chile_id_ocr.check.back import mrz_date_text
 from chile_id_ocr.result import Checks, FieldReading, Recognition, Side
 
 _CONFLICT = 0.7  # the chosen value's confidence is multiplied by this when a source disagrees

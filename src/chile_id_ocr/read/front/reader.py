@@ -1,0 +1,154 @@
+"""Read the value lines of a confirmed front: one tight crop per field, one engine call each.
+
+A line's crop comes from the detector's boxes assigned to it by position; where the
+detector saw nothing (a single letter, text under a glare) the design's zone for the
+line is read instead, and the reading says so.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from chile_id_ocr.card import formats, text
+from chile_id_ocr.card.layouts import Layout
+from chile_id_ocr.read.front.crops import LineReading, best_view, card_views, line_crops
+from chile_id_ocr.read.front.rereading import (
+    dates_as_issued,
+    nearest_formatted,
+    reread_over_column,
+    spaced_apart,
+    usual_spelling,
+)
+from chile_id_ocr.read.layout_fit import CardFit
+from chile_id_ocr.read.ocr import OcrEngine, TextRead
+
+# Lines of words, read with the card head (accents); numbers and dates, which their
+# parsers check, keep the general recognizer.
+_WORD_LINES = frozenset({"surname_1", "surname_2", "given_name", "nationality"})
+
+# Lines that may legitimately be absent (a single surname).
+_OPTIONAL = frozenset({"surname_2"})
+
+# An optional line that the detector missed is kept when its zone reads as a word this surely.
+_OPTIONAL_SCORE = 0.5
+
+# A reading rated this well (of 8 formatted lines) is not second-guessed; otherwise up to
+# this many other fits are read.
+_TRUSTED_RATING = 6
+
+_ALTERNATIVES_READ = 4
+
+
+def read_lines(
+    views: tuple[np.ndarray, ...],
+    fit: CardFit,
+    layout: Layout,
+    engine: OcrEngine,
+) -> dict[str, LineReading]:
+    """Every value line of ``layout`` read on each of the ``views`` of the card ``fit``
+    (``card_views``), keeping for each line the view that reads it best (``_best_view``)."""
+    crops = line_crops(views, fit, layout)
+    words = [name for name in crops if name in _WORD_LINES]
+    others = [name for name in crops if name not in _WORD_LINES]
+    per_view: dict[str, list[TextRead]] = {name: [] for name in crops}
+    for k in range(len(views)):
+        for name, read in zip(words, engine.read_card([crops[n][0][k] for n in words]), strict=True):
+            per_view[name].append(read)
+        for name in others:
+            per_view[name].append(engine.read([crops[name][0][k]], layout.field(name).alphabet)[0])
+    reads = {name: best_view(name, found) for name, found in per_view.items()}
+    repaired = {name: "" for name in reads}
+    for name in words:
+        reads[name], repaired[name] = spaced_apart(reads[name], crops[name][0], engine)
+        reads[name], why = usual_spelling(reads[name], crops[name][0], engine)
+        repaired[name] = repaired[name] or why
+    return {
+        name: LineReading(name, reads[name].text, reads[name].score, box, detected, repaired[name])
+        for name, (_, box, detected) in crops.items()
+        if detected or name not in _OPTIONAL or _present(reads[name])
+    }
+
+
+def _present(read: TextRead) -> bool:
+    """Whether an optional line that the detector missed was found printed in its zone:
+    a word read with confidence (a second surname under a glare), not the card's background."""
+    return len(_letters(read.text)) >= 2 and read.score >= _OPTIONAL_SCORE
+
+
+def _letters(value: str) -> str:
+    return "".join(c for c in text.normalize_name(value) if c.isalpha())
+
+
+def misread_labels(lines: dict[str, LineReading], layout: Layout) -> int:
+    """How many value lines read as one of the design's printed labels or titles.
+
+    A holder's value never says APELLIDOS or FECHA DE EMISIÓN: lines that do were read
+    on the wrong row, so a fit with several of them is placed a row off.
+    """
+    words = [_letters(word) for word in layout.printed_words]
+    count = 0
+    for line in lines.values():
+        seen = _letters(line.text)
+        if len(seen) >= 4 and any(text.edit_distance(seen, word) <= len(word) // 5 for word in words):
+            count += 1
+    return count
+
+
+def read_front(
+    image: np.ndarray,
+    fit: CardFit,
+    layout: Layout,
+    engine: OcrEngine,
+) -> tuple[CardFit, dict[str, LineReading]]:
+    """The value lines of the card, from the fit that reads best.
+
+    A reading is rated by its lines that have their field's format (``formats.has_format``)
+    minus those that read as the design's labels. When the first fit's reading
+    looks placed on the wrong rows, the fit's runners-up are read too and the best kept.
+    Lines of the kept reading that still lack their format are repaired where the image
+    allows it (``_repair_unformatted``).
+    """
+
+    def rating(lines: dict[str, LineReading]) -> int:
+        formatted = _formatted(lines, layout)
+        return sum(formatted.values()) - 2 * misread_labels(lines, layout)
+
+    views = card_views(image, fit)
+    lines = read_lines(views, fit, layout, engine)
+    best = rating(lines)
+    if best < _TRUSTED_RATING:
+        for other in fit.alternatives[:_ALTERNATIVES_READ]:
+            other_views = card_views(image, other)
+            other_lines = read_lines(other_views, other, layout, engine)
+            other_rating = rating(other_lines)
+            if other_rating > best:
+                fit, views, lines, best = other, other_views, other_lines, other_rating
+    lines = _repair_unformatted(views, layout, engine, lines)
+    return fit, dates_as_issued(views, layout, engine, lines)
+
+
+def _formatted(lines: dict[str, LineReading], layout: Layout) -> dict[str, bool]:
+    """For each line read that has a format to check (an alphabet), whether it has it."""
+    checked = [spec.name for spec in layout.values if spec.alphabet and spec.name in lines]
+    return {name: formats.has_format(name, lines[name].text) for name in checked}
+
+
+def _repair_unformatted(
+    views: tuple[np.ndarray, ...],
+    layout: Layout,
+    engine: OcrEngine,
+    lines: dict[str, LineReading],
+) -> dict[str, LineReading]:
+    """Lines with a format that they do not have (unless the RUN's other print has it): read
+    again over their column's width (``_reread_over_column``), failing that read as the
+    likeliest text one character away that has it (``_nearest_formatted``)."""
+    formatted = _formatted(lines, layout)
+    out = dict(lines)
+    for name, ok in formatted.items():
+        spec = layout.field(name)
+        if ok or formatted.get(spec.twin):
+            continue
+        line = lines[name]
+        repaired = reread_over_column(views, spec, engine, line)
+        out[name] = repaired or nearest_formatted(views, spec, engine, line) or line
+    return out

@@ -1,0 +1,178 @@
+"""Re-readings of a line weighed by the recognizer's own probabilities (CTC forward scores):
+a name spelled as usual, a lost space put back, a line without its format read over its
+column or one character away, a date read as the one that puts the card's dates on their
+pattern. Each returns the line unchanged unless the line's image allows the other text.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from chile_id_ocr.card import dates, formats, names, text, validity
+from chile_id_ocr.card.layouts import Layout, LineSpec
+from chile_id_ocr.read.front.crops import LineReading, best_view, crop_box, read_crops
+from chile_id_ocr.read.ocr import OcrEngine, TextRead
+
+# A name read otherwise than usually spelled (without its usual accent, DE LA run together)
+# takes the usual spelling when the line's image makes that at most this much less likely
+# (natural log of the ratio). On generated hard captures outside the benchmark's seeds,
+# 6 in 9 accents that a blur took off came out above -5.5, and 8 in 218 names printed
+# without their usual accent (NUNEZ, SANCHEZ: registered so) did too. Taking the usual
+# spelling then gains more than it costs even if half of such names were registered
+# without the accent.
+_USUAL_EVIDENCE = 5.5
+
+# A line without its format is read as the likeliest text one edit away that has it when
+# that text is this much likelier than the next (natural log of the ratio).
+_EDIT_MARGIN = 1.0
+
+# A date line is read as a date that makes the card's dates follow their pattern
+# (``card/validity.py``) when the line's image makes that date at most this much less
+# likely than its reading (natural log of the ratio).
+_PATTERN_EVIDENCE = 6.0
+
+_DATE_LINES = ("birth", "issue_date", "expiry_date")
+
+
+def usual_spelling(read: TextRead, crops: tuple[np.ndarray, ...], engine: OcrEngine) -> tuple[TextRead, str]:
+    """The reading with its words spelled as usual (``names.usual_spelling``: GONZÁLEZ for
+    GONZALEZ, DE LA PAZ for DE LAPAZ) when the line's image allows it, and why; else the
+    reading as it is.
+
+    A blur or a glare takes the accent off a capital, and the recognizer's best path drops
+    it; the spelling with it then stays nearly as likely in the recognizer's own
+    probabilities, while a name printed without one makes it far less likely.
+    """
+    usual = names.usual_spelling(read.text)
+    if usual == read.text:
+        return read, ""
+    gains = [b - a for a, b in (engine.log_likelihoods(crop, [read.text, usual]) for crop in crops if crop.size)]
+    if not gains or max(gains) < -_USUAL_EVIDENCE:
+        return read, ""
+    return TextRead(usual, read.score), f"spelled as usual ({usual}): what tells the spellings apart is faint"
+
+
+def spaced_apart(read: TextRead, crops: tuple[np.ndarray, ...], engine: OcrEngine) -> tuple[TextRead, str]:
+    """The reading with a space put back in each word too long to be one name's word
+    (``names.run_together``: FLORENCIAFRANCISCA), where the line's image makes it likeliest,
+    and why; else the reading as it is."""
+    crops = tuple(crop for crop in crops if crop.size)
+    found = read.text
+    for word in names.run_together(found) if crops else ():
+        start = found.index(word)
+        texts = [f"{found[: start + k]} {found[start + k :]}" for k in range(2, len(word) - 1)]
+        scores = np.mean([engine.log_likelihoods(crop, texts) for crop in crops], axis=0)
+        found = texts[int(np.argmax(scores))]
+    if found == read.text:
+        return read, ""
+    return TextRead(found, read.score), f"read as {read.text!r}: a word too long for one name, a space lost"
+
+
+def reread_over_column(
+    views: tuple[np.ndarray, ...],
+    spec: LineSpec,
+    engine: OcrEngine,
+    line: LineReading,
+) -> LineReading | None:
+    """The line read again from its column's left edge to its right edge (a glare can hide the
+    end of a number from the detector), when that reading has the format; else None."""
+    _, top, _, bottom = line.box
+    box = (spec.column[0] - 0.005, top, spec.column[1], bottom)
+    again = best_view(spec.name, engine.read(crop_box(views, box), spec.alphabet))
+    if not formats.has_format(spec.name, again.text):
+        return None
+    return LineReading(spec.name, again.text, again.score, box, detected=False)
+
+
+def nearest_formatted(
+    views: tuple[np.ndarray, ...],
+    spec: LineSpec,
+    engine: OcrEngine,
+    line: LineReading,
+) -> LineReading | None:
+    """The line read as the likeliest text one character away that has its format
+    (``text.one_edit_away``), when the line's image makes it clearly likelier than the
+    other such texts (those that stand for the same value pooled: ``formats.value_of``);
+    else None.
+
+    A blur can merge two digits into one or a glare hide one (``26 NOV 021``); the
+    recognizer's probabilities for the line still weigh every text it could be. The
+    reading's score is scaled by the chosen text's share of the candidates' probability.
+    The RUNs are left as read: a RUN is never made into another number.
+    """
+    if spec.twin or not line.text:
+        return None
+    candidates = sorted(t for t in text.one_edit_away(line.text, spec.alphabet) if formats.has_format(spec.name, t))
+    crops = read_crops(views, line, spec)
+    if not candidates or not crops:
+        return None
+    scores = np.max([engine.log_likelihoods(crop, candidates, spec.alphabet) for crop in crops], axis=0)
+    values: dict[str | None, list[int]] = {}  # texts that stand for the same value
+    for i, candidate in enumerate(candidates):
+        values.setdefault(formats.value_of(spec.name, candidate), []).append(i)
+    texts = [max(same, key=lambda i: scores[i]) for same in values.values()]
+    pooled = np.array([np.logaddexp.reduce(scores[same]) for same in values.values()])
+    order = np.argsort(-pooled)
+    best = float(pooled[order[0]])
+    runner_up = float(pooled[order[1]]) if len(order) > 1 else -np.inf
+    if best - runner_up < _EDIT_MARGIN:
+        return None
+    share = 1.0 / float(np.exp(pooled - best).sum())  # of the probability of all the candidates
+    why = f"read as {line.text!r}, one character from the field's format"
+    return LineReading(spec.name, candidates[texts[order[0]]], line.score * share, line.box, line.detected, why)
+
+
+def dates_as_issued(
+    views: tuple[np.ndarray, ...], layout: Layout, engine: OcrEngine, lines: dict[str, LineReading]
+) -> dict[str, LineReading]:
+    """The card's dates with one line read as the date that makes them follow their pattern
+    (expiry on the birthday or the issue's anniversary: ``validity.misread_candidates``),
+    when the line's image allows it; else as read.
+
+    A blur turns a 1 into a 7 or hides the first digit of a day; the recognizer's
+    probabilities still weigh the printed date. The candidate whose text the image makes
+    likeliest against its line's reading (``likeliest_pattern``) is taken if it is at most
+    ``_PATTERN_EVIDENCE`` less likely than that reading.
+    """
+    found = likeliest_pattern(views, layout, engine, lines)
+    if found is None or found[0] < -_PATTERN_EVIDENCE:
+        return lines
+    _, name, chosen = found
+    line = lines[name]
+    why = f"read as {line.text!r}; {chosen} follows the card's pattern of dates"
+    return {**lines, name: LineReading(name, chosen, line.score, line.box, line.detected, why)}
+
+
+def likeliest_pattern(
+    views: tuple[np.ndarray, ...], layout: Layout, engine: OcrEngine, lines: dict[str, LineReading]
+) -> tuple[float, str, str] | None:
+    """Among the dates that the date lines could have been misread from
+    (``validity.misread_candidates``), the one the line's image makes likeliest against the
+    line's reading: how much likelier (natural log, averaged over the views), its line, its
+    printed text. None when the dates follow their pattern or too few are read to tell."""
+    read = {name: dates.parse(lines[name].text) if name in lines else None for name in _DATE_LINES}
+    known = {name: None if found is None else found.date for name, found in read.items()}
+    candidates = validity.misread_candidates(known["birth"], known["issue_date"], known["expiry_date"])
+    style = next((found for found in read.values() if found is not None), None)
+    best: tuple[float, str, str] | None = None
+    for name, days in candidates.items():
+        line, spec = lines.get(name), layout.field(name)
+        crops = [] if line is None else read_crops(views, line, spec)
+        texts = [form for day in days if day != known[name] for form in dates.printed_forms(day, read[name] or style)]
+        if line is None or not crops or not texts:
+            continue
+        own = [line.text, *([] if read[name] is None else [read[name].text])]
+        gains = np.mean([_pattern_gains(engine, crop, spec.alphabet, own, texts) for crop in crops], axis=0)
+        top = int(np.argmax(gains))
+        if best is None or gains[top] > best[0]:
+            best = (float(gains[top]), name, texts[top])
+    return best
+
+
+def _pattern_gains(engine: OcrEngine, crop: np.ndarray, alphabet: str, own: list[str], texts: list[str]) -> np.ndarray:
+    """How much likelier (natural log) ``crop`` makes each of ``texts`` than the likeliest of
+    the line's ``own`` readings, each text printed with its spaces or without."""
+    forms = [*own, *(t.replace(" ", "") for t in own), *texts, *(t.replace(" ", "") for t in texts)]
+    scores = np.array(engine.log_likelihoods(crop, forms, alphabet))
+    mine, theirs = scores[: 2 * len(own)], scores[2 * len(own) :].reshape(2, len(texts))
+    return theirs.max(axis=0) - mine.max()
