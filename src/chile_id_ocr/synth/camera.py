@@ -143,10 +143,14 @@ class Bend:
         return float(np.abs(self.profile(np.linspace(-length / 2, length / 2, 65))[1]).max())
 
     def surface(self, uv: np.ndarray) -> np.ndarray:
-        """Card points (N, 2; mm from its centre, x along its long side) to plane points (N, 3)."""
+        """Card points (N, 2; mm from its centre, x along its long side) to plane points (N, 3). Points
+        beyond the card (a thumb reaching over its edge) continue along the tangent at the edge."""
         u, v = uv[:, 0], uv[:, 1]
         s = u if self.axis == "long" else v
-        x, z, _, _ = self.profile(s)
+        half = (CARD_MM[0] if self.axis == "long" else CARD_MM[1]) / 2
+        inside = np.clip(s, -half, half)
+        x, z, dx, dz = self.profile(inside)
+        x, z = x + (s - inside) * dx, z + (s - inside) * dz
         return np.column_stack([x, v, z] if self.axis == "long" else [u, x, z])
 
     def solve(self, origin: np.ndarray, dirs: np.ndarray) -> np.ndarray:

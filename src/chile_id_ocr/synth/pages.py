@@ -14,9 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import cv2
 import numpy as np
 
 from chile_id_ocr.synth import text as tx
+from chile_id_ocr.synth.backgrounds import BACKGROUNDS
 from chile_id_ocr.synth.fonts import Family
 from chile_id_ocr.synth.sheet import RGB, Sheet
 
@@ -388,14 +390,26 @@ def _headline(rng: np.random.Generator, words: int) -> str:
 
 
 def _photo(sheet: Sheet, box: tuple[float, float, float, float], rng: np.random.Generator, colour: bool) -> None:
-    """A printed photograph: a tinted rectangle with a few soft shapes in it."""
-    base = tuple(int(v) for v in (rng.integers(60, 200, 3) if colour else [rng.integers(90, 170)] * 3))
-    sheet.rect(box, fill=base)  # type: ignore[arg-type]
-    for _ in range(5):
-        cx, cy = rng.uniform(box[0], box[2]), rng.uniform(box[1], box[3])
-        r = rng.uniform(0.1, 0.3) * (box[2] - box[0])
-        shade = tuple(int(np.clip(c + rng.integers(-70, 70), 0, 255)) for c in base)
-        sheet.ellipse((max(box[0], cx - r), max(box[1], cy - r), min(box[2], cx + r), min(box[3], cy + r)), fill=shade)  # type: ignore[arg-type]
+    """A printed photograph: a scene's texture with the silhouettes of a person or two, softly focused."""
+    if not sheet.visible(box):
+        return
+    bw, bh = box[2] - box[0], box[3] - box[1]
+    k = 120 / max(bw, bh)
+    w, h = max(8, round(bw * k)), max(8, round(bh * k))
+    picture = np.clip(BACKGROUNDS[tx.pick(rng, tuple(BACKGROUNDS))](rng, w, h), 0, 255).astype(np.uint8)
+    for _ in range(int(rng.integers(0, 3))):
+        cx, top = rng.uniform(0.2, 0.8) * w, rng.uniform(0.15, 0.45) * h
+        head = rng.uniform(0.08, 0.16) * h
+        tone = tuple(int(v) for v in rng.integers(20, 120, 3))
+        cv2.ellipse(picture, (round(cx), round(top + head)), (round(head * 0.8), round(head)), 0, 0, 360, tone, -1)
+        cv2.ellipse(
+            picture, (round(cx), round(top + head * 4.2)), (round(head * 2.4), round(head * 2.2)), 0, 180, 360, tone, -1
+        )
+        cv2.rectangle(picture, (round(cx - head * 2.4), round(top + head * 4.2)), (round(cx + head * 2.4), h), tone, -1)
+    picture = cv2.GaussianBlur(picture, (0, 0), 1.0)
+    if not colour:
+        picture = cv2.cvtColor(cv2.cvtColor(picture, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+    sheet.picture(box, picture)
 
 
 def _columns(
@@ -427,7 +441,8 @@ def _columns(
                     y += cap * 3.2
                 y += cap
             else:
-                y = sheet.paragraph(x, y, cw, tx.paragraph(rng), body.regular, cap, ink, 1.75, justify) + cap * 0.8
+                para = tx.paragraph(rng)
+                y = sheet.paragraph(x, y, cw, para, body.regular, cap, ink, 1.75, justify, bottom) + cap * 0.8
 
 
 def _newspaper_serif(sheet: Sheet, rng: np.random.Generator, fonts: Fonts) -> Info:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
@@ -144,6 +145,15 @@ class Sheet:
                 self.rect((x, box[1], min(x + w, x1), box[3]), fill=fill)
             x += w
 
+    def picture(self, box: Box, pixels: np.ndarray) -> None:
+        """Print ``pixels`` (BGR, any size) into ``box``."""
+        if not self.visible(box):
+            return
+        (x0, y0), (x1, y1) = self.px(box[0], box[1]), self.px(box[2], box[3])
+        size = (max(1, round(x1 - x0)), max(1, round(y1 - y0)))
+        resized = cv2.resize(pixels, size, interpolation=cv2.INTER_LINEAR)[..., ::-1]
+        self.image.paste(Image.fromarray(np.ascontiguousarray(resized), "RGB"), (round(x0), round(y0)))
+
     def wrap(self, text: str, path: str, cap_mm: float, width_mm: float) -> list[list[str]]:
         """``text``'s words in lines no wider than ``width_mm``."""
         space = self.width(" ", path, cap_mm)
@@ -160,12 +170,14 @@ class Sheet:
 
     def paragraph(
         self, x: float, y: float, width_mm: float, text: str, path: str, cap_mm: float, fill: RGB,
-        leading: float = 1.9, justify: bool = True,
+        leading: float = 1.9, justify: bool = True, stop: float = float("inf"),
     ) -> float:  # fmt: skip
-        """Set ``text`` in lines from baseline ``y``; returns the baseline after the last line."""
+        """Set ``text`` in lines from baseline ``y`` down to ``stop``; returns the baseline after the last."""
         pitch = cap_mm * leading
         lines = self.wrap(text, path, cap_mm, width_mm)
         for i, words in enumerate(lines):
+            if y > stop:
+                break
             last = i == len(lines) - 1
             if justify and not last and len(words) > 1:
                 widths = [self.width(w, path, cap_mm) for w in words]

@@ -14,7 +14,8 @@ from typing import TypeVar
 import numpy as np
 from stdnum.cl import rut
 
-from chile_id_ocr.synth.identities import FEMALE_NAMES, MALE_NAMES, MONTHS, SURNAMES
+from chile_id_ocr.card.dates import REAL, SPECIMEN, format_date
+from chile_id_ocr.synth.identities import FEMALE_NAMES, MALE_NAMES, SURNAMES
 
 T = TypeVar("T")
 
@@ -155,9 +156,9 @@ def random_day(rng: np.random.Generator, first_year: int = 1940, last_year: int 
     return dt.date.fromordinal(start + int(rng.integers(dt.date(last_year, 12, 31).toordinal() - start)))
 
 
-def card_date(day: dt.date) -> str:
-    """The card's own way: ``12 MAR 1985``."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+def card_date(day: dt.date, specimen: bool = False) -> str:
+    """The card's own way: ``08 MAYO 1975`` (``8 MAY 1975`` in the specimen's style)."""
+    return format_date(day, SPECIMEN if specimen else REAL)
 
 
 def any_date(rng: np.random.Generator, day: dt.date | None = None) -> str:
@@ -166,7 +167,7 @@ def any_date(rng: np.random.Generator, day: dt.date | None = None) -> str:
     forms = (
         f"{day.day:02d}/{day.month:02d}/{day.year}",
         f"{day.day:02d}-{day.month:02d}-{day.year}",
-        card_date(day),
+        card_date(day, rng.random() < 0.3),
         f"{day.day} de {SPANISH_MONTHS[day.month - 1]} de {day.year}",
         f"{day.day:02d}.{day.month:02d}.{day.year % 100:02d}",
     )
