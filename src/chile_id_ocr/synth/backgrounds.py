@@ -46,9 +46,7 @@ def wood(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
     m = cv2.getRotationMatrix2D((side / 2, side / 2), angle, 1.0)
     m[:, 2] += [(w - side) / 2, (h - side) / 2]
     grain = cv2.warpAffine(grain, m, (w, h), borderMode=cv2.BORDER_REFLECT)
-    base = np.array(
-        [rng.uniform(40, 110), rng.uniform(80, 150), rng.uniform(130, 215)], np.float32
-    )  # BGR browns
+    base = np.array([rng.uniform(40, 110), rng.uniform(80, 150), rng.uniform(130, 215)], np.float32)  # BGR browns
     dark = base * rng.uniform(0.55, 0.8)
     t = ((grain + 1) / 2)[..., None]
     return base * (1 - t) + dark * t

@@ -5,7 +5,7 @@ that what the thumb hides is known exactly: :meth:`Hand.occlusion` gives, for ea
 the share of it under the thumb. A thumb may hide part of the portrait or a corner, but never more than
 :data:`MAX_TEXT_HIDDEN` of any printed value. Two parameterisations, one per domain: ``hand_thumb``
 (lighter skin, a straight thumb from the left or bottom edge) and ``hand_grip`` (darker skin, an
-angled thumb from the right or top edge, fingertips showing past the card's side).
+angled thumb from the top or right edge, fingertips showing past the card's far side).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from chile_id_ocr.synth.camera import CARD_MM
+from chile_id_ocr.synth.layers import blend, roi_of
 
 Box = tuple[float, float, float, float]
 
@@ -51,7 +52,7 @@ HAND_STYLES: dict[str, HandStyle] = {
     ),
     "hand_grip": HandStyle(
         ((95, 125, 175), (75, 100, 150), (58, 80, 122), (45, 60, 95), (110, 140, 190)),
-        ("right", "top", "left"), 40.0, True,
+        ("top", "right"), 40.0, True,
     ),
 }  # fmt: skip
 
@@ -130,7 +131,7 @@ def place_hand(name: str, rng: np.random.Generator, text_regions: Mapping[str, B
     angle = np.deg2rad(rng.uniform(-style.max_angle, style.max_angle))
     inward = -normal * np.cos(angle) + along * np.sin(angle)
     edge_point = normal * np.abs(normal @ np.array(_HALF))
-    reach = float(rng.uniform(55, 75))
+    reach = float(rng.uniform(45, 62))
     for attempt in range(tries + 1):
         depth = float(rng.uniform(5, 17)) * (1 - attempt / tries)
         tip = edge_point + along * float(rng.uniform(-0.8, 0.8)) * half - normal * depth
@@ -145,17 +146,18 @@ def _assemble(
     width: float, normal: np.ndarray, along: np.ndarray, rng: np.random.Generator,
 ) -> Hand:  # fmt: skip
     d = (tip - root) / np.linalg.norm(tip - root)
-    palm_centre = root - d * 20 + normal * 25
-    radii = (float(rng.uniform(45, 60)), float(rng.uniform(55, 75)))
-    behind = [_ellipse(palm_centre, radii, float(rng.uniform(0, np.pi)))]
-    if style.fingertips:
+    across = float(np.abs(normal @ np.array(_HALF)))  # half the card's size across this edge
+    crossing = tip + normal * (across - normal @ tip)  # the edge point next to the tip
+    palm_centre = crossing + normal * rng.uniform(24, 36) - d * rng.uniform(0, 10)
+    radii = (float(rng.uniform(40, 55)), float(rng.uniform(30, 42)))
+    behind = [_ellipse(palm_centre, radii, float(np.arctan2(along[1], along[0]) + rng.uniform(-0.3, 0.3)))]
+    if style.fingertips and across < 40:  # fingers behind the card, their tips past its far edge
         side = 1.0 if rng.random() < 0.5 else -1.0
-        span = abs(along @ np.array(_HALF)) * 2
         for i in range(int(rng.integers(2, 4))):
-            start = palm_centre + along * side * 10 - normal * (10 + i * 17)
-            end = start + along * side * (span + rng.uniform(4, 14)) - normal * 8
+            start = crossing + normal * 8 + along * side * (8 + i * 17)
+            end = start - normal * (2 * across + 8 + rng.uniform(0, 14))
             behind.append(_capsule(start, end, float(rng.uniform(14, 18))))
-    nail = _ellipse(tip - d * width * 0.32, (width * 0.27, width * 0.36), float(np.arctan2(d[1], d[0]) + np.pi / 2), 24)
+    nail = _ellipse(tip - d * width * 0.3, (width * 0.24, width * 0.3), float(np.arctan2(d[1], d[0]) + np.pi / 2), 24)
     depth = float(-normal @ tip + np.abs(normal @ np.array(_HALF)))
     params = {"edge": edge, "thumb_width_mm": round(width, 1), "thumb_depth_mm": round(depth, 1)}
     thumb = _capsule(root, tip - d * width / 2, width)  # its rounded end reaches the tip
@@ -164,36 +166,32 @@ def _assemble(
 
 def draw_skin(
     image: np.ndarray, polygons: list[np.ndarray], to_frame: Callable[[np.ndarray], np.ndarray],
-    skin: tuple[int, int, int], width_px: float, rng: np.random.Generator,
+    skin: tuple[int, int, int], width_px: float, rng: np.random.Generator, shadow: float = 0.0,
 ) -> None:  # fmt: skip
     """Paint skin-coloured ``polygons`` (card mm, mapped by ``to_frame``) into ``image`` in place, shaded
-    darker towards their outlines like a rounded finger."""
-    fh, fw = image.shape[:2]
+    darker towards their outlines like a rounded finger, blotched a little, casting a soft ``shadow``."""
     pts = [to_frame(p) for p in polygons]
-    allp = np.vstack(pts)
-    pad = int(width_px) + 4
-    x0, y0 = max(0, int(allp[:, 0].min()) - pad), max(0, int(allp[:, 1].min()) - pad)
-    x1, y1 = min(fw, int(allp[:, 0].max()) + pad), min(fh, int(allp[:, 1].max()) + pad)
-    if x1 <= x0 or y1 <= y0:
+    roi = roi_of(np.vstack(pts), (image.shape[1], image.shape[0]), int(width_px * 0.4) + 4)
+    if roi is None:
         return
+    x0, y0, x1, y1 = roi
     mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
     for p in pts:
         cv2.fillPoly(mask, [np.round((p - [x0, y0]) * 16).astype(np.int32)], 255, cv2.LINE_AA, shift=4)
-    k = max(1, round(width_px / 10))
+    k = max(1, round(width_px / 12))
     small = cv2.resize(mask, ((x1 - x0) // k + 1, (y1 - y0) // k + 1), interpolation=cv2.INTER_AREA)
-    round_ = cv2.GaussianBlur(small.astype(np.float32) / 255, (0, 0), max(0.8, width_px * 0.22 / k))
-    round_ = cv2.resize(round_, (x1 - x0, y1 - y0), interpolation=cv2.INTER_LINEAR)
-    shade = 0.62 + 0.42 * np.clip(round_ * 1.6 - 0.3, 0, 1)
+    depth = cv2.GaussianBlur(small.astype(np.float32) / 255, (0, 0), max(0.8, width_px * 0.2 / k))
+    blotch = cv2.resize(rng.uniform(-1, 1, (4, 4)).astype(np.float32), small.shape[::-1], interpolation=cv2.INTER_CUBIC)
+    shade = 0.6 + 0.45 * np.clip(depth * 1.7 - 0.35, 0, 1) + 0.04 * blotch
+    shade = cv2.resize(shade, (x1 - x0, y1 - y0), interpolation=cv2.INTER_LINEAR)
     tone = np.asarray(skin, np.float32) * rng.uniform(0.9, 1.08)
-    colour = shade[..., None] * tone
-    a = cv2.GaussianBlur(mask, (0, 0), 0.6).astype(np.float32)[..., None] / 255
-    region = image[y0:y1, x0:x1].astype(np.float32)
-    image[y0:y1, x0:x1] = np.clip(region * (1 - a) + colour * a, 0, 255).astype(np.uint8)
+    colour = np.clip(shade[..., None] * tone, 0, 255).astype(np.uint8)
+    blend(image, roi, colour, cv2.GaussianBlur(mask, (0, 0), 0.7), shadow, width_px * 0.12)
 
 
 def draw_nail(image: np.ndarray, nail: np.ndarray, to_frame: Callable[[np.ndarray], np.ndarray],
               skin: tuple[int, int, int]) -> None:  # fmt: skip
     pts = np.round(to_frame(nail) * 16).astype(np.int32)
-    colour = tuple(int(0.55 * c + 0.45 * t) for c, t in zip(skin, (205, 200, 225), strict=True))
+    colour = tuple(int(0.65 * c + 0.35 * t) for c, t in zip(skin, (200, 195, 225), strict=True))
     cv2.fillPoly(image, [pts], colour, cv2.LINE_AA, shift=4)
     cv2.polylines(image, [pts], True, tuple(int(c * 0.7) for c in skin), 1, cv2.LINE_AA, shift=4)

@@ -100,9 +100,7 @@ def _cap_ratio(path: str) -> float:
     return -box[1] / 200
 
 
-def _text_mask(
-    text: str, path: str, cap_px: float, width_factor: float, max_width_px: float
-) -> tuple[np.ndarray, int]:
+def _text_mask(text: str, path: str, cap_px: float, width_factor: float, max_width_px: float) -> tuple[np.ndarray, int]:
     """Render ``text`` white on black; returns the mask and the baseline row inside it."""
     size = cap_px / _cap_ratio(path)
     font = _font(path, round(size * 4) / 4)
@@ -118,9 +116,7 @@ def _text_mask(
         width_factor *= max(max_width_px / natural, 0.72)
     if abs(width_factor - 1.0) > 0.005:
         new_w = max(1, round(w * width_factor))
-        mask = cv2.resize(
-            mask, (new_w, h), interpolation=cv2.INTER_AREA if width_factor < 1 else cv2.INTER_CUBIC
-        )
+        mask = cv2.resize(mask, (new_w, h), interpolation=cv2.INTER_AREA if width_factor < 1 else cv2.INTER_CUBIC)
     return mask, baseline
 
 

@@ -20,6 +20,7 @@ from chile_id_ocr.synth.backgrounds import BACKGROUNDS, WORK_SIDE
 from chile_id_ocr.synth.camera import CARD_MM, CardPose
 from chile_id_ocr.synth.domains import Domain
 from chile_id_ocr.synth.hand import draw_nail, draw_skin, place_hand
+from chile_id_ocr.synth.layers import blend, roi_of
 from chile_id_ocr.synth.objects import OBJECT_STYLES, render_object
 from chile_id_ocr.synth.pages import PAGE_STYLES, Fonts
 from chile_id_ocr.synth.sheet import Sheet
@@ -58,33 +59,12 @@ def _to_plane_window(pose: CardPose, size: tuple[int, int]) -> np.ndarray:
     return np.clip(corners[:, :2] / corners[:, 2:3], -PLANE_LIMIT, PLANE_LIMIT)
 
 
-def _roi(points: np.ndarray, size: tuple[int, int], pad: int) -> tuple[int, int, int, int] | None:
-    w, h = size
-    x0, y0 = max(0, int(np.floor(points[:, 0].min())) - pad), max(0, int(np.floor(points[:, 1].min())) - pad)
-    x1, y1 = min(w, int(np.ceil(points[:, 0].max())) + pad), min(h, int(np.ceil(points[:, 1].max())) + pad)
-    return (x0, y0, x1, y1) if x1 > x0 + 1 and y1 > y0 + 1 else None
-
-
-def blend(image: np.ndarray, roi: tuple[int, int, int, int], layer: np.ndarray, alpha: np.ndarray,
-          shadow: float = 0.0, shadow_px: float = 0.0) -> None:  # fmt: skip
-    """Lay ``layer`` (the size of ``roi``) over ``image`` with coverage ``alpha`` (uint8), in place; a
-    soft ``shadow`` of the same outline, ``shadow_px`` down and right, darkens what is under it."""
-    x0, y0, x1, y1 = roi
-    region = image[y0:y1, x0:x1]
-    a = alpha.astype(np.float32) * (1 / 255)
-    if shadow > 0:
-        off = np.float32([[1, 0, shadow_px * 0.6], [0, 1, shadow_px * 0.9]])
-        sh = cv2.GaussianBlur(cv2.warpAffine(a, off, (x1 - x0, y1 - y0)), (0, 0), max(1.0, shadow_px))
-        region = cv2.blendLinear(region, np.zeros_like(region), 1 - shadow * sh, shadow * sh)
-    image[y0:y1, x0:x1] = cv2.blendLinear(layer, region, a, 1 - a)
-
-
 def paste_flat(image: np.ndarray, pixels: np.ndarray, alpha: np.ndarray, to_image: np.ndarray,
                shadow: float = 0.0, shadow_px: float = 0.0) -> None:  # fmt: skip
     """Warp a flat thing (``pixels`` with ``alpha``) into ``image`` by the homography ``to_image``."""
     h, w = pixels.shape[:2]
     corners = np.array([[0, 0, 1], [w, 0, 1], [w, h, 1], [0, h, 1]], float) @ to_image.T
-    roi = _roi(corners[:, :2] / corners[:, 2:3], (image.shape[1], image.shape[0]), 2 + int(3 * shadow_px))
+    roi = roi_of(corners[:, :2] / corners[:, 2:3], (image.shape[1], image.shape[0]), 2 + int(3 * shadow_px))
     if roi is None:
         return
     x0, y0, x1, y1 = roi
@@ -220,7 +200,7 @@ def card_layer(image: np.ndarray, card: np.ndarray, alpha: np.ndarray, pose: Car
         card = cv2.resize(card, dims, interpolation=cv2.INTER_AREA)
         alpha = cv2.resize(alpha, dims, interpolation=cv2.INTER_AREA)
     shadow_px = 0.006 * max(size)
-    roi = _roi(pose.outline(), size, 4 + int(3 * shadow_px))
+    roi = roi_of(pose.outline(), size, 4 + int(3 * shadow_px))
     if roi is None:
         return
     layer = pose.warp(card, roi, cv2.BORDER_REPLICATE)
@@ -262,7 +242,7 @@ def compose(
         shadow *= 0.3  # held above the surface: its shadow falls far and soft
     card_layer(image, card, alpha, pose, shadow)
     if hand is not None:
-        draw_skin(image, [hand.thumb], pose.to_frame, hand.skin, hand.thumb_width * ppm_card, rng)
+        draw_skin(image, [hand.thumb], pose.to_frame, hand.skin, hand.thumb_width * ppm_card, rng, shadow=0.35)
         draw_nail(image, hand.nail, pose.to_frame, hand.skin)
         hidden = hand.occlusion({n: _card_mm(r.box, (card.shape[1], card.shape[0])) for n, r in regions.items()})
         info["hand"] = {
@@ -270,6 +250,7 @@ def compose(
             **hand.params,
             "occluded": {n: v for n, v in hidden.items() if v > 0},
             "corners_hidden": hand.hidden_corners(),
+            "thumb_polygon": [[round(x / CARD_MM[0] + 0.5, 4), round(y / CARD_MM[1] + 0.5, 4)] for x, y in hand.thumb],
         }
     info["shadow"] = round(shadow, 3)
     return image, info
