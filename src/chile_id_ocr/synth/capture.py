@@ -338,10 +338,10 @@ def _sensor(rs: np.random.Generator, domain: Domain, low_light: bool) -> tuple[c
     if low_light:
         exposure = float(rs.uniform(0.12, 0.35))
         gain = float(1 / exposure * rs.uniform(0.55, 0.85))
-        shot, read = float(rs.uniform(0.002, 0.006)), float(rs.uniform(0.002, 0.005))
+        shot, read = float(rs.uniform(0.002, 0.006)), float(rs.uniform(0.0008, 0.002))
     else:
         exposure, gain = 1.0, float(rs.uniform(0.92, 1.1))
-        shot, read = float(rs.uniform(0.0002, 0.0015)), float(rs.uniform(0.0008, 0.003))
+        shot, read = float(rs.uniform(0.0002, 0.0015)), float(rs.uniform(0.0003, 0.0012))
     sensor = cam.Sensor(
         pattern=pick(rs, tuple(cam.BAYER)),
         demosaic=pick(rs, domain.demosaic),
@@ -351,8 +351,8 @@ def _sensor(rs: np.random.Generator, domain: Domain, low_light: bool) -> tuple[c
         gains_bgr=(float(gains[0]), float(gains[1]), float(gains[2])),
         shot=shot,
         read=read,
-        rows=float(rs.uniform(0.001, 0.004)),
-        columns=float(rs.uniform(0.0005, 0.002)),
+        rows=float(rs.uniform(0.4, 1.5)),
+        columns=float(rs.uniform(0.3, 1.0)),
     )
     return sensor, balance
 
@@ -427,7 +427,8 @@ def photo(
         field_, light = cam.gradient_light(rs.light, size[0], size[1], strength)
     else:
         field_, light = cam.lamp_light(rs.light, size[0], size[1], strength, small.camera)
-    image = cam.apply_light(image, field_, np.ones(3))
+    sensor, balance = _sensor(rs.sensor, domain, "low_light" in effects)
+    image = cam.apply_light(image, field_, sensor.display_gains())
     if "glare" in effects:
         glare, params["glare"] = glare_map((card.shape[1], card.shape[0]), rs.light)
         apply_glare(image, glare, small, rs.light)
@@ -442,8 +443,7 @@ def photo(
         image = cv2.resize(image, frame, interpolation=cv2.INTER_LINEAR)
         quad = _resized(quad, size, frame)
 
-    sensor, balance = _sensor(rs.sensor, domain, "low_light" in effects)
-    image = sensor.capture(image, rs.sensor)
+    image = sensor.read_out(image, rs.sensor)
     image, quad, quality, output = _output(image, quad, rs.output, effects)
     params.update(
         {

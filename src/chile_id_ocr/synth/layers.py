@@ -25,6 +25,17 @@ def blend(image: np.ndarray, roi: Roi, layer: np.ndarray, alpha: np.ndarray,
     a = alpha.astype(np.float32) * (1 / 255)
     if shadow > 0:
         off = np.float32([[1, 0, shadow_px * 0.6], [0, 1, shadow_px * 0.9]])
-        sh = cv2.GaussianBlur(cv2.warpAffine(a, off, (x1 - x0, y1 - y0)), (0, 0), max(1.0, shadow_px))
+        sh = soften(cv2.warpAffine(a, off, (x1 - x0, y1 - y0)), max(1.0, shadow_px))
         region = cv2.blendLinear(region, np.zeros_like(region), 1 - shadow * sh, shadow * sh)
     image[y0:y1, x0:x1] = cv2.blendLinear(layer, region, a, 1 - a)
+
+
+def soften(mask: np.ndarray, sigma: float) -> np.ndarray:
+    """A Gaussian blur of ``sigma`` pixels; wide ones are done at a lower resolution (the result is smooth)."""
+    k = int(sigma // 3)
+    if k < 2:
+        return cv2.GaussianBlur(mask, (0, 0), sigma)
+    h, w = mask.shape[:2]
+    small = cv2.resize(mask, (max(1, w // k), max(1, h // k)), interpolation=cv2.INTER_AREA)
+    return cv2.resize(cv2.GaussianBlur(small, (0, 0), sigma / k), (w, h), interpolation=cv2.INTER_LINEAR)
+

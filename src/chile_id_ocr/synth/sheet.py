@@ -193,4 +193,4 @@ class Sheet:
 
     def pixels(self) -> np.ndarray:
         """The window as BGR uint8."""
-        return np.ascontiguousarray(np.asarray(self.image)[..., ::-1])
+        return cv2.cvtColor(np.asarray(self.image), cv2.COLOR_RGB2BGR)
