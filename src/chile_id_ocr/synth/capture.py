@@ -372,10 +372,11 @@ def _output(
         first = int(rs.integers(60, 91) if heavy else rs.integers(85, 96))
         image = cam.jpeg_round_trip(image, first)
         h, w = image.shape[:2]
-        factor = float(rs.uniform(0.5, 0.85))
-        size = (max(64, round(w * factor)), max(64, round(h * factor)))
-        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-        quad = _resized(quad, (w, h), size)
+        factor = min(1.0, float(rs.uniform(1280, 2048)) / max(w, h))  # what messaging apps send
+        if factor < 1:
+            size = (round(w * factor), round(h * factor))
+            image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+            quad = _resized(quad, (w, h), size)
         last = int(rs.integers(30, 56) if heavy else rs.integers(70, 91))
         info["jpeg"] = {"qualities": [first, last], "resize": round(factor, 3)}
     else:
