@@ -18,9 +18,11 @@ from chile_id_ocr.synth.backgrounds import BACKGROUNDS
 from chile_id_ocr.synth.cli import main as cli_main
 from chile_id_ocr.synth.domains import ALL, DOMAINS, PAGE_SCENES, SCENES, resolve
 from chile_id_ocr.synth.fonts import BY_NAME
-from chile_id_ocr.synth.hand import MAX_TEXT_HIDDEN
+from chile_id_ocr.synth.hand import HAND_STYLES, MAX_TEXT_HIDDEN
+from chile_id_ocr.synth.objects import OBJECT_STYLES
+from chile_id_ocr.synth.pages import PAGE_STYLES
 from chile_id_ocr.synth.render import FONT_FACES
-from chile_id_ocr.synth.scenes import Region, object_styles
+from chile_id_ocr.synth.scenes import Region
 from chile_id_ocr.synth.template import CARD_WIDTH, TemplateNotFoundError, find_template, rounded_alpha
 
 try:
@@ -69,7 +71,9 @@ def test_the_two_domains_share_nothing_and_name_only_what_exists() -> None:
     assert set(a.card_faces) | set(b.card_faces) == {f.name for f in FONT_FACES}
     assert set(a.page_fonts) | set(b.page_fonts) <= set(BY_NAME)
     assert set(a.surfaces) | set(b.surfaces) == set(BACKGROUNDS)
-    assert {s for d in (a, b) for styles in d.styles.values() for s in styles} == object_styles()
+    assert {s for d in (a, b) for styles in d.styles.values() for s in styles} == (
+        set(PAGE_STYLES) | set(OBJECT_STYLES) | set(HAND_STYLES)
+    )
     assert resolve(None) is ALL and set(ALL.surfaces) == set(BACKGROUNDS)
     with pytest.raises(ValueError, match="unknown domain"):
         resolve("C")

@@ -79,6 +79,10 @@ class Capture:
 
     image: np.ndarray
     quad: np.ndarray
+    """The card's own top-left, top-right, bottom-right and bottom-left corners in ``image`` (pixel
+    centres at integers), where the camera put them: through perspective, bending, lens distortion and
+    any resize. For a flat card without lens distortion the edges between them are straight; for a bent
+    card, or under lens distortion, they curve, and the quad is the corners only, not the outline."""
     params: dict[str, Any] = field(default_factory=dict)
     fmt: str = "jpg"
     quality: int | None = None

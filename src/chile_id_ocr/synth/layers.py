@@ -38,4 +38,3 @@ def soften(mask: np.ndarray, sigma: float) -> np.ndarray:
     h, w = mask.shape[:2]
     small = cv2.resize(mask, (max(1, w // k), max(1, h // k)), interpolation=cv2.INTER_AREA)
     return cv2.resize(cv2.GaussianBlur(small, (0, 0), sigma / k), (w, h), interpolation=cv2.INTER_LINEAR)
-

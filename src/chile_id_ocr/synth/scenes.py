@@ -21,7 +21,7 @@ from chile_id_ocr.synth.camera import CARD_MM, CardPose
 from chile_id_ocr.synth.domains import Domain
 from chile_id_ocr.synth.hand import draw_nail, draw_skin, place_hand
 from chile_id_ocr.synth.layers import blend, roi_of
-from chile_id_ocr.synth.objects import OBJECT_STYLES, render_object
+from chile_id_ocr.synth.objects import render_object
 from chile_id_ocr.synth.pages import PAGE_STYLES, Fonts
 from chile_id_ocr.synth.sheet import Sheet
 
@@ -254,10 +254,3 @@ def compose(
         }
     info["shadow"] = round(shadow, 3)
     return image, info
-
-
-def object_styles() -> set[str]:
-    """Every style name the scenes can draw (for checking the domains)."""
-    from chile_id_ocr.synth.hand import HAND_STYLES
-
-    return set(PAGE_STYLES) | set(OBJECT_STYLES) | set(HAND_STYLES)
