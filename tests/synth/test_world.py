@@ -136,15 +136,16 @@ def test_domains_of_a_scan_keep_to_their_bed_and_faces() -> None:
 @needs_template
 @pytest.mark.usefixtures("small_frames")
 def test_page_always_has_a_page_and_the_truth_says_which() -> None:
-    kinds = set()
+    kinds, under = set(), 0
     for seed in range(6):
         truth = generate_front(seed, "page", domain=("A", "B")[seed % 2]).truth
         c = truth["capture"]
         assert c["scene"] in PAGE_SCENES and c["effects"] == []
         assert c["page"]["visible"] and c["page"]["style"] in DOMAINS[truth["domain"]].styles_of(c["scene"])
         kinds.add(c["scene"])
+        under += c["page"]["text_under_card"] > 0
         json.dumps(truth)
-    assert len(kinds) >= 3
+    assert len(kinds) >= 3 and under >= 3  # the card lies over the page's text
 
 
 def _magenta_card() -> tuple[np.ndarray, np.ndarray]:

@@ -112,7 +112,7 @@ def page(
     angle to it. Only the part of the page the frame shows is drawn."""
     style = PAGE_STYLES[style_name]
     w, h = style.size(rng)
-    spread = 0.4 if rng.random() < 0.8 else 0.6  # the card's centre: mostly well inside, sometimes over an edge
+    spread = 0.4 if rng.random() < 0.8 else 0.5  # the card's centre: mostly well inside, sometimes on an edge
     on = np.array([w, h]) * (0.5 + rng.uniform(-spread, spread, 2))
     if rng.random() < 0.5:
         turn = rng.integers(4) * np.pi / 2 + np.deg2rad(rng.uniform(-12, 12))
