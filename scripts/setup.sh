@@ -4,8 +4,14 @@
 # storage tests) and a virtual
 # environment in .venv with the package and its dev tools. Idempotent: a second
 # run only checks.
+# `--test` adds what the test suite needs beyond that: Debian's chromium and Playwright (the
+# `web-test` extra) for the web page's browser tests, and axe-core (npm, into .venv) for their
+# accessibility check. Playwright drives Debian's chromium: no browser is ever downloaded.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+TEST=false
+[ "${1:-}" = "--test" ] && TEST=true
+AXE_CORE=4.14.1
 
 PYTHON="${PYTHON:-python3}"
 DEB_PACKAGES=(fonts-dejavu-core fonts-liberation2 fonts-urw-base35 fonts-freefont-ttf fonts-ocr-b)
@@ -15,6 +21,10 @@ DEB_PACKAGES+=(fonts-roboto-unhinted fonts-open-sans fonts-lato fonts-crosextra-
 DEB_PACKAGES+=(postgresql)
 # Debian's own Python needs python3-venv for `python3 -m venv`.
 "$PYTHON" -c 'import ensurepip' 2>/dev/null || DEB_PACKAGES+=(python3-venv)
+if $TEST; then
+  DEB_PACKAGES+=(chromium)
+  command -v npm >/dev/null || DEB_PACKAGES+=(npm)
+fi
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -28,9 +38,15 @@ fi
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+EXTRAS=dev
+$TEST && EXTRAS=dev,web-test
+stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)-${EXTRAS//,/-}
 if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$EXTRAS]"
   rm -f .venv/.installed-*; touch "$stamp"
+fi
+axe=.venv/web-test/node_modules/axe-core
+if $TEST && ! grep -qs "\"version\": \"$AXE_CORE\"" "$axe/package.json"; then
+  npm install --silent --no-audit --no-fund --no-save --prefix .venv/web-test "axe-core@$AXE_CORE" >/dev/null
 fi

@@ -70,6 +70,13 @@ class ThreadServer:
         self.thread.join(timeout=60)
 
 
+def serving(settings: Settings) -> Iterator[ThreadServer]:
+    """A session fixture's body: the server started, then stopped."""
+    running = ThreadServer(settings).start()
+    yield running
+    running.stop()
+
+
 # --- PostgreSQL -----------------------------------------------------------------------------------------------
 
 
@@ -213,6 +220,14 @@ class NetworkGuard:
         monkeypatch.setattr(socket.socket, "connect_ex", self.connect(socket.socket.connect_ex))
 
 
+def guarding(monkeypatch: pytest.MonkeyPatch, fake_dns: dict[str, str] | None = None) -> Iterator[NetworkGuard]:
+    """An autouse fixture's body: the guard installed, then no violation allowed."""
+    guard = NetworkGuard(fake_dns=fake_dns or {})
+    guard.install(monkeypatch)
+    yield guard
+    assert guard.violations == [], f"traffic beyond loopback was attempted: {guard.violations}"
+
+
 # --- clients and loopback HTTP servers -------------------------------------------------------------------------
 
 
@@ -224,6 +239,14 @@ class Credentials:
     user: str
     password: str
     domain: str
+
+
+def bootstrap(server: ThreadServer) -> Credentials:
+    """What ``admin bootstrap`` makes in the server's database: a project, a user and an access key."""
+    store = server.settings.open_store()
+    out = store.bootstrap("default", "admin", "default")
+    store.engine.dispose()
+    return Credentials(**{k: str(v) for k, v in out.items()})
 
 
 @dataclass

@@ -11,17 +11,23 @@ from pathlib import Path
 import pytest
 
 from chile_id_ocr.api.settings import Settings
-from service_support import PRIVATE_NAME, Credentials, ImageServer, NetworkGuard, ThreadServer
+from service_support import (
+    PRIVATE_NAME,
+    Credentials,
+    ImageServer,
+    NetworkGuard,
+    ThreadServer,
+    bootstrap,
+    guarding,
+    serving,
+)
 
 URL_MAX_BYTES = 1024 * 1024
 
 
 @pytest.fixture(autouse=True)
 def network_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[NetworkGuard]:
-    guard = NetworkGuard(fake_dns={PRIVATE_NAME: "10.0.0.1"})
-    guard.install(monkeypatch)
-    yield guard
-    assert guard.violations == [], f"traffic beyond loopback was attempted: {guard.violations}"
+    yield from guarding(monkeypatch, {PRIVATE_NAME: "10.0.0.1"})
 
 
 @pytest.fixture(scope="session")
@@ -36,17 +42,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadServer]:
         url_connect_timeout=2.0,
         url_read_timeout=5.0,
     )
-    running = ThreadServer(settings).start()
-    yield running
-    running.stop()
+    yield from serving(settings)
 
 
 @pytest.fixture(scope="session")
 def creds(server: ThreadServer) -> Credentials:
-    store = server.settings.open_store()
-    out = store.bootstrap("default", "admin", "default")
-    store.engine.dispose()
-    return Credentials(**{k: str(v) for k, v in out.items()})
+    return bootstrap(server)
 
 
 @pytest.fixture(scope="session")

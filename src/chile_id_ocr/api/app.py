@@ -1,7 +1,8 @@
 """The FastAPI application: ``create_app(settings)`` builds it with everything it uses; nothing is global.
 
 Routes: ``POST /v2/{project_id}/ocr/chile-id-card`` (the contract), ``POST /v3/auth/tokens`` (IAM-style tokens),
-``GET /v2/{project_id}/ocr/usage``, ``/health``, ``/ready``, ``/metrics``; OpenAPI at ``/docs``.
+``GET /v3/auth/projects``, ``GET /v2/{project_id}/ocr/usage``, ``/health``, ``/ready``, ``/metrics``; OpenAPI at
+``/docs``; the web page at ``/`` (``api/page.py``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from chile_id_ocr.api.auth import Authenticator, Principal, SignedRequest, Token
 from chile_id_ocr.api.errors import CODES, ApiError, IdentityError
 from chile_id_ocr.api.fetch import FetchPolicy, fetch_image
 from chile_id_ocr.api.metrics import Metrics
+from chile_id_ocr.api.page import add_page_routes
 from chile_id_ocr.api.schemas import (
     ChileIdCardRequest,
     ChileIdCardResponse,
@@ -268,6 +270,7 @@ def create_app(settings: Settings) -> FastAPI:
     _add_card_routes(app)
     _add_identity_route(app)
     _add_operations_routes(app)
+    add_page_routes(app)
     _without_validation_errors(app)
     return app
 
@@ -381,11 +384,13 @@ def _add_identity_route(app: FastAPI) -> None:
         found = await offload(svc.store.authenticate, user.name, user.domain.name, user.password)
         if found is None:
             raise IdentityError(401, "The username or password is wrong.")
-        project = await offload(svc.store.get_project, auth.scope.project.id)
-        if project is None or project.domain != found.domain:
-            raise IdentityError(401, "The user has no access to the project.")
-        request.state.project = project.id
-        token, claims = svc.auth.tokens.issue(found, project.id, datetime.now(UTC))
+        project = None
+        if auth.scope is not None:  # without a scope, an unscoped token: it only lists the user's projects
+            project = await offload(svc.store.get_project, auth.scope.project.id)
+            if project is None or project.domain != found.domain:
+                raise IdentityError(401, "The user has no access to the project.")
+            request.state.project = project.id
+        token, claims = svc.auth.tokens.issue(found, project.id if project else "", datetime.now(UTC))
         domain = {"id": found.domain, "name": found.domain}
         body = {
             "token": {
@@ -393,12 +398,26 @@ def _add_identity_route(app: FastAPI) -> None:
                 "issued_at": _iso(claims.issued_at),
                 "expires_at": _iso(claims.expires_at),
                 "user": {"id": found.id, "name": found.name, "domain": domain},
-                "project": {"id": project.id, "name": project.name, "domain": domain},
+                **({"project": {"id": project.id, "name": project.name, "domain": domain}} if project else {}),
                 "roles": [],
                 "catalog": [],
             }
         }
         return JSONResponse(body, status_code=201, headers={"X-Subject-Token": token})
+
+    @app.get("/v3/auth/projects", summary="The projects the token's user may use", tags=["identity"])
+    async def auth_projects(request: Request) -> JSONResponse:
+        svc = services_of(request)
+        try:
+            claims = svc.auth.tokens.verify(request.headers.get("x-auth-token", "").strip(), datetime.now(UTC))
+        except ApiError:
+            raise IdentityError(401, "The request you have made requires authentication.") from None
+        projects = [p for p in await offload(svc.store.list_projects) if p.domain == claims.domain]
+        listed = [
+            {"id": p.id, "name": p.name, "domain_id": p.domain, "enabled": True, "service_enabled": p.service_enabled}
+            for p in projects
+        ]
+        return JSONResponse({"projects": listed, "links": {"self": str(request.url), "previous": None, "next": None}})
 
 
 def _iso(timestamp: int) -> str:

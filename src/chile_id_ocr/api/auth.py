@@ -204,6 +204,8 @@ class Authenticator:
         if not token.strip():
             raise ApiError.of("ModelArts.4101")
         claims = self.tokens.verify(token.strip(), now)
+        if not claims.project_id:
+            raise ApiError.of("ModelArts.0203", "the token is not scoped to a project")
         if claims.project_id != project_id:
             raise ApiError.of("ModelArts.0203", "the token is scoped to another project")
         return Principal(claims.user_id, claims.domain, self._project(project_id, claims.domain), "token")

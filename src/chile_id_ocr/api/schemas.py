@@ -121,10 +121,10 @@ class _TokenScope(BaseModel):
 
 class _TokenAuth(BaseModel):
     identity: _TokenIdentity
-    scope: _TokenScope
+    scope: _TokenScope | None = None  # none: an unscoped token, good only for GET /v3/auth/projects (as in Keystone)
 
 
 class TokenRequest(BaseModel):
-    """The identity service's password method, scoped to a project."""
+    """The identity service's password method, scoped to a project (or unscoped, to list the user's projects)."""
 
     auth: _TokenAuth

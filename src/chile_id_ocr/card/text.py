@@ -146,6 +146,51 @@ def edit_distance(a: str, b: str) -> int:
     return previous[-1]
 
 
+def distance_within(text: str, word: str) -> int:
+    """The fewest edits that make ``word`` appear somewhere in ``text`` (approximate substring
+    matching: the text around it is free).
+
+    >>> distance_within("FECHA DE NACIMIENTO NUMERO DOCUMENTO", "NUMERO DOCUMENTO")
+    0
+    >>> distance_within("FECADE EHISION", "FECHA DE EMISION")
+    3
+    >>> distance_within("", "SEXO")
+    4
+    """
+    previous = list(range(len(word) + 1))  # column 0: the word's prefix against an empty text
+    best = previous[-1]
+    for t in text:
+        current = [0]  # a match may start at any place in the text
+        for j, w in enumerate(word, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (t != w)))
+        best = min(best, current[-1])
+        previous = current
+    return best
+
+
+def letters_only(text: str) -> str:
+    """Upper-case letters A-Z of ``text``, accents taken off, nothing else.
+
+    >>> letters_only("Fecha de emisión: 1")
+    'FECHADEEMISION'
+    """
+    return "".join(c for c in unaccented(text.upper()) if "A" <= c <= "Z")
+
+
+def reads_as(seen: str, printed: str) -> bool:
+    """Whether an OCR reading shows the printed words ``printed`` (a card's label, a title),
+    possibly among other text: letters compared without accents or spaces, about one letter
+    in four allowed wrong.
+
+    >>> reads_as("FECHA DE NACIMIENTO NÚMERO DOCUMENTO", "NÚMERO DOCUMENTO")
+    True
+    >>> reads_as("ECHA DE EMISI", "FECHA DE EMISIÓN"), reads_as("FREDEZ", "APELLIDOS")
+    (True, False)
+    """
+    word = letters_only(printed)
+    return bool(word) and distance_within(letters_only(seen), word) <= max(1, round(len(word) / 4))
+
+
 def one_edit_away(text: str, alphabet: str) -> set[str]:
     """Every text one edit from ``text``: a character of ``alphabet`` inserted or put in
     place of one, or a character dropped.

@@ -1,5 +1,6 @@
-"""Where the card is in an image: card-shaped candidates, each confirmed (or not) by
-finding the design's printed layout inside it (``layout_fit.fit_card``).
+"""Where the card is in an image: card-shaped candidates, each placed (or not) by finding the
+design's printed layout inside it (``layout_fit.fit_card``), then confirmed by the design's
+own printed words read at their places (``front/confirm.py``): only a confirmed fit counts.
 
 Cheapest first: outlines (``vision/locate.py``), then the text of the whole image, as
 blocks of lines grown to the card's size and as places where the design's lines are
@@ -11,12 +12,14 @@ runners-up a reader may need.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import cast
 
 import cv2
 import numpy as np
 
 from chile_id_ocr.card.layouts import Layout
 from chile_id_ocr.errors import PoorImageError
+from chile_id_ocr.read.front.confirm import confirm
 from chile_id_ocr.read.layout_fit import CardFit, fit_card
 from chile_id_ocr.read.layout_search import layout_candidates
 from chile_id_ocr.read.ocr import OcrEngine, TextBox
@@ -51,33 +54,99 @@ _DISTINCT = 0.03
 
 def find_card(image: np.ndarray, layout: Layout, engine: OcrEngine) -> CardFit:
     """The card in ``image``: outlines first, then the text of the whole image when no outline
-    fits well (at a finer size when the first search finds no good fit either): blocks of
-    text lines grown to the card's size, then the places where the design's lines are; when
-    still no card is found, the text searched again with the image turned so that lines at
-    an angle run level."""
-    tried: list[CardFit] = []
-    best = _best_fit(image, [*edge_candidates(image), whole_frame(image)], layout, engine, None, tried)
-    if best is not None and best.score >= _GOOD_FIT:
-        return _with_runners_up(best, tried)
+    gives a good confirmed fit (at a finer size when the first search finds none either):
+    blocks of text lines grown to the card's size, then the places where the design's lines
+    are; when still no card is found, the text searched again with the image turned so that
+    lines at an angle run level. A fit that matches the design's lines well is confirmed at
+    once; weaker ones only when no good one is confirmed, best first."""
+    found = _Found(image, layout, engine)
+    found.add([*edge_candidates(image), whole_frame(image)])
+    if found.good():  # an outline fits well: no text search, no refinement
+        return _with_runners_up(cast(CardFit, found.best), found.tried)
     longer = max(image.shape[:2])
     first_search: list[TextBox] = []
     for k, side in enumerate(_TEXT_SEARCH_SIDES):
-        if k and (side > longer * _UPSCALE_LIMIT or (best is not None and best.score >= _GOOD_FIT)):
+        if found.good() or (k and side > longer * _UPSCALE_LIMIT):
             break
         boxes = _search(image, side, engine)
         first_search = first_search or boxes
-        best = _text_fit(image, boxes, layout, engine, best, tried)
-    if best is None or best.score < _MIN_FIT:  # nothing found yet: a last look, turned
+        found.add(text_candidates(boxes))
+        if not found.good():
+            found.add(layout_candidates(boxes, layout))
+    found.settle()
+    if found.best is None or found.best.score < _MIN_FIT:  # nothing found yet: a last look, turned
         directions = text_directions(first_search, _TURNED_SEARCHES + 1)
         aslant = [d.theta for d in directions if abs(float(angle_offsets(d.theta, 0.0))) >= _LEVEL_DEG]
         for theta in aslant[:_TURNED_SEARCHES]:
-            if best is not None and best.score >= _GOOD_FIT:
+            if found.good():
                 break
             boxes = _search(image, _TEXT_SEARCH_SIDES[0], engine, turn=theta)
-            best = _text_fit(image, boxes, layout, engine, best, tried)
+            found.add(text_candidates(boxes))
+            found.add(layout_candidates(boxes, layout))
+        found.settle()
+    best = found.best
     if best is None or best.score < _MIN_FIT:
-        raise PoorImageError(_why_no_card(image))
-    return _with_runners_up(_refined(image, best, layout, engine), tried)
+        raise PoorImageError(_NOT_A_CARD if found.tried else _why_no_card(image))
+    return _with_runners_up(_refined(image, best, layout, engine), found.tried)
+
+
+_NOT_A_CARD = "no identity card found: the text in the image is not a card's"
+
+
+class _Found:
+    """The fits found so far in one image: every one (a reader may want the runners-up), the
+    best confirmed one, and those whose confirmation failed."""
+
+    def __init__(self, image: np.ndarray, layout: Layout, engine: OcrEngine) -> None:
+        self.image, self.layout, self.engine = image, layout, engine
+        self.tried: list[CardFit] = []
+        self.best: CardFit | None = None
+        self._refused: set[int] = set()
+
+    def good(self) -> bool:
+        return self.best is not None and self.best.score >= _GOOD_FIT
+
+    def add(self, quads: list[np.ndarray]) -> None:
+        """Fit each of ``quads`` in turn until a good fit is confirmed; good fits are confirmed
+        at once."""
+        for quad in quads:
+            if self.good():
+                return
+            fit = fit_card(self.image, quad, self.layout, self.engine)
+            if fit is not None:
+                self.tried.append(fit)
+                if fit.score >= _GOOD_FIT:
+                    self._confirm(fit)
+
+    def settle(self) -> None:
+        """No good fit confirmed: the weaker ones confirmed, best first, until one is."""
+        for fit in sorted(self.tried, key=lambda f: -f.score):
+            if self.best is not None or fit.score < _MIN_FIT:
+                return
+            if id(fit) not in self._refused:
+                self._confirm(fit)
+
+    def _confirm(self, fit: CardFit) -> None:
+        if self.best is not None and fit.score <= self.best.score:
+            return
+        sure = confirmed(self.image, fit, self.layout, self.engine)
+        if sure is None:
+            self._refused.add(id(fit))
+        else:
+            self.best = sure
+
+
+def confirmed(image: np.ndarray, fit: CardFit, layout: Layout, engine: OcrEngine) -> CardFit | None:
+    """``fit``, or else the first of its own alternatives (the other way up, the data block on
+    other rows), whose design's printed words read as printed at their places, with its
+    confirmation and the others as its alternatives; None when none does."""
+    candidates = (fit, *fit.alternatives[:_OWN_ALTERNATIVES])
+    for candidate in candidates:
+        confirmation = candidate.confirmation or confirm(image, candidate, layout, engine)
+        if confirmation.confirmed:
+            others = tuple(other for other in (fit, *fit.alternatives) if other is not candidate)
+            return replace(candidate, confirmation=confirmation, alternatives=others)
+    return None
 
 
 def _with_runners_up(best: CardFit, tried: list[CardFit]) -> CardFit:
@@ -91,44 +160,6 @@ def _with_runners_up(best: CardFit, tried: list[CardFit]) -> CardFit:
             others.append(fit)
     own = best.alternatives
     return replace(best, alternatives=(*own[:_OWN_ALTERNATIVES], *others[:_RUNNERS_UP], *own[_OWN_ALTERNATIVES:]))
-
-
-def _text_fit(
-    image: np.ndarray,
-    boxes: list[TextBox],
-    layout: Layout,
-    engine: OcrEngine,
-    best: CardFit | None,
-    tried: list[CardFit],
-) -> CardFit | None:
-    """The best of ``best`` and the fits of the card candidates that text lines ``boxes``
-    give: their blocks first, then where the design's lines are among them."""
-    best = _best_fit(image, text_candidates(boxes), layout, engine, best, tried)
-    if best is None or best.score < _GOOD_FIT:
-        best = _best_fit(image, layout_candidates(boxes, layout), layout, engine, best, tried)
-    return best
-
-
-def _best_fit(
-    image: np.ndarray,
-    quads: list[np.ndarray],
-    layout: Layout,
-    engine: OcrEngine,
-    best: CardFit | None,
-    tried: list[CardFit],
-) -> CardFit | None:
-    """The best of ``best`` and the fits of ``quads``, tried in order until one fits well;
-    each fit found is added to ``tried``."""
-    for quad in quads:
-        if best is not None and best.score >= _GOOD_FIT:
-            break
-        fit = fit_card(image, quad, layout, engine)
-        if fit is None:
-            continue
-        tried.append(fit)
-        if best is None or fit.score > best.score:
-            best = fit
-    return best
 
 
 def _search(image: np.ndarray, side: int, engine: OcrEngine, turn: float = 0.0) -> list[TextBox]:
@@ -164,7 +195,8 @@ def _refined(image: np.ndarray, fit: CardFit, layout: Layout, engine: OcrEngine)
         if current.score >= _REFINE_BELOW:
             break
         again = fit_card(image, current.quad, layout, engine)
-        if again is None or again.score <= current.score:
+        again = None if again is None or again.score <= current.score else confirmed(image, again, layout, engine)
+        if again is None:
             break
         current = again
     return current

@@ -9,6 +9,7 @@ is, and, through a homography fitted to the matched lines, where its corners are
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -28,6 +29,9 @@ from chile_id_ocr.vision.geometry import (
     x_constraints,
     y_constraints,
 )
+
+if TYPE_CHECKING:
+    from chile_id_ocr.read.front.confirm import Confirmation
 
 DET_WIDTH = 512
 _MARGIN = 0.06  # share of the candidate's size added on each side for the detector
@@ -57,20 +61,23 @@ class NormBox:
 
 @dataclass(frozen=True)
 class CardFit:
-    """A confirmed card: its corners in the image (clockwise from the card's own top-left),
-    the detected lines in card coordinates, the share of the design's lines found, and
-    other placements for a reader to try when this one reads badly, best first (the other
-    way up, the data block on other rows, other candidates' fits)."""
+    """The design placed on a candidate: its corners in the image (clockwise from the card's own
+    top-left), the detected lines in card coordinates, the share of the design's lines found
+    there, and other placements for a reader to try when this one reads badly, best first
+    (the other way up, the data block on other rows, other candidates' fits).
+    ``confirmation`` says which of the design's printed words were read at their places
+    (``read/front/confirm.py``); None until that was looked at."""
 
     quad: np.ndarray
     boxes: tuple[NormBox, ...]
     score: float
     anchors_found: int
     alternatives: tuple[CardFit, ...] = ()
+    confirmation: Confirmation | None = None
 
 
-def _match(
-    boxes: list[NormBox], lines: tuple[LineSpec, ...], tol_x: float, tol_y: float
+def match_lines(
+    boxes: list[NormBox], lines: tuple[LineSpec, ...], tol_x: float = 0.03, tol_y: float = 0.018
 ) -> list[tuple[NormBox, LineSpec]]:
     """Each box paired with the design line whose left edge and centre it is nearest to."""
     pairs: list[tuple[NormBox, LineSpec]] = []
@@ -301,14 +308,14 @@ def _fit_oriented(
     if not is_plausible_card(current_quad, area, 0.01):
         return None
     # Perspective: a homography through the matched lines, when there are enough of them.
-    pairs = _match(current, layout.lines, 0.03, 0.018)
+    pairs = match_lines(current, layout.lines)
     matrix = _refit(pairs)
     if matrix is not None:
         new_quad = map_points(card_to_image(current_quad), map_points(matrix, _UNIT))
         if is_plausible_card(new_quad, area, 0.01):
             current = _transform(current, np.linalg.inv(matrix))
             current_quad = new_quad
-    pairs = _match(current, layout.lines, 0.03, 0.018)
+    pairs = match_lines(current, layout.lines)
     score, anchors = _score(pairs, layout)
     if anchors < 2:
         return None

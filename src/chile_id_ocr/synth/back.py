@@ -33,6 +33,9 @@ OCR_B = Path("/usr/share/fonts/opentype/ocr-b/OCRB.otf")
 
 Box = tuple[int, int, int, int]
 _ERASE_DARK: tuple[Box, ...] = ((50, 425, 968, 582), (228, 258, 505, 332), (56, 326, 748, 364))
+# The label 'Nació en:' (kept on nationals' cards; the foreigners' card prints 'Visa:' there).
+_BIRTH_LABEL: Box = (56, 258, 205, 296)
+_LABEL_X = 63.0
 _ERASE_ALL: tuple[Box, ...] = ((52, 48, 224, 219),)
 _QR_BOX: Box = (62, 58, 213, 209)
 _MRZ_X = 65.0
@@ -53,6 +56,11 @@ PROFESSIONS = (
     "", "ESTUDIANTE", "INGENIERO COMERCIAL", "PROFESOR", "CIRUJANO DENTISTA", "ABOGADO", "MEDICO CIRUJANO",
     "ENFERMERA", "CONTADOR AUDITOR", "TECNICO EN ENFERMERIA", "EMPLEADO", "COMERCIANTE", "DUEÑA DE CASA",
 )  # fmt: skip
+VISAS = (
+    "PERMANENCIA DEFINITIVA", "PERMANENCIA DEFINITIVA", "RESIDENCIA DEFINITIVA", "RESIDENCIA TEMPORAL",
+    "TEMPORARIA", "SUJETA A CONTRATO", "ESTUDIANTE",
+)  # fmt: skip
+"""Visa types the foreigners' card prints where nationals' cards print the birthplace."""
 
 
 class FontNotFoundError(FileNotFoundError):
@@ -69,9 +77,27 @@ def find_back_template() -> Path:
 
 @dataclass(frozen=True)
 class BackTemplate:
+    """The erased back (nationals' labels kept), the same with the birthplace label erased too (the
+    foreigners' card prints 'Visa:' there), its alpha and the scale from specimen-back pixels."""
+
     image: np.ndarray
+    foreigner: np.ndarray
     alpha: np.ndarray
     scale: float
+
+
+def _erased(src: np.ndarray, gray: np.ndarray, dark: tuple[Box, ...]) -> np.ndarray:
+    mask = np.zeros_like(gray)
+    for x0, y0, x1, y1 in dark:
+        mask[y0:y1, x0:x1][gray[y0:y1, x0:x1] < _ERASE_THRESHOLD] = 255
+    mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
+    for x0, y0, x1, y1 in _ERASE_ALL:
+        mask[y0:y1, x0:x1] = 255
+    erased = cv2.inpaint(src, mask, 4, cv2.INPAINT_TELEA)
+    height = round(CARD_WIDTH * 54.0 / 85.6)
+    image = cv2.resize(erased, (CARD_WIDTH, height), interpolation=cv2.INTER_CUBIC)
+    image.setflags(write=False)
+    return image
 
 
 @functools.lru_cache(maxsize=2)
@@ -81,20 +107,11 @@ def _prepare(path: str) -> BackTemplate:
         raise TemplateNotFoundError(f"card back template could not be decoded: {path}")
     src = cv2.resize(src, BACK_SIZE, interpolation=cv2.INTER_AREA) if src.shape[1::-1] != BACK_SIZE else src
     gray = cv2.cvtColor(src, cv2.COLOR_BGR2GRAY)
-    mask = np.zeros_like(gray)
-    for x0, y0, x1, y1 in _ERASE_DARK:
-        mask[y0:y1, x0:x1][gray[y0:y1, x0:x1] < _ERASE_THRESHOLD] = 255
-    mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
-    for x0, y0, x1, y1 in _ERASE_ALL:
-        mask[y0:y1, x0:x1] = 255
-    erased = cv2.inpaint(src, mask, 4, cv2.INPAINT_TELEA)
-    scale = CARD_WIDTH / BACK_SIZE[0]
-    height = round(CARD_WIDTH * 54.0 / 85.6)
-    image = cv2.resize(erased, (CARD_WIDTH, height), interpolation=cv2.INTER_CUBIC)
-    alpha = rounded_alpha(CARD_WIDTH, height, CORNER_RADIUS * CARD_WIDTH / 674)
-    image.setflags(write=False)
+    image = _erased(src, gray, _ERASE_DARK)
+    foreigner = _erased(src, gray, (*_ERASE_DARK, _BIRTH_LABEL))
+    alpha = rounded_alpha(image.shape[1], image.shape[0], CORNER_RADIUS * CARD_WIDTH / 674)
     alpha.setflags(write=False)
-    return BackTemplate(image, alpha, scale)
+    return BackTemplate(image, foreigner, alpha, CARD_WIDTH / BACK_SIZE[0])
 
 
 def prepared_back_template() -> BackTemplate:
@@ -167,10 +184,11 @@ def render_back(identity: Identity, r: random.Random) -> tuple[np.ndarray, np.nd
         raise FontNotFoundError(f"OCR-B font not found at {OCR_B} (install Debian's fonts-ocr-b)")
     tpl = prepared_back_template()
     s = tpl.scale
-    card = tpl.image.copy()
+    card = (tpl.foreigner if identity.foreigner else tpl.image).copy()
     h, w = card.shape[:2]
     ink = np.zeros((h, w), np.uint8)
-    lines = mrz_lines(identity, r.choice(("IN", "IN", "ID")), r.choice(("", "", str(r.randrange(100, 999)))))
+    code = "IE" if identity.foreigner else r.choice(("IN", "IN", "ID"))
+    lines = mrz_lines(identity, code, r.choice(("", "", str(r.randrange(100, 999)))))
     dx, dy = r.uniform(-2, 2), r.uniform(-2, 2)
     cap = _MRZ_CAP * s * r.uniform(0.96, 1.04)
     for line, baseline in zip(lines, _MRZ_BASELINES, strict=True):
@@ -179,11 +197,15 @@ def render_back(identity: Identity, r: random.Random) -> tuple[np.ndarray, np.nd
             x = (_MRZ_X + dx + i * _MRZ_PITCH) * s
             _paste_max(ink, mask, round(x - 4), round((baseline + dy) * s - base))
     face = r.choice(available_faces())
-    birthplace, profession = r.choice(BIRTHPLACES), r.choice(PROFESSIONS)
-    for text, baseline in zip((birthplace, profession), _VALUE_BASELINES, strict=True):
+    first = r.choice(VISAS) if identity.foreigner else r.choice(BIRTHPLACES)
+    profession = r.choice(PROFESSIONS)
+    for text, baseline in zip((first, profession), _VALUE_BASELINES, strict=True):
         if text:
             mask, base = _text_mask(text, face.bold, _VALUE_CAP * s, face.width, 300 * s)
             _paste_max(ink, mask, round((_VALUE_X + dx) * s - 4), round((baseline + dy) * s - base))
+    if identity.foreigner:  # 'Visa:' where nationals' cards print 'Nació en:'
+        mask, base = _text_mask("Visa:", face.regular, _VALUE_CAP * s, face.width, 150 * s)
+        _paste_max(ink, mask, round((_LABEL_X + dx) * s - 4), round((_VALUE_BASELINES[0] + dy) * s - base))
     card = _ink(card, ink, r)
     payload = qr_payload(identity, lines)
     x0, y0, x1, y1 = (round(v * s) for v in _QR_BOX)
@@ -194,7 +216,7 @@ def render_back(identity: Identity, r: random.Random) -> tuple[np.ndarray, np.nd
     info: dict[str, object] = {
         "mrz": list(lines),
         "qr": payload,
-        "back_text": {"birthplace": birthplace, "profession": profession},
+        "back_text": {"visa" if identity.foreigner else "birthplace": first, "profession": profession},
     }
     return card, np.asarray(tpl.alpha), info
 

@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from chile_id_ocr.synth.identities import Identity
-from chile_id_ocr.synth.template import SLOTS, PreparedTemplate, Slot
+from chile_id_ocr.synth.template import FOREIGNER_MARK, SLOTS, TITLE_INK, PreparedTemplate, Slot
 
 
 @dataclass(frozen=True)
@@ -194,4 +194,17 @@ def render_card(
         "offset_px": [round(dx * s, 1), round(dy * s, 1)],
         "value_boxes": boxes,
     }
+    if identity.foreigner:
+        out = _print_title(out, "EXTRANJERO", FOREIGNER_MARK, face, template.scale)
+        info["marks"] = ["EXTRANJERO"]
     return np.clip(out, 0, 255).astype(np.uint8), info
+
+
+def _print_title(card: np.ndarray, text: str, slot: Slot, face: FontFace, scale: float) -> np.ndarray:
+    """``card`` (float) with ``text`` printed at ``slot`` like the card's own titles: the regular face, in
+    the titles' blue."""
+    ink = np.zeros(card.shape[:2], np.uint8)
+    mask, baseline = _text_mask(text, face.regular, slot.cap * scale, face.width, slot.max_width * scale)
+    _paste_max(ink, mask, round(slot.x * scale - 4), round(slot.baseline * scale - baseline))
+    a = (cv2.GaussianBlur(ink, (0, 0), 0.6).astype(np.float32) / 255.0)[..., None]
+    return card * (1.0 - a) + np.array(TITLE_INK, np.float32) * a

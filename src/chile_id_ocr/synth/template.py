@@ -65,6 +65,11 @@ SLOTS: dict[str, Slot] = {
 }
 """Value slots of the 2013-2024 front. The 'RUN' word before ``run_big`` is kept from the specimen."""
 
+FOREIGNER_MARK = Slot(24.0, 64.0, 13.4, (0, 0, 0, 0), 140.0)
+"""Where the foreigners' card prints EXTRANJERO: under CÉDULA DE IDENTIDAD, in the title's face and blue."""
+TITLE_INK: tuple[float, float, float] = (106.0, 58.0, 38.0)
+"""The titles' dark blue (BGR), measured on the specimen's CÉDULA DE IDENTIDAD."""
+
 LABEL_RUN_BOX: Box = (20, 366, 73, 391)
 """The printed 'RUN' word at bottom left (kept)."""
 

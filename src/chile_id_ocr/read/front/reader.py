@@ -11,6 +11,7 @@ import numpy as np
 
 from chile_id_ocr.card import formats, text
 from chile_id_ocr.card.layouts import Layout
+from chile_id_ocr.read.front.confirm import confirm
 from chile_id_ocr.read.front.crops import LineReading, best_view, card_views, line_crops
 from chile_id_ocr.read.front.rereading import (
     dates_as_issued,
@@ -104,21 +105,24 @@ def read_front(
 
     A reading is rated by its lines that have their field's format (``formats.has_format``)
     minus those that read as the design's labels. When the first fit's reading
-    looks placed on the wrong rows, the fit's runners-up are read too and the best kept.
-    Lines of the kept reading that still lack their format are repaired where the image
-    allows it (``_repair_unformatted``).
+    looks placed on the wrong rows, the fit's runners-up that are confirmed cards too
+    (``confirm.py``) are read and the best kept. Lines of the kept reading that still lack
+    their format are repaired where the image allows it (``_repair_unformatted``).
     """
 
     def rating(lines: dict[str, LineReading]) -> int:
         formatted = _formatted(lines, layout)
         return sum(formatted.values()) - 2 * misread_labels(lines, layout)
 
-    views = card_views(image, fit)
+    views = fit.confirmation.views if fit.confirmation and fit.confirmation.views else card_views(image, fit)
     lines = read_lines(views, fit, layout, engine)
     best = rating(lines)
     if best < _TRUSTED_RATING:
         for other in fit.alternatives[:_ALTERNATIVES_READ]:
-            other_views = card_views(image, other)
+            confirmation = other.confirmation or confirm(image, other, layout, engine)
+            if not confirmation.confirmed:
+                continue
+            other_views = confirmation.views
             other_lines = read_lines(other_views, other, layout, engine)
             other_rating = rating(other_lines)
             if other_rating > best:
