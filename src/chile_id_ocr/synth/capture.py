@@ -304,6 +304,16 @@ def _scene_scale(pose: cam.CardPose, texture_width: int) -> float:
     return float(np.clip(texture_width / cam.CARD_MM[0] * 1.1 / ppm, 0.3, 1.0))
 
 
+def _lighting(
+    rs: np.random.Generator, domain: Domain, size: tuple[int, int], camera: cam.Camera
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """The scene's illumination field (at 64 px across) by one of the domain's models."""
+    strength = float(rs.uniform(0.1, 0.45))
+    if pick(rs, domain.lighting) == "gradient":
+        return cam.gradient_light(rs, size[0], size[1], strength)
+    return cam.lamp_light(rs, size[0], size[1], strength, camera)
+
+
 def _optics(
     image: np.ndarray, rs: np.random.Generator, domain: Domain, effects: tuple[str, ...], scale: float
 ) -> tuple[np.ndarray, dict[str, Any]]:
@@ -414,11 +424,8 @@ def photo(
         scene = names[int(rs.plan.choice(len(names), p=np.array(weights) / sum(weights)))]
     frame = _pick_size(rs.pose, LARGE_SIZES if "small_card" in effects else PHOTO_SIZES)
     pose, params = _pose(rs.pose, effects, frame, bend_chance=0.6 if scene == "hand" else 0.25)
-    lens = (
-        cam.Lens(float(rs.pose.uniform(-0.12, 0.06)), float(rs.pose.uniform(-0.02, 0.02)))
-        if rs.pose.random() < 0.6
-        else None
-    )
+    lens = cam.Lens(float(rs.pose.uniform(-0.12, 0.06)), float(rs.pose.uniform(-0.02, 0.02)))
+    lens = lens if rs.pose.random() < 0.6 else None  # phones correct most of it
 
     scale = _scene_scale(pose, card.shape[1])
     size = (max(16, round(frame[0] * scale)), max(16, round(frame[1] * scale)))
@@ -427,11 +434,7 @@ def photo(
     image, scene_info = compose(rs.scene, scene, domain, card, alpha, small, size, fonts, regions or {},
                                 shadow=float(rs.scene.uniform(0.1, 0.45)))  # fmt: skip
 
-    strength = float(rs.light.uniform(0.1, 0.45))
-    if pick(rs.light, domain.lighting) == "gradient":
-        field_, light = cam.gradient_light(rs.light, size[0], size[1], strength)
-    else:
-        field_, light = cam.lamp_light(rs.light, size[0], size[1], strength, small.camera)
+    field_, light = _lighting(rs.light, domain, size, small.camera)
     sensor, balance = _sensor(rs.sensor, domain, "low_light" in effects)
     image = cam.apply_light(image, field_, sensor.display_gains())
     if "glare" in effects:
