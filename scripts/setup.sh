@@ -15,6 +15,8 @@ AXE_CORE=4.14.1
 
 PYTHON="${PYTHON:-python3}"
 DEB_PACKAGES=(fonts-dejavu-core fonts-liberation2 fonts-urw-base35 fonts-freefont-ttf fonts-ocr-b)
+# More faces for the generator's cards and the printed pages, receipts and screens around them.
+DEB_PACKAGES+=(fonts-roboto-unhinted fonts-open-sans fonts-lato fonts-crosextra-carlito fonts-inconsolata fonts-courier-prime)
 # PostgreSQL: the server's storage tests start a throw-away cluster with its initdb and pg_ctl.
 DEB_PACKAGES+=(postgresql)
 # Debian's own Python needs python3-venv for `python3 -m venv`.

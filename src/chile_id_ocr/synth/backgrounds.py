@@ -11,6 +11,8 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
+from chile_id_ocr.synth.text import pick
+
 WORK_SIDE = 720
 """Longest side of the working resolution backgrounds are drawn at."""
 
@@ -44,9 +46,7 @@ def wood(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
     m = cv2.getRotationMatrix2D((side / 2, side / 2), angle, 1.0)
     m[:, 2] += [(w - side) / 2, (h - side) / 2]
     grain = cv2.warpAffine(grain, m, (w, h), borderMode=cv2.BORDER_REFLECT)
-    base = np.array(
-        [rng.uniform(40, 110), rng.uniform(80, 150), rng.uniform(130, 215)], np.float32
-    )  # BGR browns
+    base = np.array([rng.uniform(40, 110), rng.uniform(80, 150), rng.uniform(130, 215)], np.float32)  # BGR browns
     dark = base * rng.uniform(0.55, 0.8)
     t = ((grain + 1) / 2)[..., None]
     return base * (1 - t) + dark * t
@@ -146,12 +146,65 @@ def desk(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
     return img
 
 
+def stone(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
+    """A stone counter top: speckled granite or veined marble."""
+    if rng.random() < 0.5:
+        base = np.array(pick(rng, ((70, 70, 75), (150, 160, 170), (40, 40, 42), (190, 200, 205))), np.float32)
+        img = np.tile(base + rng.uniform(-10, 10, 3).astype(np.float32), (h, w, 1))
+        img += _smooth_noise(rng, h, w, 8)[..., None] * 12
+        for scale, count in ((1, 0.02), (2, 0.006)):
+            n = int(count * w * h)
+            ys, xs = rng.integers(0, h, n), rng.integers(0, w, n)
+            spots = rng.uniform(-90, 90, (n, 1)).astype(np.float32) * rng.uniform(0.6, 1.0, (n, 3)).astype(np.float32)
+            img[ys, xs] += spots
+            if scale == 2:
+                img[np.minimum(ys + 1, h - 1), xs] += spots
+                img[ys, np.minimum(xs + 1, w - 1)] += spots
+        return cv2.GaussianBlur(img, (0, 0), 0.7)
+    base = np.array([rng.uniform(215, 240)] * 3, np.float32) - np.array([rng.uniform(0, 10), 0, 0], np.float32)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    a = rng.uniform(0, np.pi)
+    u = (xx * np.cos(a) + yy * np.sin(a)) / max(w, h)
+    turb = _smooth_noise(rng, h, w, 4) * rng.uniform(0.4, 1.0) + _smooth_noise(rng, h, w, 24) * 0.12
+    veins = (1 - np.abs(np.sin((u * rng.uniform(2, 6) + turb) * np.pi))) ** rng.uniform(25, 80)
+    return base - veins[..., None] * rng.uniform(60, 120) + _smooth_noise(rng, h, w, 5)[..., None] * 5
+
+
+def planks(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
+    """A floor or table of parallel planks: each its own tone, grain along it, dark seams between."""
+    side = int(np.hypot(w, h)) + 4
+    width = rng.uniform(0.08, 0.2) * side
+    red = rng.uniform(120, 220)
+    green = red * rng.uniform(0.62, 0.8)
+    base = np.array([green * rng.uniform(0.5, 0.8), green, red], np.float32)  # BGR browns
+    if rng.random() < 0.3:  # painted or grey-washed
+        base = np.array([rng.uniform(150, 230)] * 3, np.float32)
+    img = np.zeros((side, side, 3), np.float32)
+    edges = np.arange(0.0, side + width, width)
+    grain = cv2.resize(rng.uniform(-1, 1, (side, max(8, side // 3))).astype(np.float32), (side, side))
+    for i, x0 in enumerate(edges[:-1]):
+        a, b = round(x0), min(side, round(x0 + width))
+        tone = base * rng.uniform(0.8, 1.15)
+        img[:, a:b] = tone + grain[:, a:b, None] * rng.uniform(6, 16)
+        img[:, max(0, b - 2) : b] *= 0.45
+        if i % 2:  # plank ends, staggered
+            y = round(rng.uniform(0, side))
+            img[y : y + 2, a:b] *= 0.5
+    angle = rng.uniform(0, 180)
+    m = cv2.getRotationMatrix2D((side / 2, side / 2), angle, 1.0)
+    m[:, 2] += [(w - side) / 2, (h - side) / 2]
+    return cv2.warpAffine(img, m, (w, h), borderMode=cv2.BORDER_REFLECT)
+
+
 BACKGROUNDS: dict[str, Callable[[np.random.Generator, int, int], np.ndarray]] = {
     "wood": wood,
     "paper": paper,
     "cloth": cloth,
     "desk": desk,
+    "stone": stone,
+    "planks": planks,
 }
+"""Surfaces a card lies on; :data:`chile_id_ocr.synth.domains.DOMAINS` splits them in two halves."""
 
 
 def make_background(rng: np.random.Generator, kind: str, width: int, height: int) -> np.ndarray:

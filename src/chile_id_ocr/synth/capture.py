@@ -1,21 +1,33 @@
 """Capture conditions: how a flat rendered card becomes the file a user uploads.
 
 * ``scan``: flat, nearly axis-aligned, small margin on a scanner bed, ~1000 px wide, mild JPEG or PNG.
-* ``photo``: a phone photo: card on a procedural background, any in-plane rotation, perspective tilt up
-  to ~25 deg, lighting gradient, shadow, blur, sensor noise, JPEG 60-90.
-* ``hard``: a photo plus one or more of hologram glare, motion blur, low light, 90/180/270 rotation, a
-  small card in a large frame, heavy JPEG.
+* ``photo``: an ordinary phone photo: the card on a surface, on a printed page, beside another card or a
+  phone, or held in a hand (:mod:`chile_id_ocr.synth.scenes`); any in-plane rotation, perspective up to
+  40 deg, sometimes a mildly bent card and lens distortion; lighting, colour cast, modest defocus and
+  shake, the camera's Bayer sensor with its noise, demosaicing, sharpening, JPEG (sometimes twice).
+* ``page``: a photo of the card lying on a printed page (a form, a letter or contract, a receipt, a
+  newspaper), otherwise like ``photo``.
+* ``hard``: a photo with one to three of :data:`HARD_EFFECTS`.
+
+Photos are composed at the scene's own resolution (the card's texture is ~16 px/mm, so a 12 MP frame
+showing it at 35 px/mm is composed at about half size), blurred there, then enlarged to the frame; the
+sensor, sharpening and JPEG work at full size. ``Capture.params`` records every step and its parameters.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import cv2
 import numpy as np
 
-from chile_id_ocr.synth.backgrounds import BACKGROUNDS, make_background
+from chile_id_ocr.synth import camera as cam
+from chile_id_ocr.synth.domains import ALL, PAGE_SCENES, Domain
+from chile_id_ocr.synth.fonts import installed
+from chile_id_ocr.synth.scenes import Region, compose
+from chile_id_ocr.synth.text import pick
 
 CARD_ASPECT = 85.6 / 53.98
 
@@ -38,10 +50,27 @@ HARD_EFFECTS: tuple[str, ...] = (
     "glare",
     "motion_blur",
     "low_light",
-    "rotation_90",
     "small_card",
+    "strong_perspective",
+    "bent_card",
     "low_quality",
+    "rotation_90",
 )
+"""What makes a capture hard; ``hard`` applies one to three of them (``truth["capture"]["effects"]``)."""
+
+SCAN_BEDS: tuple[str, ...] = ("scanner_white", "scanner_grey")
+
+PHOTO_SCENES: tuple[tuple[str, float], ...] = (
+    ("plain", 0.3),
+    ("page:form", 0.08),
+    ("page:letter", 0.08),
+    ("page:receipt", 0.06),
+    ("page:newspaper", 0.06),
+    ("other_card", 0.11),
+    ("phone", 0.09),
+    ("hand", 0.22),
+)
+"""Scene kinds of ``photo`` and ``hard`` and their shares."""
 
 
 @dataclass
@@ -50,6 +79,10 @@ class Capture:
 
     image: np.ndarray
     quad: np.ndarray
+    """The card's own top-left, top-right, bottom-right and bottom-left corners in ``image`` (pixel
+    centres at integers), where the camera put them: through perspective, bending, lens distortion and
+    any resize. For a flat card without lens distortion the edges between them are straight; for a bent
+    card, or under lens distortion, they curve, and the quad is the corners only, not the outline."""
     params: dict[str, Any] = field(default_factory=dict)
     fmt: str = "jpg"
     quality: int | None = None
@@ -61,9 +94,13 @@ def _pick_size(rng: np.random.Generator, table: tuple[tuple[tuple[int, int], flo
     return (h, w) if rng.random() < 0.25 else (w, h)
 
 
-def composite(
-    frame: np.ndarray, card: np.ndarray, alpha: np.ndarray, quad: np.ndarray, shadow: float = 0.0
-) -> None:
+def _pick_size(rng: np.random.Generator, table: tuple[tuple[tuple[int, int], float], ...]) -> tuple[int, int]:
+    weights = np.array([w for _, w in table], float)
+    (w, h), _ = table[int(rng.choice(len(table), p=weights / weights.sum()))]
+    return (h, w) if rng.random() < 0.25 else (w, h)
+
+
+def composite(frame: np.ndarray, card: np.ndarray, alpha: np.ndarray, quad: np.ndarray, shadow: float = 0.0) -> None:
     """Warp ``card`` (with ``alpha``) onto ``frame`` in place so its corners land on ``quad``."""
     fh, fw = frame.shape[:2]
     ch, cw = card.shape[:2]
@@ -113,8 +150,8 @@ def _add_noise(img: np.ndarray, rng: np.random.Generator, sigma: float) -> np.nd
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
-def scan(card: np.ndarray, alpha: np.ndarray, rng: np.random.Generator) -> Capture:
-    """A flatbed scan: nearly axis-aligned on a white/grey bed, ~900-1100 px wide."""
+def scan(card: np.ndarray, alpha: np.ndarray, rng: np.random.Generator, beds: tuple[str, ...] = SCAN_BEDS) -> Capture:
+    """A flatbed scan: nearly axis-aligned on a white/grey bed (of ``beds``), ~900-1100 px wide."""
     total_w = rng.uniform(900, 1100)
     margin = rng.uniform(0.015, 0.07) * total_w
     angle = rng.uniform(-2, 2)
@@ -134,6 +171,7 @@ def scan(card: np.ndarray, alpha: np.ndarray, rng: np.random.Generator) -> Captu
     quad = np.clip(quad, 0, [fw - 1, fh - 1]).astype(np.float32)
 
     grey = rng.random() < 0.3
+    grey = grey if len(beds) > 1 else beds == ("scanner_grey",)
     bed = rng.uniform(185, 228) if grey else rng.uniform(236, 254)
     frame = np.full((fh, fw, 3), bed, np.float32)
     frame += rng.uniform(-3, 3, 3).astype(np.float32)
@@ -162,54 +200,6 @@ def scan(card: np.ndarray, alpha: np.ndarray, rng: np.random.Generator) -> Captu
         "jpeg_quality": quality,
     }
     return Capture(frame, quad, params, "png" if png else "jpg", quality)
-
-
-def _project_quad(
-    rng: np.random.Generator,
-    frame_size: tuple[int, int],
-    area_fraction: float,
-    rotation_deg: float,
-    tilt_deg: float,
-) -> tuple[np.ndarray, float]:
-    """Card corners seen by a pinhole camera: in-plane rotation, then a tilt about an in-plane axis."""
-    fw, fh = frame_size
-    focal = max(fw, fh) * rng.uniform(0.8, 1.3)
-    card_px = np.sqrt(area_fraction * fw * fh * CARD_ASPECT)
-    dist = focal / card_px
-    hw, hh = 0.5, 0.5 / CARD_ASPECT
-    pts = np.array([[-hw, -hh, 0], [hw, -hh, 0], [hw, hh, 0], [-hw, hh, 0]], float)
-    t = np.deg2rad(rotation_deg)
-    rz = np.array([[np.cos(t), -np.sin(t), 0], [np.sin(t), np.cos(t), 0], [0, 0, 1]])
-    phi = rng.uniform(0, 2 * np.pi)
-    axis = np.array([np.cos(phi), np.sin(phi), 0.0])
-    tilt = np.deg2rad(tilt_deg)
-    kx = np.array([[0, -axis[2], axis[1]], [axis[2], 0, -axis[0]], [-axis[1], axis[0], 0]])
-    rt = np.eye(3) + np.sin(tilt) * kx + (1 - np.cos(tilt)) * (kx @ kx)
-    p = pts @ (rt @ rz).T + np.array([0, 0, dist])
-    quad = focal * p[:, :2] / p[:, 2:3]
-    # fit inside the frame with a margin, then place at random
-    margin = 0.03 * min(fw, fh)
-    span = quad.max(0) - quad.min(0)
-    fit = min(1.0, (fw - 2 * margin) / span[0], (fh - 2 * margin) / span[1])
-    quad = (quad - quad.mean(0)) * fit
-    lo = -quad.min(0) + margin
-    hi = np.array([fw, fh]) - quad.max(0) - margin
-    centre = lo + rng.random(2) * np.maximum(hi - lo, 0)
-    return (quad + centre).astype(np.float32), fit
-
-
-def _lighting(rng: np.random.Generator, w: int, h: int, strength: float) -> np.ndarray:
-    """A smooth illumination field (multiplicative), linear gradient plus a soft spot."""
-    sw, sh = 64, max(2, round(64 * h / w))
-    yy, xx = np.mgrid[0:sh, 0:sw].astype(np.float32)
-    xx /= sw
-    yy /= sh
-    a = rng.uniform(0, 2 * np.pi)
-    grad = (xx - 0.5) * np.cos(a) + (yy - 0.5) * np.sin(a)
-    cx, cy = rng.uniform(0, 1, 2)
-    spot = np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / rng.uniform(0.05, 0.4))
-    field_ = 1 + strength * (grad * rng.uniform(0.5, 1.2) + (spot - 0.5) * rng.uniform(0.2, 0.8))
-    return cv2.resize(field_.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def glare_map(card_size: tuple[int, int], rng: np.random.Generator) -> tuple[np.ndarray, dict[str, Any]]:
@@ -247,105 +237,267 @@ def glare_map(card_size: tuple[int, int], rng: np.random.Generator) -> tuple[np.
     return g, info
 
 
-def apply_glare(frame: np.ndarray, glare: np.ndarray, quad: np.ndarray, rng: np.random.Generator) -> None:
-    """Warp the card-space ``glare`` map onto the frame at ``quad`` and brighten there, in place."""
-    fh, fw = frame.shape[:2]
-    gh, gw = glare.shape
-    src = np.array([[0, 0], [gw, 0], [gw, gh], [0, gh]], np.float32)
-    x0, y0 = max(0, int(quad[:, 0].min())), max(0, int(quad[:, 1].min()))
-    x1, y1 = min(fw, int(np.ceil(quad[:, 0].max())) + 1), min(fh, int(np.ceil(quad[:, 1].max())) + 1)
-    h = cv2.getPerspectiveTransform(src, (quad - np.array([x0, y0], np.float32)).astype(np.float32))
-    a = cv2.warpPerspective(glare, h, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR, borderValue=0)
+def apply_glare(image: np.ndarray, glare: np.ndarray, pose: cam.CardPose, rng: np.random.Generator) -> None:
+    """Warp the card-space ``glare`` map like the card and brighten the image there, in place."""
+    size = (image.shape[1], image.shape[0])
+    pts = pose.outline()
+    x0, y0 = max(0, int(pts[:, 0].min())), max(0, int(pts[:, 1].min()))
+    x1, y1 = min(size[0], int(np.ceil(pts[:, 0].max())) + 1), min(size[1], int(np.ceil(pts[:, 1].max())) + 1)
+    if x1 <= x0 or y1 <= y0:
+        return
+    a = pose.warp(glare, (x0, y0, x1, y1), cv2.BORDER_CONSTANT)
     tint = np.array([rng.uniform(235, 255), rng.uniform(240, 255), rng.uniform(235, 255)], np.float32)
-    region = frame[y0:y1, x0:x1].astype(np.float32)
+    region = image[y0:y1, x0:x1].astype(np.float32)
     a3 = a[..., None]
-    frame[y0:y1, x0:x1] = np.clip(region * (1 - a3) + tint * a3, 0, 255).astype(np.uint8)
+    image[y0:y1, x0:x1] = np.clip(region * (1 - a3) + tint * a3, 0, 255).astype(np.uint8)
 
 
-def _motion_kernel(length: int, angle_deg: float) -> np.ndarray:
-    k = np.zeros((length, length), np.float32)
-    c = (length - 1) / 2
-    t = np.deg2rad(angle_deg)
-    dx, dy = np.cos(t) * c, np.sin(t) * c
-    cv2.line(k, (round(c - dx), round(c - dy)), (round(c + dx), round(c + dy)), 1.0, 1, cv2.LINE_AA)
-    return k / k.sum()
+@dataclass(frozen=True)
+class _Streams:
+    """Independent random streams per stage, so that one stage's draws never shift another's."""
+
+    plan: np.random.Generator
+    pose: np.random.Generator
+    scene: np.random.Generator
+    light: np.random.Generator
+    optics: np.random.Generator
+    sensor: np.random.Generator
+    output: np.random.Generator
+
+    @classmethod
+    def of(cls, rng: np.random.Generator) -> _Streams:
+        return cls(*rng.spawn(7))
+
+
+def _pose(
+    rs: np.random.Generator, effects: tuple[str, ...], frame: tuple[int, int], bend_chance: float
+) -> tuple[cam.CardPose, dict[str, Any]]:
+    """Where the card is in the frame: its size, turn, tilt, bend."""
+    small = "small_card" in effects
+    area = float(rs.uniform(0.15, 0.30) if small else rs.uniform(0.25, 0.7))
+    if "rotation_90" in effects:
+        rotation = float(90 * rs.integers(1, 4) + rs.uniform(-4, 4))
+    else:
+        rotation = float(rs.uniform(0, 360))
+    if "strong_perspective" in effects:
+        tilt, focal = float(rs.uniform(25, 40)), float(rs.uniform(0.6, 0.9))
+    else:
+        tilt, focal = float(40 * rs.random() ** 1.6), float(rs.uniform(0.8, 1.3))
+    bend = None
+    if "bent_card" in effects or rs.random() < bend_chance:
+        bend = cam.random_bend(rs, strong="bent_card" in effects)
+    camera, info = cam.place_camera(rs, frame, area, rotation, tilt, focal, bend.lift() if bend else 0.0)
+    pose = cam.CardPose(camera, bend)
+    info["card_area_fraction"] = round(
+        float(cv2.contourArea(pose.corners().astype(np.float32))) / (frame[0] * frame[1]), 3
+    )
+    if bend is not None:
+        info["bend"] = bend.info()
+    return pose, info
+
+
+def _scene_scale(pose: cam.CardPose, texture_width: int) -> float:
+    """How much smaller than the frame the scene is composed: no finer than the card's texture."""
+    corners = pose.corners()
+    edges = np.linalg.norm(np.roll(corners, -1, 0) - corners, axis=1)
+    ppm = float(max(edges / np.array([cam.CARD_MM[0], cam.CARD_MM[1]] * 2)))
+    return float(np.clip(texture_width / cam.CARD_MM[0] * 1.1 / ppm, 0.3, 1.0))
+
+
+def _lighting(
+    rs: np.random.Generator, domain: Domain, size: tuple[int, int], camera: cam.Camera
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """The scene's illumination field (at 64 px across) by one of the domain's models."""
+    strength = float(rs.uniform(0.1, 0.45))
+    if pick(rs, domain.lighting) == "gradient":
+        return cam.gradient_light(rs, size[0], size[1], strength)
+    return cam.lamp_light(rs, size[0], size[1], strength, camera)
+
+
+def _optics(
+    image: np.ndarray, rs: np.random.Generator, domain: Domain, effects: tuple[str, ...], scale: float
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Defocus and motion blur, sized in frame pixels, applied at the scene's scale."""
+    info: dict[str, Any] = {}
+    model = pick(rs, domain.defocus)
+    if model == "disc":
+        radius = float(rs.uniform(0.5, 2.5))
+        info["defocus"] = {"model": "disc", "radius_px": round(radius, 2)}
+        if radius * scale > 0.6:
+            image = cam.convolve(image, cam.disc_kernel(radius * scale))
+    else:
+        sigma = float(rs.uniform(0.4, 1.5))
+        info["defocus"] = {"model": "gaussian", "sigma_px": round(sigma, 2)}
+        image = cv2.GaussianBlur(image, (0, 0), max(0.3, sigma * scale))
+    if "motion_blur" in effects:
+        length = float(rs.uniform(8, 25))
+    elif rs.random() < 0.25:
+        length = float(rs.uniform(1.5, 5))
+    else:
+        return image, info
+    model = pick(rs, domain.motion_blur)
+    if model == "line":
+        angle = float(rs.uniform(0, 180))
+        kernel = cam.line_kernel(max(1.0, length * scale), angle)
+        info["motion_blur"] = {"model": "line", "length_px": round(length, 1), "angle_deg": round(angle, 1)}
+    else:
+        kernel, extra = cam.shake_kernel(max(1.0, length * scale), rs)
+        info["motion_blur"] = {"model": "shake", "length_px": round(length, 1), **extra}
+    return cam.convolve(image, kernel), info
+
+
+def _sensor(rs: np.random.Generator, domain: Domain, low_light: bool) -> tuple[cam.Sensor, dict[str, Any]]:
+    """The sensor's read-out: a white-balance error always, little light and much gain when ``low_light``."""
+    gains, balance = cam.white_balance(rs, pick(rs, domain.white_balance), strong=low_light or rs.random() < 0.15)
+    if low_light:
+        exposure = float(rs.uniform(0.12, 0.35))
+        gain = float(1 / exposure * rs.uniform(0.55, 0.85))
+        shot, read = float(rs.uniform(0.002, 0.006)), float(rs.uniform(0.0008, 0.002))
+    else:
+        exposure, gain = 1.0, float(rs.uniform(0.92, 1.1))
+        shot, read = float(rs.uniform(0.0002, 0.0015)), float(rs.uniform(0.0003, 0.0012))
+    sensor = cam.Sensor(
+        pattern=pick(rs, tuple(cam.BAYER)),
+        demosaic=pick(rs, domain.demosaic),
+        noise=pick(rs, domain.noise),
+        exposure=exposure,
+        gain=gain,
+        gains_bgr=(float(gains[0]), float(gains[1]), float(gains[2])),
+        shot=shot,
+        read=read,
+        rows=float(rs.uniform(0.4, 1.5)),
+        columns=float(rs.uniform(0.3, 1.0)),
+    )
+    return sensor, balance
+
+
+def _output(
+    image: np.ndarray, quad: np.ndarray, rs: np.random.Generator, effects: tuple[str, ...]
+) -> tuple[np.ndarray, np.ndarray, int, dict[str, Any]]:
+    """The phone's processing after the sensor: sharpening, and one JPEG or two with a resize between
+    (a photo sent through a messaging app). Returns the image, the quad, the last quality, the record."""
+    info: dict[str, Any] = {}
+    if rs.random() < 0.7:
+        sigma, amount = float(rs.uniform(0.8, 2.0)), float(rs.uniform(0.3, 1.2))
+        image = cam.sharpen(image, sigma, amount)
+        info["sharpen"] = {"sigma_px": round(sigma, 2), "amount": round(amount, 2)}
+    heavy = "low_quality" in effects
+    if rs.random() < (0.5 if heavy else 0.2):
+        first = int(rs.integers(60, 91) if heavy else rs.integers(85, 96))
+        image = cam.jpeg_round_trip(image, first)
+        h, w = image.shape[:2]
+        factor = min(1.0, float(rs.uniform(1280, 2048)) / max(w, h))  # what messaging apps send
+        if factor < 1:
+            size = (round(w * factor), round(h * factor))
+            image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+            quad = _resized(quad, (w, h), size)
+        last = int(rs.integers(30, 56) if heavy else rs.integers(70, 91))
+        info["jpeg"] = {"qualities": [first, last], "resize": round(factor, 3)}
+    else:
+        last = int(rs.integers(30, 51) if heavy else rs.integers(60, 93))
+        info["jpeg"] = {"qualities": [last]}
+    return image, quad, last, info
+
+
+def _resized(points: np.ndarray, old: tuple[int, int], new: tuple[int, int]) -> np.ndarray:
+    """Points of an image of size ``old`` in the same image resized to ``new`` (pixel centres aligned)."""
+    k = np.array([new[0] / old[0], new[1] / old[1]])
+    return (points + 0.5) * k - 0.5
 
 
 def photo(
-    card: np.ndarray, alpha: np.ndarray, rng: np.random.Generator, effects: tuple[str, ...] = ()
+    card: np.ndarray,
+    alpha: np.ndarray,
+    rng: np.random.Generator,
+    effects: tuple[str, ...] = (),
+    *,
+    domain: Domain = ALL,
+    regions: Mapping[str, Region] | None = None,
+    scene: str | None = None,
 ) -> Capture:
-    """A phone photo of the card, with the ``hard`` ``effects`` when given."""
-    params: dict[str, Any] = {}
-    small = "small_card" in effects
-    fw, fh = _pick_size(rng, LARGE_SIZES if small else PHOTO_SIZES)
-    area = float(rng.uniform(0.14, 0.22) if small else rng.uniform(0.25, 0.7))
-    if "rotation_90" in effects:
-        rotation = float(90 * rng.integers(1, 4) + rng.uniform(-4, 4)) % 360
-    else:
-        rotation = float(rng.uniform(0, 360))
-    tilt = float(rng.uniform(0, 25) * (rng.random() ** 0.5))
-    quad, fit = _project_quad(rng, (fw, fh), area, rotation, tilt)
+    """A phone photo of the card in ``scene`` (drawn from :data:`PHOTO_SCENES` when None) with the
+    ``hard`` ``effects``, drawn from ``domain``; ``regions`` are the card's parts the truth reports a
+    thumb over (printed values: never hidden more than a fifth)."""
+    rs = _Streams.of(rng)
+    if scene is None:
+        names, weights = zip(*PHOTO_SCENES, strict=True)
+        scene = names[int(rs.plan.choice(len(names), p=np.array(weights) / sum(weights)))]
+    frame = _pick_size(rs.pose, LARGE_SIZES if "small_card" in effects else PHOTO_SIZES)
+    pose, params = _pose(rs.pose, effects, frame, bend_chance=0.6 if scene == "hand" else 0.25)
+    lens = cam.Lens(float(rs.pose.uniform(-0.12, 0.06)), float(rs.pose.uniform(-0.02, 0.02)))
+    lens = lens if rs.pose.random() < 0.6 else None  # phones correct most of it
 
-    kind = str(rng.choice(sorted(BACKGROUNDS)))
-    frame = make_background(rng, kind, fw, fh)
-    glare: np.ndarray | None = None
+    scale = _scene_scale(pose, card.shape[1])
+    size = (max(16, round(frame[0] * scale)), max(16, round(frame[1] * scale)))
+    small = pose.scaled(size[0] / frame[0], size[1] / frame[1])
+    fonts = installed(domain.page_fonts)
+    image, scene_info = compose(rs.scene, scene, domain, card, alpha, small, size, fonts, regions or {},
+                                shadow=float(rs.scene.uniform(0.1, 0.45)))  # fmt: skip
+
+    field_, light = _lighting(rs.light, domain, size, small.camera)
+    sensor, balance = _sensor(rs.sensor, domain, "low_light" in effects)
+    image = cam.apply_light(image, field_, sensor.display_gains())
     if "glare" in effects:
-        glare, params["glare"] = glare_map((card.shape[1], card.shape[0]), rng)
-    shadow = float(rng.uniform(0.1, 0.45))
-    composite(frame, card, alpha, quad, shadow=shadow)
+        glare, params["glare"] = glare_map((card.shape[1], card.shape[0]), rs.light)
+        apply_glare(image, glare, small, rs.light)
 
-    strength = float(rng.uniform(0.1, 0.45))
-    light = _lighting(rng, fw, fh, strength)
-    cast = rng.uniform(0.92, 1.08, 3).astype(np.float32)
-    out = frame.astype(np.float32) * light[..., None] * cast
-    low_light = "low_light" in effects
-    if low_light:
-        gain = float(rng.uniform(0.4, 0.7))
-        gamma = float(rng.uniform(1.2, 1.8))
-        out = 255 * (np.clip(out, 0, 255) / 255) ** gamma * gain
-        params["low_light"] = {"gain": round(gain, 3), "gamma": round(gamma, 3)}
-    frame = np.clip(out, 0, 255).astype(np.uint8)
-    if glare is not None:
-        apply_glare(frame, glare, quad, rng)
+    image, optics = _optics(image, rs.optics, domain, effects, scale)
+    quad = small.corners()
+    if lens is not None:
+        image = lens.apply(image)
+        quad = lens.distort(quad, size)
+        params["lens"] = {"k1": round(lens.k1, 4), "k2": round(lens.k2, 4)}
+    if size != frame:
+        image = cv2.resize(image, frame, interpolation=cv2.INTER_LINEAR)
+        quad = _resized(quad, size, frame)
 
-    scale = max(fw, fh) / 2000
-    blur = float(rng.uniform(0.3, 1.2) * max(scale, 0.6))
-    frame = cv2.GaussianBlur(frame, (0, 0), blur)
-    if "motion_blur" in effects:
-        length = int(rng.integers(5, 16))
-        mangle = float(rng.uniform(0, 180))
-        frame = cv2.filter2D(frame, -1, _motion_kernel(length, mangle))
-        params["motion_blur"] = {"length_px": length, "angle_deg": round(mangle, 1)}
-    noise = float(rng.uniform(8, 16) if low_light else rng.uniform(1.5, 6))
-    frame = _add_noise(frame, rng, noise)
-    quality = _encode_params(rng, 35, 50) if "low_quality" in effects else _encode_params(rng, 60, 90)
-
+    image = sensor.read_out(image, rs.sensor)
+    image, quad, quality, output = _output(image, quad, rs.output, effects)
     params.update(
         {
-            "frame_size": [fw, fh],
-            "background": kind,
-            "rotation_deg": round(rotation, 2),
-            "tilt_deg": round(tilt, 2),
-            "card_area_fraction": round(area * fit * fit, 3),
-            "shadow": round(shadow, 3),
-            "light_strength": round(strength, 3),
-            "blur_sigma": round(blur, 2),
-            "noise_sigma": round(noise, 2),
+            "scene": scene,
+            "domain": None if domain is ALL else domain.name,
+            "effects": list(effects),
+            "frame_size": [int(image.shape[1]), int(image.shape[0])],
+            "scene_scale": round(scale, 3),
+            **scene_info,
+            "lighting": light,
+            **optics,
+            **sensor.info(),
+            "white_balance": balance,
+            **output,
             "format": "jpg",
             "jpeg_quality": quality,
         }
     )
-    if effects:
-        params["effects"] = list(effects)
-    return Capture(frame, quad, params, "jpg", quality)
+    if "low_light" in effects:
+        params["low_light"] = {"exposure": round(sensor.exposure, 3), "gain": round(sensor.gain, 3)}
+    return Capture(image, quad.astype(np.float32), params, "jpg", quality)
 
 
-def hard(card: np.ndarray, alpha: np.ndarray, rng: np.random.Generator) -> Capture:
-    """A photo with one to three of :data:`HARD_EFFECTS`."""
+def pick_effects(rng: np.random.Generator) -> tuple[str, ...]:
+    """One to three of :data:`HARD_EFFECTS`."""
     n = int(rng.choice([1, 2, 3], p=[0.45, 0.4, 0.15]))
     picked = rng.choice(len(HARD_EFFECTS), size=n, replace=False)
-    effects = tuple(HARD_EFFECTS[i] for i in sorted(picked))
-    return photo(card, alpha, rng, effects)
+    return tuple(HARD_EFFECTS[i] for i in sorted(picked))
+
+
+def hard(
+    card: np.ndarray, alpha: np.ndarray, rng: np.random.Generator, *, domain: Domain = ALL,
+    regions: Mapping[str, Region] | None = None,
+) -> Capture:  # fmt: skip
+    """A photo with one to three of :data:`HARD_EFFECTS`."""
+    plan, shot = rng.spawn(2)
+    return photo(card, alpha, shot, pick_effects(plan), domain=domain, regions=regions)
+
+
+def page(
+    card: np.ndarray, alpha: np.ndarray, rng: np.random.Generator, *, domain: Domain = ALL,
+    regions: Mapping[str, Region] | None = None,
+) -> Capture:  # fmt: skip
+    """A photo of the card lying on a printed page (one of :data:`PAGE_SCENES`)."""
+    plan, shot = rng.spawn(2)
+    return photo(card, alpha, shot, (), domain=domain, regions=regions, scene=pick(plan, PAGE_SCENES))
 
 
 def encode(capture: Capture) -> bytes:

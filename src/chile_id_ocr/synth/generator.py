@@ -1,20 +1,30 @@
-"""Synthetic fronts of the Chilean identity card (2013-2024 design) with JSON ground truth."""
+"""Synthetic Chilean identity cards (2013-2024 design), fronts and backs, with JSON ground truth.
+
+``generate_front(seed, condition, domain=None)``: the same seed shows the same person in every
+condition and domain; the capture is deterministic for a given (seed, condition, domain). Domains
+``"A"`` and ``"B"`` draw from disjoint halves of the generator's fonts, surfaces, scene styles and
+optical and sensor models (:mod:`chile_id_ocr.synth.domains`), for tuning on one and scoring on the
+other; None draws from both.
+"""
 
 from __future__ import annotations
 
 import os
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from chile_id_ocr.synth import capture as cap
+from chile_id_ocr.synth.domains import ALL, Domain, resolve
 from chile_id_ocr.synth.identities import random_identity
-from chile_id_ocr.synth.render import render_card
-from chile_id_ocr.synth.template import prepared_template
+from chile_id_ocr.synth.render import FontFace, available_faces, render_card
+from chile_id_ocr.synth.scenes import Region
+from chile_id_ocr.synth.template import LABEL_RUN_BOX, PORTRAIT_BOX, prepared_template
 
-CONDITIONS: tuple[str, ...] = ("scan", "photo", "hard")
+CONDITIONS: tuple[str, ...] = ("scan", "photo", "hard", "page")
 
 
 @dataclass(frozen=True)
@@ -26,23 +36,41 @@ class SynthSample:
     ext: str = "jpg"
 
 
-def generate_front(seed: int, condition: str, template: str | os.PathLike[str] | None = None) -> SynthSample:
-    """A synthetic card front for ``seed`` under ``condition`` (one of :data:`CONDITIONS`).
-
-    Deterministic for a given (seed, condition). The identity depends on the seed only, so one seed
-    shows the same person in every condition.
-    """
+def _check(condition: str, domain: str | None) -> Domain:
     if condition not in CONDITIONS:
         raise ValueError(f"unknown condition {condition!r}; expected one of {CONDITIONS}")
+    return resolve(domain)
+
+
+def _faces(domain: Domain) -> tuple[FontFace, ...] | None:
+    """The installed card faces of ``domain`` (None: every installed face)."""
+    if domain is ALL:
+        return None
+    faces = tuple(f for f in available_faces() if f.name in domain.card_faces)
+    if not faces:
+        raise FileNotFoundError(f"none of domain {domain.name}'s card faces is installed (run scripts/setup.sh)")
+    return faces
+
+
+def generate_front(
+    seed: int, condition: str, template: str | os.PathLike[str] | None = None, domain: str | None = None
+) -> SynthSample:
+    """A synthetic card front for ``seed`` under ``condition`` (one of :data:`CONDITIONS`), drawn from
+    ``domain`` ("A", "B" or None for both)."""
+    dom = _check(condition, domain)
     seed = int(seed)
     tpl = prepared_template(template)
     identity = random_identity(random.Random(f"identity-{seed}"))
-    card, render_info = render_card(identity, tpl, random.Random(f"render-{seed}"))
-    shot = _capture(card, np.asarray(tpl.alpha), seed, condition)
-    image = cap.encode(shot)
+    card, render_info = render_card(identity, tpl, random.Random(f"render-{seed}"), _faces(dom))
+    s = tpl.scale
+    regions = {name: Region(tuple(map(float, box)), True) for name, box in render_info["value_boxes"].items()}  # type: ignore[union-attr]
+    regions["portrait"] = Region(tuple(v * s for v in PORTRAIT_BOX), False)  # type: ignore[arg-type]
+    regions["run_label"] = Region(tuple(v * s for v in LABEL_RUN_BOX), False)  # type: ignore[arg-type]
+    shot = _capture(card, np.asarray(tpl.alpha), seed, condition, domain, dom, regions)
     truth: dict[str, Any] = {
         "side": "front",
         "condition": condition,
+        "domain": domain,
         "seed": seed,
         "result": identity.result(),
         "card_quad": [[round(float(x), 2), round(float(y), 2)] for x, y in shot.quad],
@@ -55,32 +83,55 @@ def generate_front(seed: int, condition: str, template: str | os.PathLike[str] |
         },
         "image_size": [int(shot.image.shape[1]), int(shot.image.shape[0])],
     }
-    return SynthSample(image=image, truth=truth, ext=shot.fmt)
+    return SynthSample(image=cap.encode(shot), truth=truth, ext=shot.fmt)
 
 
-def _capture(card: np.ndarray, alpha: np.ndarray, seed: int, condition: str) -> cap.Capture:
-    rng = np.random.default_rng([seed & 0xFFFFFFFF, seed >> 32 & 0xFFFFFFFF, CONDITIONS.index(condition)])
-    capture_fn = {"scan": cap.scan, "photo": cap.photo, "hard": cap.hard}[condition]
-    return capture_fn(card, alpha, rng)
+def _capture(
+    card: np.ndarray,
+    alpha: np.ndarray,
+    seed: int,
+    condition: str,
+    domain: str | None,
+    dom: Domain,
+    regions: Mapping[str, Region],
+) -> cap.Capture:
+    entropy = [seed & 0xFFFFFFFF, seed >> 32 & 0xFFFFFFFF, CONDITIONS.index(condition)]
+    rng = np.random.default_rng(entropy + ([1 + "AB".index(domain)] if domain else []))
+    if condition == "scan":
+        return cap.scan(card, alpha, rng, beds=dom.scan_beds)
+    shoot = {"photo": cap.photo, "hard": cap.hard, "page": cap.page}[condition]
+    return shoot(card, alpha, rng, domain=dom, regions=regions)
 
 
-def generate_back(seed: int, condition: str) -> SynthSample:
+def _back_regions(scale: float) -> dict[str, Region]:
+    """The back's printed data a thumb must leave legible: the QR code, the MRZ, the two text lines."""
+    from chile_id_ocr.synth import back
+
+    mrz = (back._MRZ_X, back._MRZ_BASELINES[0] - back._MRZ_CAP, back._MRZ_X + 30 * back._MRZ_PITCH,
+           back._MRZ_BASELINES[-1] + 2)  # fmt: skip
+    lines = (back._VALUE_X, back._VALUE_BASELINES[0] - back._VALUE_CAP, 505.0, back._VALUE_BASELINES[-1] + 2)
+    boxes = {"qr": back._QR_BOX, "mrz": mrz, "back_text": lines}
+    return {name: Region(tuple(v * scale for v in box), True) for name, box in boxes.items()}  # type: ignore[misc]
+
+
+def generate_back(seed: int, condition: str, domain: str | None = None) -> SynthSample:
     """A synthetic card back for ``seed`` under ``condition``: the same person as ``generate_front(seed)``.
 
     The truth's ``result`` is what the back alone gives (ASCII names from the MRZ, the given names
     possibly cut at 30 characters, no issue date); ``mrz`` and ``qr`` are what is printed.
     """
-    from chile_id_ocr.synth.back import back_result, render_back
+    from chile_id_ocr.synth.back import back_result, prepared_back_template, render_back
 
-    if condition not in CONDITIONS:
-        raise ValueError(f"unknown condition {condition!r}; expected one of {CONDITIONS}")
+    dom = _check(condition, domain)
     seed = int(seed)
     identity = random_identity(random.Random(f"identity-{seed}"))
     card, alpha, printed = render_back(identity, random.Random(f"render-back-{seed}"))
-    shot = _capture(card, alpha, seed, condition)
+    regions = _back_regions(prepared_back_template().scale)
+    shot = _capture(card, alpha, seed, condition, domain, dom, regions)
     truth: dict[str, Any] = {
         "side": "back",
         "condition": condition,
+        "domain": domain,
         "seed": seed,
         "result": back_result(identity, printed["mrz"]),  # type: ignore[arg-type]
         **printed,

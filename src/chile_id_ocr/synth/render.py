@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +51,30 @@ FONT_FACES: tuple[FontFace, ...] = (
         "/usr/share/fonts/truetype/freefont/FreeSansBold.ttf",
         1.0,
     ),
+    FontFace(
+        "roboto",
+        "/usr/share/fonts/truetype/roboto/unhinted/RobotoTTF/Roboto-Regular.ttf",
+        "/usr/share/fonts/truetype/roboto/unhinted/RobotoTTF/Roboto-Bold.ttf",
+        0.98,
+    ),
+    FontFace(
+        "opensans",
+        "/usr/share/fonts/truetype/open-sans/OpenSans-Regular.ttf",
+        "/usr/share/fonts/truetype/open-sans/OpenSans-Bold.ttf",
+        0.99,
+    ),
+    FontFace(
+        "lato",
+        "/usr/share/fonts/truetype/lato/Lato-Regular.ttf",
+        "/usr/share/fonts/truetype/lato/Lato-Bold.ttf",
+        1.0,
+    ),
+    FontFace(
+        "carlito",
+        "/usr/share/fonts/truetype/crosextra/Carlito-Regular.ttf",
+        "/usr/share/fonts/truetype/crosextra/Carlito-Bold.ttf",
+        1.03,
+    ),
 )
 
 
@@ -75,9 +100,7 @@ def _cap_ratio(path: str) -> float:
     return -box[1] / 200
 
 
-def _text_mask(
-    text: str, path: str, cap_px: float, width_factor: float, max_width_px: float
-) -> tuple[np.ndarray, int]:
+def _text_mask(text: str, path: str, cap_px: float, width_factor: float, max_width_px: float) -> tuple[np.ndarray, int]:
     """Render ``text`` white on black; returns the mask and the baseline row inside it."""
     size = cap_px / _cap_ratio(path)
     font = _font(path, round(size * 4) / 4)
@@ -93,9 +116,7 @@ def _text_mask(
         width_factor *= max(max_width_px / natural, 0.72)
     if abs(width_factor - 1.0) > 0.005:
         new_w = max(1, round(w * width_factor))
-        mask = cv2.resize(
-            mask, (new_w, h), interpolation=cv2.INTER_AREA if width_factor < 1 else cv2.INTER_CUBIC
-        )
+        mask = cv2.resize(mask, (new_w, h), interpolation=cv2.INTER_AREA if width_factor < 1 else cv2.INTER_CUBIC)
     return mask, baseline
 
 
@@ -129,10 +150,13 @@ def slot_texts(identity: Identity) -> dict[str, str]:
 
 
 def render_card(
-    identity: Identity, template: PreparedTemplate, r: random.Random
+    identity: Identity, template: PreparedTemplate, r: random.Random, faces: Sequence[FontFace] | None = None
 ) -> tuple[np.ndarray, dict[str, object]]:
-    """The card (BGR uint8, template size) with ``identity`` printed on it, and the render parameters."""
-    faces = available_faces()
+    """The card (BGR uint8, template size) with ``identity`` printed on it, and the render parameters.
+
+    ``faces`` is the pool the value font is drawn from (installed faces; default :func:`available_faces`).
+    """
+    faces = tuple(faces) if faces else available_faces()
     face = r.choice(faces)
     s = template.scale
     card_w, card_h = template.size
