@@ -36,7 +36,7 @@ _FAILED = 0.35
 _POOR_CAPTURE = 0.88
 # A front whose layout was inferred from its labels: each value was found next to its label,
 # not where a known design puts it.
-_INFERRED = 0.9
+_INFERRED = 0.88
 _INFERRED_WHY = "the card's layout is not a known design: each value was found next to its label"
 
 

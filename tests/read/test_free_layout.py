@@ -1,0 +1,32 @@
+"""A front whose design is not known is read from its labels wherever they are: generated fronts
+with the 2013 design's labels and values moved to other places (``synth/designs.py``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from chile_id_ocr import recognize
+from chile_id_ocr.synth.designs import DESIGN_2013, MOVED, generate_design_front
+
+FIELDS = ("surname", "given_name", "nationality", "sex", "birth", "document_number", "issue_date", "expiry_date",
+          "number")  # fmt: skip
+
+
+@pytest.mark.parametrize("design", [d.name for d in MOVED])
+def test_a_moved_layout_is_read_from_its_labels(design: str) -> None:
+    image, truth = generate_design_front(21, design)
+    recognition = recognize(image)
+    result = recognition.to_api()
+    confidence = result.pop("confidence")
+    assert {name: result[name] for name in FIELDS} == truth["result"]
+    assert recognition.card_type.value == "unknown_layout"
+    assert max(confidence.values()) < 0.9  # found next to its label, not where a known design puts it
+
+
+def test_the_2013_design_on_a_background_of_our_own_is_read_as_the_2013_design() -> None:
+    image, truth = generate_design_front(23, DESIGN_2013.name)
+    recognition = recognize(image)
+    result = recognition.to_api()
+    result.pop("confidence")
+    assert result == truth["result"]
+    assert recognition.card_type.value in ("2013_national", "2013_foreigner")
