@@ -26,9 +26,11 @@ fi
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+# Optional extras besides dev, as arguments: `bash scripts/setup.sh ray` (the CI test command) adds Ray.
+extras=$(IFS=,; echo "dev${*:+,$*}")
+stamp=.venv/.installed-$( (cat pyproject.toml; echo "$extras") | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$extras]"
   rm -f .venv/.installed-*; touch "$stamp"
 fi
