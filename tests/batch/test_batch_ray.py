@@ -63,7 +63,7 @@ def ray_run(ray_address: str, cards: Cards, tmp_path_factory: pytest.TempPathFac
     out = root / "records.jsonl"
     proc = run_cli(
         *cards.inputs, str(faults), "--out", str(out), "--details", "--engine", "ray", "--address", ray_address,
-        "--timeout", "10", "--progress", "plain",
+        "--timeout", "20", "--progress", "plain",
     )  # fmt: skip
     killed = kill_reader(crash)
     _, stderr = proc.communicate(timeout=300)
@@ -82,7 +82,7 @@ def test_on_ray_a_card_that_kills_or_outlasts_its_worker_is_an_error_record(ray_
     crash, hang = ray_run.records["crash"], ray_run.records["hang"]
     assert crash["error_code"] == hang["error_code"] == "AIS.0105"
     assert "The recognition worker stopped while reading this card (killed by SIGKILL" in crash["error_msg"]
-    assert "The card was not read within 10 s" in hang["error_msg"]
+    assert "The card was not read within 20 s" in hang["error_msg"]
     assert not pid_alive(ray_run.killed)
 
 
