@@ -16,7 +16,7 @@ them four ways, each a command as a user types it, and each in a fresh process t
 Wall time runs from the command's start to its exit (start-up and model loading included); the steady rate is
 (cards - 1) / (time of the last record - time of the first), from the output watched every 0.2 s. Memory is the
 summed proportional set size (PSS: shared pages split between the processes that share them) of every process
-this script started (the command, its workers, and for Ray the cluster's processes), sampled every 0.5 s;
+this script started (the command, its workers, and for Ray the cluster's processes), sampled every second;
 "at 25 %" is the largest sample taken while the first quarter of the cards was being read, and so on. The
 records of the four runs are compared: they must be the same.
 
@@ -44,6 +44,7 @@ KINDS = ("scan-front", "scan-back", "photo-front", "photo-back")
 PHOTO_PIXELS = 12_000_000
 SEED = 5000
 NODES, CORES_PER_NODE, BACKLOG = 100, 16, 10_000_000
+SAMPLE_SECONDS = 1.0
 
 
 # -- inputs
@@ -90,16 +91,18 @@ def generate(folder: Path, cards: int, jobs: int) -> None:
 # -- measuring
 
 
+def _stat(pid: int | str) -> list[str] | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
 def _children() -> dict[int, list[int]]:
     tree: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            tree.setdefault(ppid, []).append(int(entry))
+        if entry.isdigit() and (fields := _stat(entry)) is not None:
+            tree.setdefault(int(fields[1]), []).append(int(entry))
     return tree
 
 
@@ -113,15 +116,25 @@ def _pss_mib(pid: int) -> float:
     return 0.0
 
 
-def tree_pss_mib() -> float:
-    """Summed PSS of every descendant of this process."""
+def descendants() -> list[int]:
     tree = _children()
-    total, stack = 0.0, list(tree.get(os.getpid(), []))
+    found, stack = [], list(tree.get(os.getpid(), []))
     while stack:
         pid = stack.pop()
-        total += _pss_mib(pid)
+        found.append(pid)
         stack.extend(tree.get(pid, []))
-    return total
+    return found
+
+
+def cpu_ticks(pid: int) -> int:
+    fields = _stat(pid)
+    return int(fields[11]) + int(fields[12]) if fields else 0
+
+
+def busy_ticks() -> int:
+    """Ticks all CPUs spent busy since boot (/proc/stat: all but idle and iowait)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(values) - values[3] - values[4]
 
 
 def _lines(path: Path) -> int:
@@ -141,7 +154,7 @@ class Measure:
     first: float = math.nan
     last: float = math.nan
     memory: list[tuple[int, float]] = field(default_factory=list)  # (cards done, MiB)
-    load: float = math.nan  # the 1-minute load average when the run started
+    others: float = math.nan  # cores used by processes this script did not start, over the run
 
     @property
     def rate(self) -> float:
@@ -162,17 +175,22 @@ class Measure:
 
 def measure(name: str, command: list[str], out: Path, stdout: Path | None, total: int) -> Measure:
     """Run ``command``, watching its records (in ``out``) and the memory of every process it starts."""
-    result = Measure(name, command, load=os.getloadavg()[0])
+    result = Measure(name, command)
     stop = threading.Event()
+    before = {pid: cpu_ticks(pid) for pid in descendants()}  # a Ray cluster's processes, started beforehand
+    ours: dict[int, int] = dict(before)
 
-    def watch_memory() -> None:
-        while not stop.wait(0.5):
-            result.memory.append((_lines(out), tree_pss_mib()))
+    def watch() -> None:
+        while not stop.wait(SAMPLE_SECONDS):
+            pids = descendants()
+            ours.update({pid: cpu_ticks(pid) or ours.get(pid, 0) for pid in pids})
+            result.memory.append((_lines(out), sum(_pss_mib(pid) for pid in pids)))
 
+    busy = busy_ticks()
     start = time.monotonic()
     with (stdout or Path(os.devnull)).open("wb") as sink:
         proc = subprocess.Popen(command, stdout=sink, stderr=subprocess.DEVNULL)
-        watcher = threading.Thread(target=watch_memory, daemon=True)
+        watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
         seen = 0
         while proc.poll() is None:
@@ -186,6 +204,8 @@ def measure(name: str, command: list[str], out: Path, stdout: Path | None, total
     result.wall = time.monotonic() - start
     stop.set()
     watcher.join()
+    mine = sum(ours.values()) - sum(before.values())
+    result.others = max(0.0, (busy_ticks() - busy - mine) / os.sysconf("SC_CLK_TCK") / result.wall)
     if proc.returncode != 0:
         raise RuntimeError(f"{name}: exit status {proc.returncode}: {' '.join(command)}")
     result.cards = _lines(out)
@@ -281,8 +301,8 @@ def render(runs: list[Measure], ray_start: float, same: bool, folder: Path) -> s
             f"- Memory: the largest rise of a run's peak from the middle to the end of its cards is {growth:+.0f} MiB "
             "(flat: records are written as they come, at most one card per worker is in flight).",
             f"- Records: {'identical' if same else 'NOT identical'} across the four runs (ids, results, errors).",
-            "- Load average (1 min) when each run started: " + " / ".join(f"{r.load:.1f}" for r in runs)
-            + " (2 cores; other engineers' unlocked work shows here).",
+            "- Cores used by other processes during each run (the machine is shared; this script's own sampling "
+            "counts here too): " + " / ".join(f"{r.others:.2f}" for r in runs) + ".",
             "",
             f"Extrapolation: Ray's steady rate is {per_core:.2f} cards/s per CPU here. A cluster of {NODES} nodes of "
             f"{CORES_PER_NODE} CPUs ({NODES * CORES_PER_NODE} actors) would read about {cluster_rate:,.0f} "

@@ -113,6 +113,9 @@ def test_ctrl_c_keeps_what_is_done_and_resume_goes_on(cards: Cards, tmp_path: Pa
     assert again.returncode == 0, stderr
     assert "1 cards to read (1 already in" in stderr
     assert sorted(pads.dataset(out).to_table().column("id").to_pylist()) == ["first", "stuck"]
+    done = run_cli(str(manifest), "--out", str(out), "--resume")  # nothing left: no worker is even started
+    _, stderr = done.communicate(timeout=60)
+    assert done.returncode == 0 and "0 cards to read (2 already in" in stderr
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TextIO
@@ -51,7 +51,10 @@ class Job:
     progress_every: float = DEFAULT_EVERY
 
 
-def _outcomes(job: Job, items: Iterator[Item], total: int) -> Iterator[Outcome]:
+def _outcomes(job: Job, items: Iterator[Item], total: int) -> Generator[Outcome, None, None]:
+    """The engine's outcomes (no engine at all when there is nothing to read, e.g. a finished job resumed)."""
+    if total == 0:
+        return (outcome for outcome in ())
     settings = WorkerSettings(details=job.details, timeout=job.timeout)
     if job.engine == "ray":
         from chile_id_ocr.batch.ray_engine import run_ray

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import select
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 
 from chile_id_ocr.batch.records import Item, Outcome
 from chile_id_ocr.batch.worker import WorkerProcess, WorkerSettings
 
 
-def run_local(items: Iterable[Item], settings: WorkerSettings, workers: int) -> Iterator[Outcome]:
+def run_local(items: Iterable[Item], settings: WorkerSettings, workers: int) -> Generator[Outcome, None, None]:
     """Outcomes of ``items`` read by a pool of ``workers`` processes (each loads the models once)."""
     pool = [WorkerProcess(settings) for _ in range(max(1, workers))]
     try:

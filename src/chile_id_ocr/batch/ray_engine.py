@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from typing import Any
 
 from chile_id_ocr.batch.records import Item, Outcome
@@ -97,7 +97,7 @@ def _blocks(items: Iterable[Item], rows: int) -> Iterator[Any]:
 
 def run_ray(
     items: Iterable[Item], total: int, settings: WorkerSettings, workers: int | None, address: str | None
-) -> Iterator[Outcome]:
+) -> Generator[Outcome, None, None]:
     """Outcomes of ``items`` read on Ray (``workers`` actors; default one per CPU of the cluster)."""
     ray = _import_ray(local=address is None)
     started = _connect(ray, address, workers)
