@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import fields
 
 from chile_id_ocr.batch.job import ENGINES, Job, run_job
 from chile_id_ocr.batch.progress import DEFAULT_EVERY, MODES
@@ -46,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     again.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
     p.add_argument("--engine", choices=ENGINES, default="local", help="local processes (default) or Ray")
     p.add_argument("--workers", type=_positive(int), help="worker processes (default: one per core; Ray: per CPU)")
-    p.add_argument("--address", help="Ray cluster to join (e.g. auto, HOST:6379, ray://HOST:10001)")
+    p.add_argument("--address", help="Ray cluster to join from one of its nodes: auto, or HEAD:6379")
     p.add_argument(
         "--timeout",
         type=_positive(float),
@@ -55,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--min-confidence",
+        dest="threshold",
+        metavar="CONFIDENCE",
         type=float,
         default=DEFAULT_THRESHOLD,
         help=f"the summary counts fields under this confidence (default {DEFAULT_THRESHOLD:g})",
@@ -73,21 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0)
     if args.address and args.engine != "ray":
         return _fail("--address needs --engine ray", 2)
-    job = Job(
-        inputs=tuple(args.inputs),
-        out=args.out,
-        format=args.format,
-        details=args.details,
-        resume=args.resume,
-        overwrite=args.overwrite,
-        engine=args.engine,
-        workers=args.workers,
-        address=args.address,
-        timeout=args.timeout,
-        threshold=args.min_confidence,
-        progress=args.progress,
-        progress_every=args.progress_every,
-    )
+    options = {f.name: getattr(args, f.name) for f in fields(Job)}  # the options are named as Job's fields
+    job = Job(**{**options, "inputs": tuple(args.inputs)})
     try:
         summary = run_job(job)
     except (SourceError, SinkError) as exc:
