@@ -1,4 +1,4 @@
-"""Helpers of the batch tests (fixtures are in conftest.py).
+"""Helpers of the batch tests (their fixtures are in batch/conftest.py); ``tests/`` is on ``sys.path``.
 
 A worker that dies or hangs is made for real, without a hook in the product: a card whose "file" is a named pipe
 (FIFO) blocks its reader in ``open()`` exactly as a file on a hung network mount does. Nobody writing to it
