@@ -23,7 +23,7 @@ BLOCKS_PER_ACTOR = 32
 
 
 class RayUnavailableError(RuntimeError):
-    """Ray is not installed, or the cluster cannot be reached."""
+    """Ray is not installed, the cluster cannot be reached, or the job failed there (the records so far stay)."""
 
 
 def rows_per_block(total: int, actors: int) -> int:
@@ -117,9 +117,13 @@ def run_ray(
             compute=ray.data.ActorPoolStrategy(size=actors, max_tasks_in_flight_per_actor=1),
             num_cpus=1,
         )
-        for batch in dataset.iter_batches(batch_size=None, batch_format="pyarrow"):
-            for text in batch.column("outcome").to_pylist():
-                yield Outcome.from_json(text)
+        try:
+            for batch in dataset.iter_batches(batch_size=None, batch_format="pyarrow"):
+                for text in batch.column("outcome").to_pylist():
+                    yield Outcome.from_json(text)
+        except ray.exceptions.RayError as exc:  # e.g. actors that cannot start on the nodes (not installed there)
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise RayUnavailableError(f"the job failed on Ray: {reason}") from exc
     finally:
         if started:
             ray.shutdown()
