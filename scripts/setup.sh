@@ -6,7 +6,8 @@
 # run only checks.
 # `--test` adds what the test suite needs beyond that: Debian's chromium and Playwright (the
 # `web-test` extra) for the web page's browser tests, and axe-core (npm, into .venv) for their
-# accessibility check. Playwright drives Debian's chromium: no browser is ever downloaded.
+# accessibility check (Playwright drives Debian's chromium: no browser is ever downloaded); and
+# Ray with pyarrow and fsspec (the `ray` extra) for the batch engine's tests on a local cluster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TEST=false
@@ -39,7 +40,7 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 EXTRAS=dev
-$TEST && EXTRAS=dev,web-test
+$TEST && EXTRAS=dev,web-test,ray
 stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)-${EXTRAS//,/-}
 if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip

@@ -1,4 +1,4 @@
-"""Command line: ``chile-id-ocr recognize FILE...``, ``synth ...``, ``serve ...`` and ``admin ...``.
+"""Command line: ``chile-id-ocr recognize FILE...``, ``batch ...``, ``synth ...``, ``serve ...`` and ``admin ...``.
 
 ``recognize`` prints one JSON object per input, one per line, in input order:
 ``{"file": ..., "result": {...}}`` or ``{"file": ..., "error_code": ..., "error_msg": ...}``.
@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -23,6 +22,7 @@ def _parser() -> argparse.ArgumentParser:
     rec.add_argument("files", nargs="+", metavar="FILE")
     rec.add_argument("--details", action="store_true", help="add the extension object under 'details'")
     rec.add_argument("--back", metavar="BACK", help="the back of the card in FILE: both sides read into one line")
+    sub.add_parser("batch", help="read many cards to JSONL, CSV or Parquet (see README)", add_help=False)
     sub.add_parser("synth", help="generate synthetic card images with ground truth", add_help=False)
     sub.add_parser("serve", help="serve the HTTP API (see README)", add_help=False)
     sub.add_parser("admin", help="administer projects, users, access keys, usage", add_help=False)
@@ -30,24 +30,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _recognize_one(path: str, details: bool, back: str | None = None) -> dict[str, object]:
-    from chile_id_ocr.errors import RecognitionError, UnsupportedFormatError
-    from chile_id_ocr.pipeline import recognize
+    from chile_id_ocr.batch.records import files_head, recognize_files
 
-    head: dict[str, object] = {"file": path} if back is None else {"file": path, "back": back}
-    try:
-        data = Path(path).read_bytes()
-        back_data = None if back is None else Path(back).read_bytes()
-    except OSError as exc:
-        err = UnsupportedFormatError(f"cannot read the file: {exc.strerror or exc}")
-        return {**head, **err.to_api()}
-    try:
-        recognition = recognize(data, back=back_data, details=details)
-    except RecognitionError as err:
-        return {**head, **err.to_api()}
-    out: dict[str, object] = {**head, "result": recognition.to_api()}
-    if details:
-        out["details"] = recognition.details()
-    return out
+    body, _facts = recognize_files(path, back, details=details)
+    return {**files_head(path, back), **body}
 
 
 def _service(command: str, argv: list[str]) -> int:
@@ -67,6 +53,10 @@ def main(argv: list[str] | None = None) -> int:
         from chile_id_ocr.synth.cli import main as synth_main
 
         return synth_main(args_list[1:])
+    if args_list and args_list[0] == "batch":
+        from chile_id_ocr.batch.cli import main as batch_main
+
+        return batch_main(args_list[1:])
     if args_list and args_list[0] in ("serve", "admin"):
         return _service(args_list[0], args_list[1:])
     try:
