@@ -78,12 +78,14 @@ def read_side(image: bytes, today: date) -> Recognition:
         front_error = error
     try:
         return _read_back(decoded, engine, qr_found, today)
-    except NotChileanCardError:
-        raise
     except PoorImageError as back_error:
-        if front_error is None:  # lines stacked like an MRZ that do not read as one: a front after all
-            return _read_front(decoded, engine, today)
-        raise (back_error if qr_found is not None else front_error) from None
+        if front_error is None:  # lines stacked like an MRZ that do not read as a card's: a front after all?
+            try:
+                return _read_front(decoded, engine, today)
+            except PoorImageError:
+                raise back_error from None
+        keep_back = qr_found is not None or isinstance(back_error, NotChileanCardError)
+        raise (back_error if keep_back else front_error) from None
 
 
 def _read_front(decoded: DecodedImage, engine: OcrEngine, today: date) -> Recognition:

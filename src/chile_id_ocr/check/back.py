@@ -25,6 +25,8 @@ _UNCHECKED = 0.9  # names, sex and nationality carry no check digit
 _TRUNCATED = 0.8  # a given name filling the whole line may have been cut
 _QR_ONLY = 0.97  # a value decoded from the QR alone (Reed-Solomon protected)
 _AGREE = 0.1  # each independent agreeing source divides the remaining doubt by this much
+# Another country's document is told by an MRZ whose check digits pass, at least this many of them.
+_ANOTHER_DOCUMENT = 2
 
 
 class NotChileanCardError(PoorImageError):
@@ -101,6 +103,8 @@ def _ensure_chilean(td1: mrz.Td1, raw: tuple[str, ...], payload: QrPayload | Non
     if misread and td1.run is not None and run.is_valid(td1.run):
         return
     if td1.issuing_state != "CHL" or td1.document_code[:1] not in ("I", "C", "A"):
+        if sum(td1.checks.values()) < _ANOTHER_DOCUMENT:  # lines of print taken for an MRZ, not another card's
+            raise PoorImageError("the lines that look like an MRZ do not read as one")
         details = {"side": "back", "mrz": {"lines": list(raw), "issuing_state": td1.issuing_state}}
         raise NotChileanCardError(
             f"not a Chilean identity card (MRZ document {td1.document_code!r} of {td1.issuing_state!r})", details
