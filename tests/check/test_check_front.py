@@ -85,3 +85,12 @@ def test_a_line_starting_right_of_its_column_may_have_lost_its_first_letters() -
     assert trusted.confidence >= 0.9
     assert late.confidence < 0.9
     assert "first characters" in late.reason
+
+
+def test_a_nationality_cut_short_is_not_trusted() -> None:
+    """A glare can take the end off CHILENA: CHIL is no nationality, and looks cut from one."""
+    fields = _fields(nationality="CHIL")
+    assert fields["nationality"].confidence < 0.5
+    assert "CHILENA" in fields["nationality"].reason
+    assert _fields(nationality="XYZWQ")["nationality"].confidence < 0.9  # a word we do not know
+    assert _fields(nationality="PERUANA")["nationality"].confidence >= 0.9

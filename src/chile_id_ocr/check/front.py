@@ -23,6 +23,7 @@ _ZONE_ONLY = 0.85  # the detector did not see the line; its zone was read
 _REPAIRED = 0.88  # the value needed a confusion repair (O->0, fuzzy month...)
 _REREAD = 0.88  # the reader kept another text than the recognizer's best (a usual accent, a format one edit away)
 _UNPARSED = 0.30  # the value does not have the field's format
+_UNKNOWN_WORD = 0.8  # a nationality outside the vocabulary (there are more than it knows)
 _CROSS_FAIL = 0.70  # the value contradicts another field (issue after expiry...)
 _RUN_CHECK_FAIL = 0.55  # the RUN's check digit fails: flagged, low confidence
 _LABELS_READ = 0.6  # some value lines read as the design's labels: the fit may be a row off
@@ -137,10 +138,14 @@ def _nationality_field(line: LineReading) -> _Field:
     conf, reason = _base(line)
     parsed = text.parse_nationality(line.text)
     if parsed is None:
-        return _Field(text.normalize_name(line.text), conf * 0.8, "unknown nationality")
+        return _Field(text.normalize_name(line.text), conf * _UNKNOWN_WORD, "unknown nationality")
     value, snapped = parsed
     if snapped:
         conf, reason = conf * _REPAIRED, reason or "matched to a known nationality"
+    elif value not in text.NATIONALITIES and value not in text.ISO3_CODES:
+        cut = [known for known in text.NATIONALITIES if known.startswith(value)]
+        why = f"not a nationality we know; cut short from {cut[0]}?" if cut else "not a nationality we know"
+        conf, reason = conf * (_UNPARSED if cut else _UNKNOWN_WORD), why
     return _Field(value, conf, reason)
 
 
