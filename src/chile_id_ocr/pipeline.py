@@ -12,11 +12,12 @@ from typing import cast
 
 from chile_id_ocr.card.layouts import FRONT_2013
 from chile_id_ocr.check.back import NotChileanCardError, check_back
+from chile_id_ocr.check.calibrate import Calibration, calibrated, shipped, too_doubtful
 from chile_id_ocr.check.front import check_front
 from chile_id_ocr.check.fuse import fuse
 from chile_id_ocr.errors import InternalRecognitionError, PoorImageError, RecognitionError
 from chile_id_ocr.read.back import MrzSeenError, MrzWatch, QrFind, find_qr, read_back
-from chile_id_ocr.read.card_search import find_card
+from chile_id_ocr.read.card_search import card_quads, find_card
 from chile_id_ocr.read.front import rate, read_front, trusted
 from chile_id_ocr.read.front.free_layout import read_unknown_layout
 from chile_id_ocr.read.layout_fit import CardFit
@@ -24,7 +25,6 @@ from chile_id_ocr.read.ocr import OcrEngine, get_engine
 from chile_id_ocr.result import Recognition, Side
 from chile_id_ocr.vision.decode import DecodedImage, decode
 from chile_id_ocr.vision.geometry import quad_area
-from chile_id_ocr.vision.locate import edge_candidates
 
 # The card's longer side must cover at least this many pixels of the input.
 MIN_CARD_PIXELS = 180
@@ -42,11 +42,12 @@ def recognize(
     cannot be read; never another exception.
     """
     today = today or date.today()
+    calibration = shipped()
     try:
-        first = read_side(image, today)
+        first = read_side(image, today, calibration)
         if back is None:
             return first
-        second = read_side(back, today)
+        second = read_side(back, today, calibration)
         if first.side == second.side:
             raise PoorImageError(f"both images show the card's {first.side.value}")
         front, rear = (first, second) if first.side is Side.FRONT else (second, first)
@@ -57,7 +58,18 @@ def recognize(
         raise InternalRecognitionError(f"unexpected {type(exc).__name__}") from exc
 
 
-def read_side(image: bytes, today: date) -> Recognition:
+def read_side(image: bytes, today: date, calibration: Calibration | None) -> Recognition:
+    """Whichever side the image shows, with confidences that ``calibration`` maps to the
+    probability of being right (``check/calibrate.py``; None: as the checks give them). A card
+    that reads as mostly doubt is AIS.0104, not a result."""
+    recognition = calibrated(_read_side(image, today), calibration)
+    doubtful = too_doubtful(recognition, calibration)
+    if doubtful is not None:
+        raise PoorImageError(f"too little of the card could be read: {doubtful} of its fields are doubtful")
+    return recognition
+
+
+def _read_side(image: bytes, today: date) -> Recognition:
     """Whichever side the image shows. A decoded QR code means a back; otherwise the front is
     read first (a front pays only a QR search of a few milliseconds), watched for an MRZ: the
     back is read as soon as one of the front reader's text detections shows one, or when no
@@ -111,7 +123,7 @@ def _read_front(decoded: DecodedImage, engine: OcrEngine, today: date) -> Recogn
 def _read_back(decoded: DecodedImage, engine: OcrEngine, qr_found: QrFind | None, today: date) -> Recognition:
     if qr_found is None:  # look harder: the full-resolution image
         qr_found = find_qr(decoded.pixels, thorough=True)
-    reading = read_back(decoded.pixels, engine, qr_found, lambda: edge_candidates(decoded.pixels))
+    reading = read_back(decoded.pixels, engine, qr_found, lambda: card_quads(decoded.pixels)[:-1])
     return check_back(reading, today=today)
 
 

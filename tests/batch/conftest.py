@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from batch_support import Cards, Run
 
+from batch_support import Cards, Run
 from chile_id_ocr.batch import Job, run_job
 from chile_id_ocr.synth.generator import generate_back, generate_front
 

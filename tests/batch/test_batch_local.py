@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pyarrow.dataset as pads
 import pytest
-from batch_support import Cards, Run, fifo, kill_reader, pid_alive, run_cli, summary_row, wait_for_reader
 
+from batch_support import Cards, Run, fifo, kill_reader, pid_alive, run_cli, summary_row, wait_for_reader
 from chile_id_ocr import cli
 from chile_id_ocr.batch.progress import Progress
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+
 from batch_support import Cards, Run, fifo, kill_reader, pid_alive, run_cli, summary_row
 
 RAY_ENV = {

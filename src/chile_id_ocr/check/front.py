@@ -13,7 +13,7 @@ from datetime import date
 
 import numpy as np
 
-from chile_id_ocr.card import dates, document, names, run, text
+from chile_id_ocr.card import dates, document, names, run, text, validity
 from chile_id_ocr.card.layouts import UNKNOWN_LAYOUT
 from chile_id_ocr.read.front import FrontReading, LineReading, misread_labels
 from chile_id_ocr.result import CardType, Checks, FieldReading, Recognition, Side
@@ -24,6 +24,12 @@ _REPAIRED = 0.88  # the value needed a confusion repair (O->0, fuzzy month...)
 _REREAD = 0.88  # the reader kept another text than the recognizer's best (a usual accent, a format one edit away)
 _UNPARSED = 0.30  # the value does not have the field's format
 _UNKNOWN_WORD = 0.8  # a nationality outside the vocabulary (there are more than it knows)
+# A card expires on the holder's birthday or on its issue's anniversary (``card/validity.py``):
+# dates that follow neither may hold a misread one.
+_OFF_PATTERN_FACTOR = 0.85
+_OFF_PATTERN = (
+    "the dates follow no usual pattern (expiry on the birthday or the issue's anniversary): one may be misread"
+)
 _CROSS_FAIL = 0.70  # the value contradicts another field (issue after expiry...)
 _RUN_CHECK_FAIL = 0.55  # the RUN's check digit fails: flagged, low confidence
 _LABELS_READ = 0.6  # some value lines read as the design's labels: the fit may be a row off
@@ -187,6 +193,13 @@ def check_front(reading: FrontReading, *, to_input: float, today: date) -> Recog
         fields["expiry_date"] = _penalise(fields["expiry_date"], "expiry date is not after issue")
     if birth is not None and issue is not None and not birth.date < issue.date:
         fields["birth"] = _penalise(fields["birth"], "birth date is not before issue")
+    if (
+        expiry is not None
+        and birth is not None
+        and not validity.follows_pattern(birth.date, issue and issue.date, expiry.date)
+    ):
+        for name in ("birth", "issue_date", "expiry_date"):
+            fields[name] = _penalise(fields[name], _OFF_PATTERN, _OFF_PATTERN_FACTOR)
 
     failed = [name for name, f in fields.items() if f.confidence < _FAILED]
     if failed:

@@ -23,6 +23,7 @@ from chile_id_ocr.read.front.confirm import confirm
 from chile_id_ocr.read.layout_fit import CardFit, fit_card
 from chile_id_ocr.read.layout_search import layout_candidates
 from chile_id_ocr.read.ocr import OcrEngine, TextBox
+from chile_id_ocr.vision.card_mask import mask_candidates
 from chile_id_ocr.vision.deblur import deblurred
 from chile_id_ocr.vision.geometry import angle_offsets, map_affine, turned
 from chile_id_ocr.vision.locate import edge_candidates, text_candidates, text_directions, whole_frame
@@ -60,8 +61,8 @@ def find_card(image: np.ndarray, layout: Layout, engine: OcrEngine) -> CardFit:
     lines at an angle run level. A fit that matches the design's lines well is confirmed at
     once; weaker ones only when no good one is confirmed, best first."""
     found = _Found(image, layout, engine)
-    found.add([*edge_candidates(image), whole_frame(image)])
-    if found.good():  # an outline fits well: no text search, no refinement
+    found.add(card_quads(image))
+    if found.good():  # a card found by its looks or its outline fits well: no text search, no refinement
         return _with_runners_up(cast(CardFit, found.best), found.tried)
     longer = max(image.shape[:2])
     first_search: list[TextBox] = []
@@ -147,6 +148,12 @@ def confirmed(image: np.ndarray, fit: CardFit, layout: Layout, engine: OcrEngine
             others = tuple(other for other in (fit, *fit.alternatives) if other is not candidate)
             return replace(candidate, confirmation=confirmation, alternatives=others)
     return None
+
+
+def card_quads(image: np.ndarray) -> list[np.ndarray]:
+    """Where the card may be, by its own looks first (``vision/card_mask.py``), then by its
+    outline (``vision/locate.py``), then the whole frame (a tight scan)."""
+    return [*mask_candidates(image), *edge_candidates(image), whole_frame(image)]
 
 
 def _with_runners_up(best: CardFit, tried: list[CardFit]) -> CardFit:

@@ -2,7 +2,7 @@
 the 2013 layout does not fit): find its printed labels wherever they are, and read each value
 next to its label.
 
-A card-shaped outline (or the whole frame, for a tight scan) is rectified either way up; every
+A card found by its looks or its outline (or the whole frame, for a tight scan) is rectified either way up; every
 text line detected on it is read; lines that read as the labels every Chilean front prints
 (``card.layouts.LABELLED``: APELLIDOS, NOMBRES, ... RUN) confirm the card and say where its
 values are: under each label, left-aligned with it (the surname's two lines), or after it on the
@@ -24,12 +24,13 @@ from chile_id_ocr.read.front.crops import READ_HEIGHT, READ_WIDTH, Box, crop_box
 from chile_id_ocr.read.front.reader import FrontReading, read_as_fitted
 from chile_id_ocr.read.layout_fit import CardFit, NormBox
 from chile_id_ocr.read.ocr import OcrEngine
+from chile_id_ocr.vision.card_mask import mask_candidates
 from chile_id_ocr.vision.geometry import turn_180
 from chile_id_ocr.vision.locate import edge_candidates, whole_frame
 
 #: Labels read, at least, for a card of unknown layout to be confirmed.
 CONFIRMED = 4
-_OUTLINES = 3  # card outlines tried (largest first), then the whole frame
+_OUTLINES = 3  # card outlines tried (largest first), after the card detector's regions and before the whole frame
 _MIN_LINES = 6  # fewer detected lines: no card here
 _LEFT_ALIGNED = 0.03  # a value starts this close (card width) to its label's left end
 _VALUE_GAP = 2.0  # ... and its top this close under the label (label heights)
@@ -65,7 +66,7 @@ class _Label:
 
 def read_unknown_layout(image: np.ndarray, engine: OcrEngine) -> FrontReading | None:
     """The front read from its labels, or None when no card outline shows enough of them."""
-    for quad in [*edge_candidates(image)[:_OUTLINES], whole_frame(image)]:
+    for quad in [*mask_candidates(image), *edge_candidates(image)[:_OUTLINES], whole_frame(image)]:
         for oriented in (quad, turn_180(quad)):
             found = _read_labelled(image, oriented, engine)
             if found is not None:
