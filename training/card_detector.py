@@ -134,7 +134,7 @@ def train(data: Path, out: Path, epochs: int, threads: int) -> None:
             if rng.random() < 0.5:
                 x, y = x[:, :, ::-1], y[:, :, ::-1]
             x = np.clip(x * rng.uniform(0.6, 1.3, (len(rows), 1, 1, 3)) + rng.uniform(-0.1, 0.1), 0, 1)
-        xt = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)) - 0.5)
+        xt = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2), dtype=np.float32) - 0.5)
         return xt, torch.from_numpy(np.ascontiguousarray(y))[:, None]
 
     def iou(rows: np.ndarray) -> float:
