@@ -55,7 +55,7 @@ def test_something_else_is_ais_0104() -> None:
     canvas = cv2.add(canvas, rng.integers(0, 8, canvas.shape, dtype=np.uint8))
     err = _error(_png(canvas))
     assert err.code == "AIS.0104"
-    assert "no chilean identity card" in err.error_msg.lower()
+    assert "no identity card found" in err.error_msg.lower()
 
 
 def test_dark_image_is_ais_0104() -> None:

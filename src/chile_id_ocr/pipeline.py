@@ -94,8 +94,8 @@ def _read_side(image: bytes, today: date) -> Recognition:
         if front_error is None:  # lines stacked like an MRZ that do not read as a card's: a front after all?
             try:
                 return _read_front(decoded, engine, today)
-            except PoorImageError:
-                raise back_error from None
+            except PoorImageError as error:
+                front_error = error
         keep_back = qr_found is not None or isinstance(back_error, NotChileanCardError)
         raise (back_error if keep_back else front_error) from None
 
