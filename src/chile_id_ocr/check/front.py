@@ -14,8 +14,8 @@ from datetime import date
 import numpy as np
 
 from chile_id_ocr.card import dates, document, names, run, text, validity
-from chile_id_ocr.card.layouts import UNKNOWN_LAYOUT
-from chile_id_ocr.read.front import FrontReading, LineReading, misread_labels
+from chile_id_ocr.card.layouts import UNKNOWN_LAYOUT, Layout
+from chile_id_ocr.read.front import FrontReading, LineReading, misread_labels, reads_as_printed
 from chile_id_ocr.result import CardType, Checks, FieldReading, Recognition, Side
 
 # Multipliers applied to the engine's score; calibrated on the synthetic evaluation (bench/accuracy.py).
@@ -33,6 +33,8 @@ _OFF_PATTERN = (
 _CROSS_FAIL = 0.70  # the value contradicts another field (issue after expiry...)
 _RUN_CHECK_FAIL = 0.55  # the RUN's check digit fails: flagged, low confidence
 _LABELS_READ = 0.6  # some value lines read as the design's labels: the fit may be a row off
+_PRINTED_TEXT = 0.1  # the value itself is one of the design's labels or titles
+_PRINTED_TEXT_WHY = "the value reads as the card's printed text, not a holder's: read a row off"
 # A left-aligned line detected starting late (``front.starts_late``) may have lost its
 # first characters to a glare, even read from its column's edge.
 _LATE = 0.85
@@ -163,6 +165,15 @@ def _penalise(f: _Field, reason: str, factor: float = _CROSS_FAIL) -> _Field:
     return _Field(f.value, f.confidence * factor, f.reason or reason)
 
 
+def _printed_text(f: _Field, layout: Layout) -> _Field:
+    """``f`` all but failed when its value is the design's printed text (a row off: the title
+    REPÚBLICA DE CHILE read as the surname)."""
+    parts = f.value if isinstance(f.value, tuple) else (f.value,)
+    if not any(reads_as_printed(part, layout) for part in parts):
+        return f
+    return _Field(f.value, f.confidence * _PRINTED_TEXT, _PRINTED_TEXT_WHY)
+
+
 def check_front(reading: FrontReading, *, to_input: float, today: date) -> Recognition:
     """The front's fields from its line readings, with checks and calibrated confidences.
 
@@ -207,6 +218,7 @@ def check_front(reading: FrontReading, *, to_input: float, today: date) -> Recog
         fields = {name: f if name in failed else _penalise(f, why, _POOR_CAPTURE) for name, f in fields.items()}
     if misread_labels(lines, reading.layout):
         fields = {name: _penalise(f, _MISPLACED, _LABELS_READ) for name, f in fields.items()}
+        fields = {name: _printed_text(f, reading.layout) for name, f in fields.items()}
     inferred = reading.layout.name == UNKNOWN_LAYOUT
     if inferred:
         fields = {name: _penalise(f, _INFERRED_WHY, _INFERRED) for name, f in fields.items()}

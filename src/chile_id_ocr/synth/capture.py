@@ -94,12 +94,6 @@ def _pick_size(rng: np.random.Generator, table: tuple[tuple[tuple[int, int], flo
     return (h, w) if rng.random() < 0.25 else (w, h)
 
 
-def _pick_size(rng: np.random.Generator, table: tuple[tuple[tuple[int, int], float], ...]) -> tuple[int, int]:
-    weights = np.array([w for _, w in table], float)
-    (w, h), _ = table[int(rng.choice(len(table), p=weights / weights.sum()))]
-    return (h, w) if rng.random() < 0.25 else (w, h)
-
-
 def composite(frame: np.ndarray, card: np.ndarray, alpha: np.ndarray, quad: np.ndarray, shadow: float = 0.0) -> None:
     """Warp ``card`` (with ``alpha``) onto ``frame`` in place so its corners land on ``quad``."""
     fh, fw = frame.shape[:2]

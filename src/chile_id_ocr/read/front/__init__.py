@@ -9,9 +9,17 @@ from chile_id_ocr.read.front.crops import (
     line_crops,
     starts_late,
 )
-from chile_id_ocr.read.front.reader import FrontReading, misread_labels, rate, read_front, read_lines, trusted
+from chile_id_ocr.read.front.reader import (
+    FrontReading,
+    misread_labels,
+    rate,
+    read_front,
+    read_lines,
+    reads_as_printed,
+    trusted,
+)
 
 __all__ = [
     "READ_WIDTH", "FrontReading", "LineReading", "assign_lines", "card_views", "line_crops",
-    "misread_labels", "rate", "read_front", "read_lines", "starts_late", "trusted",
+    "misread_labels", "rate", "read_front", "read_lines", "reads_as_printed", "starts_late", "trusted",
 ]  # fmt: skip

@@ -158,8 +158,10 @@ def _values_of(label: _Label, labels: list[_Label], values: list[_Seen]) -> list
     for _ in LABELLED[label.text]:
         reach = _VALUE_GAP * label.height if not found else _LINE_GAP * (above[1] - above[0]) * 2
         below = [
-            v for v in values
-            if abs(v.box.x0 - x0) < _LEFT_ALIGNED and above[0] < v.box.y0 <= above[1] + reach
+            v
+            for v in values
+            if abs(v.box.x0 - x0) < _LEFT_ALIGNED
+            and above[0] < v.box.y0 <= above[1] + reach
             and not any(_under(v.box, other) for other in labels if other is not label)
         ]
         if not below and label.text == _RUN:  # the RUN's value beside its label

@@ -96,13 +96,21 @@ def misread_labels(lines: dict[str, LineReading], layout: Layout) -> int:
     A holder's value never says APELLIDOS or FECHA DE EMISIÓN: lines that do were read
     on the wrong row, so a fit with several of them is placed a row off.
     """
-    words = [_letters(word) for word in layout.printed_words]
-    count = 0
-    for line in lines.values():
-        seen = _letters(line.text)
-        if len(seen) >= 4 and any(text.edit_distance(seen, word) <= len(word) // 5 for word in words):
-            count += 1
-    return count
+    return sum(reads_as_printed(line.text, layout) for line in lines.values())
+
+
+def reads_as_printed(value: str, layout: Layout) -> bool:
+    """Whether ``value`` reads as one of the design's printed labels or titles (to a fifth of
+    its letters).
+
+    >>> from chile_id_ocr.card.layouts import FRONT_2013
+    >>> reads_as_printed("REPUBLICA DE CHILE", FRONT_2013), reads_as_printed("ROJAS", FRONT_2013)
+    (True, False)
+    """
+    seen = _letters(value)
+    return len(seen) >= 4 and any(
+        text.edit_distance(seen, word) <= len(word) // 5 for word in map(_letters, layout.printed_words)
+    )
 
 
 def rate(lines: dict[str, LineReading], layout: Layout) -> int:
