@@ -54,6 +54,9 @@ def _collect_one(job: tuple[int, str, str, str]) -> list[dict]:
         recognition = read_side(image, _TODAY, None)
     except RecognitionError:
         return []
+    except Exception as error:  # a bug: say which capture, and go on with the others
+        print(f"\n{job}: {type(error).__name__}: {error}", file=sys.stderr)
+        return []
     card = f"{side}:{condition}:{design}:{seed}"
     rows = []
     for name, reading in recognition.fields.items():

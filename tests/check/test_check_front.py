@@ -94,3 +94,19 @@ def test_a_nationality_cut_short_is_not_trusted() -> None:
     assert "CHILENA" in fields["nationality"].reason
     assert _fields(nationality="XYZWQ")["nationality"].confidence < 0.9  # a word we do not know
     assert _fields(nationality="PERUANA")["nationality"].confidence >= 0.9
+
+
+def test_the_title_read_as_a_surname_is_all_but_failed() -> None:
+    """A fit a row off reads REPÚBLICA DE CHILE where the surname is: that value is no holder's."""
+    fields = _fields(surname_1="REPÚBLICA DE CHILE", surname_2="")
+    assert fields["surname"].confidence < 0.1
+    assert "printed text" in fields["surname"].reason
+
+
+def test_a_layout_without_a_line_gives_that_field_empty_and_failed() -> None:
+    """A layout found from labels may lack one (its label unread): the field is empty, at 0."""
+    lines = {n: LineReading(n, value, 0.995, _BOX, True) for n, value in _CARD.items() if n != "nationality"}
+    fields = check_front(FrontReading(_FIT, FRONT_2013, lines), to_input=1.0, today=_TODAY).fields
+    assert fields["nationality"].value == "" and fields["nationality"].confidence == 0.0
+    assert "label was not found" in fields["nationality"].reason
+    assert fields["sex"].value == "M"

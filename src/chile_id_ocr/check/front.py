@@ -165,6 +165,14 @@ def _penalise(f: _Field, reason: str, factor: float = _CROSS_FAIL) -> _Field:
     return _Field(f.value, f.confidence * factor, f.reason or reason)
 
 
+_SINGLE_LINES = ("nationality", "sex", "birth", "issue_date", "expiry_date", "document_number")
+
+
+def _line(lines: dict[str, LineReading], name: str) -> LineReading:
+    """The reading of line ``name``; an empty one when the layout has no such line."""
+    return lines.get(name) or LineReading(name, "", 0.0, (0.0, 0.0, 0.0, 0.0), False)
+
+
 def _printed_text(f: _Field, layout: Layout) -> _Field:
     """``f`` all but failed when its value is the design's printed text (a row off: the title
     REPÚBLICA DE CHILE read as the surname)."""
@@ -189,12 +197,15 @@ def check_front(reading: FrontReading, *, to_input: float, today: date) -> Recog
     }
     given = fields["given_name"].value
     fields["given_name"] = _Field(" ".join(given), fields["given_name"].confidence, fields["given_name"].reason)
-    fields["nationality"] = _nationality_field(lines["nationality"])
-    fields["sex"] = _sex_field(lines["sex"])
+    fields["nationality"] = _nationality_field(_line(lines, "nationality"))
+    fields["sex"] = _sex_field(_line(lines, "sex"))
     parsed_dates: dict[str, dates.CardDate | None] = {}
     for name in ("birth", "issue_date", "expiry_date"):
-        fields[name], parsed_dates[name] = _date_field(lines[name])
-    fields["document_number"], doc_valid = _document_field(lines["document_number"])
+        fields[name], parsed_dates[name] = _date_field(_line(lines, name))
+    fields["document_number"], doc_valid = _document_field(_line(lines, "document_number"))
+    for name in _SINGLE_LINES:
+        if name not in lines:  # a layout found from labels that did not find this one
+            fields[name] = _Field("", 0.0, "its label was not found on the card")
     fields["number"], run_valid = _run_field(lines.get("run_small"), lines.get("run_large"))
 
     birth, issue, expiry = (parsed_dates[k] for k in ("birth", "issue_date", "expiry_date"))
