@@ -151,9 +151,11 @@ def confirmed(image: np.ndarray, fit: CardFit, layout: Layout, engine: OcrEngine
 
 
 def card_quads(image: np.ndarray) -> list[np.ndarray]:
-    """Where the card may be, by its own looks first (``vision/card_mask.py``), then by its
-    outline (``vision/locate.py``), then the whole frame (a tight scan)."""
-    return [*mask_candidates(image), *edge_candidates(image), whole_frame(image)]
+    """Where the card may be: by its outline (``vision/locate.py``), then by its own looks
+    (``vision/card_mask.py``: where no outline fits, as on a white page, before any search of
+    the whole image's text), then the whole frame (a tight scan). (The detector's regions
+    first read worse: an outline's corners are sharper than a mask's.)"""
+    return [*edge_candidates(image), *mask_candidates(image), whole_frame(image)]
 
 
 def _with_runners_up(best: CardFit, tried: list[CardFit]) -> CardFit:

@@ -158,10 +158,13 @@ def likeliest_pattern(
     style = next((found for found in read.values() if found is not None), None)
     best: tuple[float, str, str] | None = None
     for name, days in candidates.items():
-        line, spec = lines.get(name), layout.field(name)
-        crops = [] if line is None else read_crops(views, line, spec)
+        line = lines.get(name)
+        if line is None:  # a layout found from labels that did not find this one
+            continue
+        spec = layout.field(name)
+        crops = read_crops(views, line, spec)
         texts = [form for day in days if day != known[name] for form in dates.printed_forms(day, read[name] or style)]
-        if line is None or not crops or not texts:
+        if not crops or not texts:
             continue
         own = [line.text, *([] if read[name] is None else [read[name].text])]
         gains = np.mean([_pattern_gains(engine, crop, spec.alphabet, own, texts) for crop in crops], axis=0)
