@@ -302,4 +302,3 @@ def test_nested_json_to_the_token_endpoint_is_a_400(server: ThreadServer) -> Non
     body = b'{"auth": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
     response = requests.post(f"{server.url}/v3/auth/tokens", data=body, timeout=30)
     assert response.status_code == 400 and response.json()["error"]["code"] == 400
-
