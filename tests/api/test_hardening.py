@@ -21,7 +21,6 @@ import pytest
 import requests
 from PIL import Image
 
-from chile_id_ocr.api.logs import KeyValueFormatter
 from chile_id_ocr.api.settings import Settings
 from service_support import Credentials, ImageServer, ThreadServer, bootstrap, serving
 
@@ -256,6 +255,8 @@ def test_fetched_urls_are_not_logged(
 
 
 def test_every_log_record_is_one_structured_line() -> None:
+    from chile_id_ocr.api.logs import KeyValueFormatter
+
     try:
         raise ValueError("two\nlines")
     except ValueError:
