@@ -94,7 +94,8 @@ def render(rows: list[dict[str, object]], args: argparse.Namespace) -> str:
     return "\n".join(
         [
             f"{args.minutes:g} minutes, {args.clients} clients (token; the specimen and the phone photo in turn) "
-            f"against a server with {args.workers} workers and default limits: **{answered} answered, {errors} errors**; "
+            f"against a server with {args.workers} workers and default limits: "
+            f"**{answered} answered, {errors} errors**; "
             f"summed RSS {first:.0f} MiB after minute 1, {last:.0f} MiB after the last "
             f"(drift {100.0 * (last - first) / first:+.1f} %).",
             "",
