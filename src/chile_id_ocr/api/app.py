@@ -63,6 +63,7 @@ class Services:
     fetch_policy: FetchPolicy
     readers: Gate
     token_limits: TokenLimits
+    failures: TokenBuckets
     background: set[asyncio.Task[None]] = field(default_factory=set)
 
     def spawn(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
@@ -100,6 +101,7 @@ def build_services(settings: Settings) -> Services:
         fetch_policy=policy,
         readers=Gate(settings.body_reader_limit(), "too many request bodies being received, retry later"),
         token_limits=TokenLimits(settings),
+        failures=TokenBuckets(settings.auth_failure_burst, settings.auth_failure_per_second),
     )
 
 
@@ -405,10 +407,22 @@ def _without_validation_errors(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+async def tarpit(request: Request) -> None:
+    """An address past its allowance of authentication failures waits ``auth_failure_delay`` seconds for each
+    further refusal: a flooding client that waits for its answers then costs next to nothing (a sleeping
+    coroutine), whatever it sends. Successful calls are never delayed."""
+    svc = services_of(request)
+    address = request.client.host if request.client else "-"
+    if svc.failures.take(address) > 0:
+        await asyncio.sleep(svc.settings.auth_failure_delay)
+
+
 def _add_error_handlers(app: FastAPI) -> None:
     async def api_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ApiError)
         request.state.error_code = exc.code
+        if exc.status == 401 or (exc.status == 429 and request.url.path == "/v3/auth/tokens"):
+            await tarpit(request)
         return JSONResponse(exc.to_api(), status_code=exc.status, headers=exc.headers())
 
     async def client_gone(request: Request, exc: Exception) -> Response:
@@ -432,6 +446,8 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def identity_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, IdentityError)
         request.state.error_code = f"IAM.{exc.status}"
+        if exc.status == 401:
+            await tarpit(request)
         return JSONResponse(exc.to_api(), status_code=exc.status)
 
     async def invalid(request: Request, exc: Exception) -> JSONResponse:

@@ -53,12 +53,15 @@ class Settings(BaseSettings):
     reader_limit: int | None = Field(default=None, ge=1)
     max_pixels: int = Field(default=40_000_000, ge=225)
     job_cpu_seconds: float = Field(default=20.0, gt=0)
-    token_ip_burst: int = Field(default=20, ge=1)
-    token_ip_per_minute: float = Field(default=30.0, gt=0)
+    token_ip_burst: int = Field(default=10, ge=1)
+    token_ip_per_minute: float = Field(default=20.0, gt=0)
     token_user_failures: int = Field(default=5, ge=1)
     token_user_refill_seconds: float = Field(default=60.0, gt=0)
     token_hash_concurrency: int = Field(default=2, ge=1)
     signature_replay_cache: bool = False
+    auth_failure_burst: int = Field(default=20, ge=1)
+    auth_failure_per_second: float = Field(default=2.0, gt=0)
+    auth_failure_delay: float = Field(default=1.0, ge=0)
 
     def database(self) -> str:
         """``DATABASE_URL``, else SQLite in the data directory."""
