@@ -305,3 +305,15 @@ def test_openapi_describes_metrics_tokens_and_the_one_of_rule(server: ThreadServ
     body = card["requestBody"]["content"]["application/json"]["schema"]
     assert [option["required"] for option in body["oneOf"]] == [["image"], ["url"]]
     assert "Exactly one of" in body["description"]
+
+
+def test_an_unforeseen_failure_is_a_500_in_the_contract_shape(server: ThreadServer) -> None:
+    """A route that fails as none should (added to the running app for this test only)."""
+
+    async def fails() -> None:
+        raise RuntimeError("unforeseen")
+
+    server.app.add_api_route("/test-only/fails", fails, include_in_schema=False)
+    response = requests.get(f"{server.url}/test-only/fails", timeout=10)
+    assert status_code(response) == (500, "AIS.0105")
+    assert set(response.json()) == {"error_code", "error_msg"}
