@@ -150,22 +150,27 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         legit_load(live, body, args.legit, 5)  # warm-up
         alone = legit_load(live, body, args.legit, args.seconds)
         flood = with_hostiles(live, flooder, args, body)
+        between = legit_load(live, body, args.legit, args.seconds)
         slow = with_hostiles(live, slow_client, args, body)
         again = legit_load(live, body, args.legit, args.seconds)
-    return {"alone": alone, "flood": flood, "slow": slow, "again": again}
+    return {"alone": alone, "flood": flood, "between": between, "slow": slow, "again": again}
 
 
 def render(out: dict, args: argparse.Namespace) -> str:
-    alone = (out["alone"]["rps"] + out["again"]["rps"]) / 2  # the machine is shared: the mean of both runs alone
-    rows = [["alone, before", f"{out['alone']['rps']:.2f}", report.pct(out["alone"]["rps"], alone, 0), "-", "-"]]
-    for name, key in (("beside flooding clients", "flood"), ("beside slow clients", "slow")):
+    rows: list[list[object]] = []
+    phases = [("alone", "alone"), ("flood", "beside flooding clients"), ("between", "alone")]
+    phases += [("slow", "beside slow clients"), ("again", "alone")]
+    for index, (key, name) in enumerate(phases):
+        if key in ("alone", "between", "again"):
+            rows.append([name, f"{out[key]['rps']:.2f}", "-", "-", "-"])
+            continue
+        # The machine is shared: each phase against the mean of the runs alone just before and just after it.
+        baseline = (out[phases[index - 1][0]]["rps"] + out[phases[index + 1][0]]["rps"]) / 2
         legit = out[key]["legit"]
         hostile_counts = ", ".join(f"{k}: {v}" for k, v in sorted(out[key]["hostile"].items(), key=str))
-        share = report.pct(legit["rps"], alone, 0)
+        share = report.pct(legit["rps"], baseline, 0)
         cpu = f"{out[key]['hostile_cpu']:.1f}"
         rows.append([f"{name} ({args.hostile})", f"{legit['rps']:.2f}", share, hostile_counts, cpu])
-    again = out["again"]["rps"]
-    rows.append(["alone again, after", f"{again:.2f}", report.pct(again, alone, 0), "-", "-"])
     return "\n".join(
         [
             f"{args.legit} legitimate clients (token, the specimen, back to back) for {args.seconds:g} s per phase; "
@@ -173,7 +178,7 @@ def render(out: dict, args: argparse.Namespace) -> str:
             "same machine (they share its cores). Flooding: wrong passwords to /v3/auth/tokens (the real user and "
             "unknown ones), bad AK/SK signatures with the real AK, forged tokens. Slow: 1000-byte signed bodies sent "
             "one byte a second, half with the real AK, half with an unknown one. 'Of alone': against the mean of "
-            "the two runs alone (the machine is shared).",
+            "the runs alone just before and just after (the machine is shared with other work).",
             "",
             report.md_table(
                 ["legitimate clients", "req/s", "of alone", "hostile answers (status: n)", "hostile CPU s"], rows
