@@ -288,7 +288,8 @@ def render(runs: list[Measure], ray_start: float, same: bool, folder: Path) -> s
     growth = max(r.peak_until(1.0) - r.peak_until(0.5) for r in runs)
     return "\n".join(
         [
-            f"{sequential.cards} generated cards: " + ", ".join(f"{n} {kind}" for kind, n in sizes.items())
+            f"{sequential.cards} generated cards: "
+            + ", ".join(f"{n} {kind}" for kind, n in sizes.items())
             + " (photos 12 MP JPEG, scans ~1000 px). One thread per process (`CHILE_ID_OCR_THREADS=1`).",
             "",
             table,

@@ -220,6 +220,17 @@ class NetworkGuard:
         monkeypatch.setattr(socket.socket, "connect_ex", self.connect(socket.socket.connect_ex))
 
 
+class EveryNamePrivate(dict):
+    """Fake DNS for fuzzing: every name but loopback's resolves to 10.0.0.1 (refused by the URL policy before
+    any connection), so generated URLs never reach a resolver."""
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name not in LOOPBACK_NAMES and not _is_ip_literal(name)
+
+    def __missing__(self, name: str) -> str:
+        return "10.0.0.1"
+
+
 def guarding(monkeypatch: pytest.MonkeyPatch, fake_dns: dict[str, str] | None = None) -> Iterator[NetworkGuard]:
     """An autouse fixture's body: the guard installed, then no violation allowed."""
     guard = NetworkGuard(fake_dns=fake_dns or {})

@@ -41,6 +41,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadServer]:
         url_max_bytes=URL_MAX_BYTES,
         url_connect_timeout=2.0,
         url_read_timeout=5.0,
+        token_ip_burst=100_000,  # every test's client is 127.0.0.1: the token limits have their own server
+        token_user_failures=100_000,
+        auth_failure_burst=100_000,
     )
     yield from serving(settings)
 

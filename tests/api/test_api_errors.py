@@ -82,8 +82,9 @@ def _png(width: int, height: int, color: int = 255) -> str:
 
 
 def _disabled_project(c: Client) -> requests.Response:
+    """A token got while the project had the service, used after it was disabled (none is issued after)."""
     store = c.server.settings.open_store()
-    project = store.create_project(f"off-{os.urandom(3).hex()}", c.creds.domain, enabled=False)
+    project = store.create_project(f"off-{os.urandom(3).hex()}", c.creds.domain, enabled=True)
     user = {"name": c.creds.user, "password": c.creds.password, "domain": {"name": c.creds.domain}}
     body = {
         "auth": {
@@ -92,6 +93,10 @@ def _disabled_project(c: Client) -> requests.Response:
         }
     }
     token = requests.post(f"{c.server.url}/v3/auth/tokens", json=body, timeout=30).headers["X-Subject-Token"]
+    store.set_service(project.id, False)
+    store.engine.dispose()
+    refused = requests.post(f"{c.server.url}/v3/auth/tokens", json=body, timeout=30)
+    assert refused.status_code == 403 and "X-Subject-Token" not in refused.headers
     return c.post({"image": c.specimen_b64}, url=c.card_url.replace(c.creds.project_id, project.id), token=token)
 
 
@@ -108,14 +113,17 @@ def _declared_too_large(c: Client) -> tuple[int, str]:
 
 
 def _worker_killed(c: Client) -> requests.Response:
-    """A recognition worker that dies (OOM killer, crash) gives AIS.0105, and the pool is replaced."""
+    """A recognition worker that dies (OOM killer, crash) gives AIS.0105 with 503 (retry), and the pool is
+    replaced."""
     token = c.token()
     workers = c.server.app.state.services.pool.worker_pids()
     assert workers, "no recognition worker found"
     for pid in workers:
         os.kill(pid, signal.SIGKILL)
     time.sleep(0.5)
-    return c.post({"image": c.specimen_b64}, token=token)
+    response = c.post({"image": c.specimen_b64}, token=token)
+    assert response.headers.get("Retry-After", "").isdigit(), response.headers
+    return response
 
 
 CASES: dict[str, tuple[int, str, Callable[[Client], object]]] = {
@@ -129,7 +137,7 @@ CASES: dict[str, tuple[int, str, Callable[[Client], object]]] = {
     "base64 of text": (400, "AIS.0102", lambda c: c.post({"image": base64.b64encode(b"hello").decode()})),
     "10x10 image": (400, "AIS.0103", lambda c: c.post({"image": _png(10, 10)})),
     "blank image": (400, "AIS.0104", lambda c: c.post({"image": _png(640, 400)})),
-    "worker killed": (400, "AIS.0105", _worker_killed),
+    "worker killed": (503, "AIS.0105", _worker_killed),
     "no credentials": (401, "ModelArts.4101", lambda c: requests.post(c.card_url, json={"image": "x"}, timeout=30)),
     "empty token": (401, "ModelArts.4101", lambda c: c.post({"image": "x"}, token="")),
     "garbage token": (401, "ModelArts.4102", lambda c: c.post({"image": "x"}, token="not-a-token")),
@@ -148,6 +156,7 @@ CASES: dict[str, tuple[int, str, Callable[[Client], object]]] = {
     "unknown access key": (401, "APIG.0301", lambda c: c.signed({"image": "x"}, ak="UNKNOWNAK00000000000")),
     "clock skew": (401, "APIG.0301", lambda c: c.signed({"image": "x"}, at=datetime.now(UTC) - timedelta(minutes=16))),
     "overloaded": (429, "APIG.0308", lambda c: _overload(c)),
+    "unknown path": (404, "APIG.0101", lambda c: c.post({"image": "x"}, url=c.card_url + "/")),
 }
 
 

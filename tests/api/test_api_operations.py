@@ -42,7 +42,7 @@ def test_openapi_documents_the_exact_schemas(server: ThreadServer) -> None:
     assert {"image", "url"} <= set(body["properties"])
     result = spec["components"]["schemas"]["ChileIdCardResult"]
     assert result["properties"]["surname"]["type"] == "array"
-    assert set(card["responses"]) == {"200", "400", "401", "403", "429"}
+    assert set(card["responses"]) == {"200", "400", "401", "403", "429", "503"}
     assert "/v3/auth/tokens" in spec["paths"]
 
 

@@ -42,7 +42,13 @@ def network_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[NetworkGuard]:
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadServer]:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("web-service"), database_url=None, workers=1, queue_limit=4)
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("web-service"),
+        database_url=None,
+        workers=1,
+        queue_limit=4,
+        token_ip_burst=10_000,  # every sign-in comes from 127.0.0.1
+    )
     yield from serving(settings)
 
 

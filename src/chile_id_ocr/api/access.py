@@ -1,8 +1,10 @@
 """Access log and request metrics, as a plain ASGI middleware.
 
-One line per request: request id, project, method, route template, status, error code and latency. Never the
-body, the image, a URL or its query string, a name or a RUN: handlers only put ``project`` and ``error_code``
-into the request's state, and the route is logged as its template.
+One line per request: request id, project, method, route template, status, error code and latency, as
+``key=value`` pairs whose values are escaped (``api/logs.py``: a project id from the path cannot forge a line).
+Never the body, the image, a URL or its query string, a name or a RUN: handlers only put ``project`` and
+``error_code`` into the request's state, and the route is logged as its template. A client that went away before
+its answer is logged (and counted) with status 499, not as a server error.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from chile_id_ocr.api.logs import kv
 from chile_id_ocr.api.metrics import Metrics
 
 logger = logging.getLogger("chile_id_ocr.access")
@@ -53,13 +56,13 @@ class AccessLog:
         error_code = str(state.get("error_code", ""))
         self.metrics.observe_request(route, status, error_code, seconds)
         if self.enabled:
-            logger.info(
-                "request_id=%s project=%s method=%s route=%s status=%d error_code=%s latency_ms=%.1f",
-                state["request_id"],
-                state.get("project", "-"),
-                scope.get("method", "-"),
-                route,
-                status,
-                error_code or "-",
-                seconds * 1000.0,
+            line = kv(
+                request_id=state["request_id"],
+                project=state.get("project"),
+                method=scope.get("method"),
+                route=route,
+                status=status,
+                error_code=error_code,
+                latency_ms=f"{seconds * 1000.0:.1f}",
             )
+            logger.info("%s", line, extra={"structured": True})

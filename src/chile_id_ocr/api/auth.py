@@ -6,8 +6,12 @@ user, the domain, the project the token is scoped to and its expiry.
 
 Signatures follow the SDK (``huaweicloudsdkcore.signer.Signer``): canonical request = method, URI (each segment
 percent-encoded, always ending in '/'), sorted query string, ``name:value`` lines of the signed headers,
-the signed header names joined by ';', hex SHA-256 of the body (or ``X-Sdk-Content-Sha256``); string to sign =
+the signed header names joined by ';', hex SHA-256 of the body; string to sign =
 ``SDK-HMAC-SHA256\\n<X-Sdk-Date>\\n<hex SHA-256 of the canonical request>``; signature = hex HMAC-SHA256(SK, it).
+
+The body's hash is always computed here from the body received, never taken from the request: a client's
+``X-Sdk-Content-Sha256`` (the SDK sends one only for non-JSON bodies, ``UNSIGNED-PAYLOAD``) is refused when it
+differs from it, signed or not, so a captured signature cannot carry another body.
 
 >>> req = SignedRequest("POST", "/v2/p/ocr/chile-id-card", "", {"host": "h:1", "x-sdk-date": "20240101T000000Z"}, b"")
 >>> print(canonical_request(req, ("host", "x-sdk-date")))
@@ -29,6 +33,7 @@ import hashlib
 import hmac
 import json
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -153,9 +158,12 @@ def canonical_query(query: str) -> str:
 
 
 def payload_hash(req: SignedRequest) -> str:
-    if not req.body:
-        return hashlib.sha256(b"").hexdigest()
-    return req.headers.get("x-sdk-content-sha256") or hashlib.sha256(req.body).hexdigest()
+    """Hex SHA-256 of the body received; APIG.0301 when an ``X-Sdk-Content-Sha256`` header says otherwise."""
+    digest = hashlib.sha256(req.body).hexdigest()
+    claimed = req.headers.get("x-sdk-content-sha256")
+    if claimed is not None and claimed.strip().lower() != digest:
+        raise ApiError.of("APIG.0301", "X-Sdk-Content-Sha256 does not match the body")
+    return digest
 
 
 def canonical_request(req: SignedRequest, signed_headers: tuple[str, ...]) -> str:
@@ -195,10 +203,24 @@ def check_sdk_date(value: str | None, now: datetime, max_skew_seconds: int) -> N
 class Authenticator:
     """Checks credentials against the store and decides whether the caller may use a project."""
 
-    def __init__(self, store: Store, tokens: TokenCodec, max_skew_seconds: int) -> None:
+    def __init__(self, store: Store, tokens: TokenCodec, max_skew_seconds: int, replay_cache: bool = False) -> None:
         self.store = store
         self.tokens = tokens
         self.max_skew_seconds = max_skew_seconds
+        self.replay_cache = replay_cache
+        self._seen: dict[str, float] = {}  # signature -> when it may be forgotten (its date + the skew)
+        self._lock = threading.Lock()
+
+    def precheck_signature(self, authorization: str, headers: Mapping[str, str], now: datetime) -> None:
+        """What a signed request can be refused for before its body is read: a malformed header, a missing or
+        stale date, an unknown or revoked AK (so an unauthenticated sender never waits for a body slot)."""
+        header = parse_authorization(authorization)
+        check_sdk_date(headers.get("x-sdk-date"), now, self.max_skew_seconds)
+        if "x-sdk-date" not in header.signed_headers:
+            raise ApiError.of("APIG.0301", "X-Sdk-Date is not signed")
+        key = self.store.get_access_key(header.ak)
+        if key is None or key.revoked:
+            raise ApiError.of("APIG.0301", "unknown access key")
 
     def by_token(self, token: str, project_id: str, now: datetime) -> Principal:
         if not token.strip():
@@ -222,7 +244,19 @@ class Authenticator:
         expected = sign(key.secret_key, string_to_sign(canonical, req.headers["x-sdk-date"]))
         if not hmac.compare_digest(expected, header.signature):
             raise ApiError.of("APIG.0301", "signature mismatch")
+        if self.replay_cache:
+            self._first_use(header.signature, now)
         return Principal(key.user.id, key.user.domain, self._project(project_id, key.user.domain), "aksk")
+
+    def _first_use(self, signature: str, now: datetime) -> None:
+        """APIG.0301 when this signature was accepted before (kept for the skew window, in this process)."""
+        moment = now.timestamp()
+        with self._lock:
+            if len(self._seen) > 10_000:
+                self._seen = {s: t for s, t in self._seen.items() if t > moment}
+            if self._seen.get(signature, 0.0) > moment:
+                raise ApiError.of("APIG.0301", "the signed request was already used")
+            self._seen[signature] = moment + 2 * self.max_skew_seconds
 
     def _project(self, project_id: str, domain: str) -> ProjectInfo:
         project = self.store.get_project(project_id)

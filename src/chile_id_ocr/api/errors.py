@@ -13,6 +13,7 @@ Recognition errors (``chile_id_ocr.errors``) keep their own code and message.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 
@@ -43,6 +44,8 @@ CODES: dict[str, Code] = {
         Code("ModelArts.4603", "URL download failed", 400),
         Code("APIG.0301", "authentication failed", 401),
         Code("APIG.0308", "rate limit", 429),
+        # Not in the contract's table: the cloud's API gateway answers an unknown path or method with it.
+        Code("APIG.0101", "The API does not exist or has not been published.", 404),
     )
 }
 
@@ -50,29 +53,38 @@ CODES: dict[str, Code] = {
 class ApiError(Exception):
     """A failure answered with ``{"error_code", "error_msg"}`` and the code's HTTP status."""
 
-    def __init__(self, code: str, error_msg: str) -> None:
+    def __init__(self, code: str, error_msg: str, status: int | None = None, retry_after: float | None = None) -> None:
         super().__init__(error_msg)
         self.code = code
         self.error_msg = error_msg
+        self._status = status
+        self.retry_after = retry_after
 
     @classmethod
-    def of(cls, code: str, reason: str = "") -> ApiError:
-        """The error for a contract ``code``: its message, then ``reason`` when given."""
+    def of(cls, code: str, reason: str = "", status: int | None = None, retry_after: float | None = None) -> ApiError:
+        """The error for a contract ``code``: its message, then ``reason`` when given; ``status`` overrides the
+        code's HTTP status (a worker crash: AIS.0105 with 503), ``retry_after`` (seconds) becomes Retry-After."""
         message = CODES[code].message
-        if not reason:
-            return cls(code, message)
-        separator = " " if message.endswith(".") else ": "
-        return cls(code, f"{message}{separator}{reason}")
+        if reason:
+            separator = " " if message.endswith(".") else ": "
+            message = f"{message}{separator}{reason}"
+        return cls(code, message, status, retry_after)
 
     @property
     def status(self) -> int:
-        return CODES[self.code].status
+        return self._status or CODES[self.code].status
+
+    def headers(self) -> dict[str, str] | None:
+        """``Retry-After`` (whole seconds, at least 1) for a throttled or retryable answer."""
+        if self.retry_after is None and self.status not in (429, 503):
+            return None
+        return {"Retry-After": str(max(1, math.ceil(self.retry_after or 1)))}
 
     def to_api(self) -> dict[str, str]:
         return {"error_code": self.code, "error_msg": self.error_msg}
 
 
-_TITLES = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found"}
+_TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found"}
 
 
 class IdentityError(Exception):

@@ -19,7 +19,18 @@ from chile_id_ocr.api.errors import ApiError
 class ChileIdCardRequest(BaseModel):
     """``image`` (base64) or ``url``, exactly one; the other fields are opt-in extensions."""
 
-    model_config = ConfigDict(extra="ignore", strict=True)
+    model_config = ConfigDict(
+        extra="ignore",
+        strict=True,
+        json_schema_extra={
+            "description": "Exactly one of `image` and `url` (a non-empty string); at most one of `back_image` and "
+            "`back_url`. Both or neither: AIS.0101.",
+            "oneOf": [
+                {"required": ["image"], "properties": {"image": {"type": "string", "minLength": 1}}},
+                {"required": ["url"], "properties": {"url": {"type": "string", "minLength": 1}}},
+            ],
+        },
+    )
 
     image: str | None = Field(
         default=None, description="Base64 of the image file (JPG, PNG, BMP, TIFF), at most 10 MB."
@@ -111,7 +122,10 @@ class _TokenPassword(BaseModel):
 
 
 class _TokenIdentity(BaseModel):
-    methods: list[str]
+    methods: list[str] = Field(
+        description='Authentication methods; must include "password", the only one supported.',
+        json_schema_extra={"contains": {"const": "password"}},
+    )
     password: _TokenPassword
 
 
@@ -128,3 +142,36 @@ class TokenRequest(BaseModel):
     """The identity service's password method, scoped to a project (or unscoped, to list the user's projects)."""
 
     auth: _TokenAuth
+
+
+class _TokenDomain(BaseModel):
+    id: str
+    name: str
+
+
+class _TokenUserOut(BaseModel):
+    id: str
+    name: str
+    domain: _TokenDomain
+
+
+class _TokenProject(BaseModel):
+    id: str
+    name: str
+    domain: _TokenDomain
+
+
+class _TokenBody(BaseModel):
+    methods: list[str] = Field(examples=[["password"]])
+    issued_at: str
+    expires_at: str
+    user: _TokenUserOut
+    project: _TokenProject | None = Field(default=None, description="Absent from an unscoped token.")
+    roles: list[Any]
+    catalog: list[Any]
+
+
+class TokenResponse(BaseModel):
+    """HTTP 201; the token itself is in the ``X-Subject-Token`` header."""
+
+    token: _TokenBody

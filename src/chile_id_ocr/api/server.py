@@ -1,7 +1,8 @@
 """``chile-id-ocr serve [--host] [--port] [--workers]``: the HTTP service on uvicorn.
 
 Settings come from the environment (``CHILE_ID_OCR_*``, ``DATABASE_URL``); the flags override them.
-``--workers`` is the number of recognition worker processes (default: one per core).
+``--workers`` is the number of recognition worker processes (default: one per core). Logs go to stderr as
+structured ``key=value`` lines (``api/logs.py``).
 """
 
 from __future__ import annotations
@@ -31,12 +32,14 @@ def main(argv: Sequence[str]) -> int:
     import uvicorn
 
     from chile_id_ocr.api.app import create_app
+    from chile_id_ocr.api.logs import configure_logging
 
     try:
         settings = settings_from(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(logging.INFO)
     app = create_app(settings)
-    uvicorn.run(app, host=settings.host, port=settings.port, access_log=False, proxy_headers=False)
+    # log_config=None: uvicorn's own loggers go through the root logger's structured, escaped lines.
+    uvicorn.run(app, host=settings.host, port=settings.port, access_log=False, proxy_headers=False, log_config=None)
     return 0

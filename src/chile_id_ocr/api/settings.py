@@ -1,8 +1,8 @@
 """The service's configuration: one object, read from the environment (``CHILE_ID_OCR_*`` and ``DATABASE_URL``).
 
 >>> s = Settings(data_dir="/tmp/x", workers=2)
->>> s.database(), s.admission_limit()
-('sqlite:////tmp/x/chile-id-ocr.db', 6)
+>>> s.database(), s.admission_limit(), s.body_reader_limit()
+('sqlite:////tmp/x/chile-id-ocr.db', 6, 24)
 """
 
 from __future__ import annotations
@@ -49,6 +49,19 @@ class Settings(BaseSettings):
     url_max_bytes: int = IMAGE_LIMIT
     url_max_redirects: int = 3
     access_log: bool = True
+    # Hardening: budgets and limits (README, "Hardening / limits").
+    reader_limit: int | None = Field(default=None, ge=1)
+    max_pixels: int = Field(default=40_000_000, ge=225)
+    job_cpu_seconds: float = Field(default=20.0, gt=0)
+    token_ip_burst: int = Field(default=10, ge=1)
+    token_ip_per_minute: float = Field(default=20.0, gt=0)
+    token_user_failures: int = Field(default=5, ge=1)
+    token_user_refill_seconds: float = Field(default=60.0, gt=0)
+    token_hash_concurrency: int = Field(default=2, ge=1)
+    signature_replay_cache: bool = False
+    auth_failure_burst: int = Field(default=20, ge=1)
+    auth_failure_per_second: float = Field(default=2.0, gt=0)
+    auth_failure_delay: float = Field(default=1.0, ge=0)
 
     def database(self) -> str:
         """``DATABASE_URL``, else SQLite in the data directory."""
@@ -57,6 +70,10 @@ class Settings(BaseSettings):
     def admission_limit(self) -> int:
         """Requests admitted at once (running or waiting for a worker); beyond it, 429."""
         return self.queue_limit or 2 * self.workers + 2
+
+    def body_reader_limit(self) -> int:
+        """Request bodies read at once (authenticated or not yet: AK/SK needs the body); beyond it, 429."""
+        return self.reader_limit or max(16, 4 * self.admission_limit())
 
     def allowed_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
         """Networks the operator allows ``url`` to reach although they are not public."""

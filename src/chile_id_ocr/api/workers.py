@@ -2,8 +2,13 @@
 
 Each worker is a spawned process with one thread that loads the models once (its initializer). The event loop
 awaits jobs with ``run_in_executor`` and never runs recognition itself; base64 decoding happens in the worker too.
-``RecognitionPool.slot()`` admits at most ``limit`` requests at once (reading, waiting or running); beyond that
-a request is refused at once with APIG.0308, so memory stays bounded whatever the load.
+``RecognitionPool.slot()`` admits at most ``limit`` requests at once (waiting or running; a request is admitted
+only once authenticated and with its whole body read); beyond that a request is refused at once with APIG.0308, so
+memory stays bounded whatever the load.
+
+Budgets: each job may use ``cpu_seconds`` of CPU time in its worker (``ITIMER_PROF``; over it, AIS.0105), and
+decoding refuses images over ``max_pixels`` from their header (``vision/decode.py``, AIS.0103). A worker that dies
+answers the requests it had with 503 and Retry-After (AIS.0105): retrying is safe.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import ctypes
 import inspect
 import multiprocessing
 import os
@@ -66,11 +72,32 @@ def decode_base64(text: bytes) -> bytes:
     raise UnsupportedFormatError("the image is not valid base64")
 
 
-def init_worker() -> None:
-    """Worker initializer: one thread, Ctrl-C left to the parent, models loaded now rather than on first job."""
+class JobBudgetExceeded(BaseException):
+    """Raised in a worker when its job has used up its CPU-time budget (not an ``Exception``: no ``except
+    Exception`` of the pipeline may swallow it)."""
+
+
+_budget_seconds = 20.0
+
+
+def _over_budget(_signum: int, _frame: object) -> None:
+    raise JobBudgetExceeded
+
+
+def init_worker(max_pixels: int | None = None, cpu_seconds: float | None = None) -> None:
+    """Worker initializer: one thread, Ctrl-C left to the parent, the budgets, models loaded now rather than on
+    first job."""
+    global _budget_seconds
     os.environ["OMP_NUM_THREADS"] = "1"
     os.environ["CHILE_ID_OCR_THREADS"] = "1"
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGPROF, _over_budget)
+    if cpu_seconds is not None:
+        _budget_seconds = cpu_seconds
+    from chile_id_ocr.vision import decode
+
+    if max_pixels is not None:
+        decode.MAX_PIXELS = max_pixels
     from chile_id_ocr.read.ocr import get_engine
 
     get_engine()
@@ -85,6 +112,34 @@ def run_job(job: Job) -> Outcome:
     from chile_id_ocr.pipeline import recognize  # the worker's, imported once per process
 
     start = time.perf_counter()
+    signal.setitimer(signal.ITIMER_PROF, _budget_seconds)
+    try:
+        return _run(job, recognize, start)
+    except JobBudgetExceeded:
+        error = InternalRecognitionError(f"the recognition used up its budget of {_budget_seconds:g} s of CPU time")
+        return Outcome(error=error.to_api(), seconds=time.perf_counter() - start)
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        _give_memory_back()
+
+
+def _give_memory_back() -> None:
+    """Return the heap a job freed to the system (glibc keeps it otherwise: a worker that once read a large
+    image would stay large); a few milliseconds."""
+    global _libc
+    if _libc is None:
+        try:
+            _libc = ctypes.CDLL("libc.so.6")
+        except OSError:
+            _libc = False
+    if _libc:
+        _libc.malloc_trim(0)
+
+
+_libc: Any = None
+
+
+def _run(job: Job, recognize: Any, start: float) -> Outcome:
     try:
         image = job.image if job.image is not None else decode_base64(job.image_b64 or b"")
         kwargs: dict[str, Any] = {}
@@ -107,9 +162,10 @@ def run_job(job: Job) -> Outcome:
 class RecognitionPool:
     """``workers`` processes behind an admission limit of ``limit`` requests."""
 
-    def __init__(self, workers: int, limit: int) -> None:
+    def __init__(self, workers: int, limit: int, max_pixels: int | None = None, cpu_seconds: float | None = None):
         self.workers = workers
         self.limit = limit
+        self.budgets = (max_pixels, cpu_seconds)
         self.admitted = 0
         self.submitted = 0
         self.ready = False
@@ -117,7 +173,7 @@ class RecognitionPool:
 
     def _new_executor(self) -> ProcessPoolExecutor:
         context = multiprocessing.get_context("spawn")
-        return ProcessPoolExecutor(self.workers, mp_context=context, initializer=init_worker)
+        return ProcessPoolExecutor(self.workers, mp_context=context, initializer=init_worker, initargs=self.budgets)
 
     async def start(self) -> None:
         """Start the workers and wait until each has loaded its models."""
@@ -155,16 +211,21 @@ class RecognitionPool:
             self.admitted -= 1
 
     async def run(self, job: Job) -> Outcome:
-        """Recognize in a worker; a worker that dies (killed, out of memory) gives AIS.0105 and a fresh pool."""
+        """Recognize in a worker; a worker that dies (killed, out of memory) gives AIS.0105 with HTTP 503 and
+        Retry-After, and a fresh pool. Cancelled (the client went away): a job still waiting for a worker never
+        runs, a running one finishes and its result is dropped."""
         executor = self._executor
         if executor is None:
             raise RuntimeError("the recognition pool is not started")
         self.submitted += 1
         try:
             return await asyncio.get_running_loop().run_in_executor(executor, run_job, job)
+        except JobBudgetExceeded:  # the timer fired as the job ended: the budget was used up all the same
+            error = InternalRecognitionError(f"the recognition used up its CPU-time budget ({self.budgets[1]} s)")
+            return Outcome(error=error.to_api())
         except BrokenProcessPool:
             self._replace(executor)
-            return Outcome(error=InternalRecognitionError("a recognition worker stopped").to_api())
+            raise ApiError.of("AIS.0105", "a recognition worker stopped, retry", status=503, retry_after=2) from None
         finally:
             self.submitted -= 1
 

@@ -154,7 +154,10 @@ class Store:
         """The user when the password matches (argon2 verification: slow on purpose)."""
         with self._session() as session:
             row = self._find_user(session, name, domain)
-        if row is None or not credentials.verify_password(row.password_hash, password):
+        if row is None:
+            credentials.verify_no_user(password)  # as slow as a wrong password: user names do not show in timing
+            return None
+        if not credentials.verify_password(row.password_hash, password):
             return None
         return _user(row)
 

@@ -7,6 +7,7 @@ locator finds the card's orientation from the pixels.
 from __future__ import annotations
 
 import io
+import os
 from dataclasses import dataclass
 
 import cv2
@@ -17,6 +18,9 @@ from chile_id_ocr.errors import ImageSizeError, UnsupportedFormatError
 
 MIN_SIDE = 15
 MAX_SIDE = 8192
+# Pixels decoded at most (after a JPEG's reduced-scale decoding), checked from the header before any pixel is
+# allocated: an 8192x8192 PNG or 1-bit TIFF of a few KB would otherwise cost seconds and hundreds of MB.
+MAX_PIXELS = int(os.environ.get("CHILE_ID_OCR_MAX_PIXELS", "40000000"))
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"\xff\xd8\xff", "JPEG"),
     (b"\x89PNG\r\n\x1a\n", "PNG"),
@@ -65,6 +69,8 @@ def image_size(data: bytes) -> tuple[int, int]:
     try:
         with Image.open(io.BytesIO(data)) as im:
             return im.size
+    except Image.DecompressionBombError as exc:  # over twice Pillow's limit: far over ours
+        raise ImageSizeError(f"the image is too large: {exc}") from exc
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise UnsupportedFormatError("the image file is damaged or cannot be read") from exc
 
@@ -80,6 +86,20 @@ def check_size(width: int, height: int) -> None:
     """
     if not (MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE):
         raise ImageSizeError(f"each side must be {MIN_SIDE} to {MAX_SIDE} px; this image is {width}x{height}")
+
+
+def check_pixels(width: int, height: int, factor: int = 1) -> None:
+    """Refuse an image that would decode to more than ``MAX_PIXELS`` pixels (``factor``: JPEG reduction).
+
+    >>> check_pixels(4000, 3000)
+    >>> check_pixels(8192, 8192)
+    Traceback (most recent call last):
+    ...
+    chile_id_ocr.errors.ImageSizeError: the image is too large: 8192x8192 is 67.1 Mpx, at most 40.0 Mpx
+    """
+    if (width // factor) * (height // factor) > MAX_PIXELS:
+        size = f"{width}x{height} is {width * height / 1e6:.1f} Mpx"
+        raise ImageSizeError(f"the image is too large: {size}, at most {MAX_PIXELS / 1e6:.1f} Mpx")
 
 
 def _reduction(fmt: str, width: int, height: int) -> tuple[int, int]:
@@ -100,6 +120,7 @@ def decode(data: bytes) -> DecodedImage:
     width, height = image_size(data)
     check_size(width, height)
     factor, flags = _reduction(fmt, width, height)
+    check_pixels(width, height, factor)
     pixels = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
     if pixels is None and fmt == "TIFF":
         pixels = _decode_with_pillow(data)
