@@ -99,32 +99,50 @@ def _logistic(x: np.ndarray, y: np.ndarray, penalty: float) -> tuple[np.ndarray,
     return w[:-1], float(w[-1])
 
 
+def _gate(cards: dict[str, list[tuple[bool, float]]]) -> tuple[int, list[int], int, int]:
+    """For one set of confidences: the fewest doubtful fields (< 0.5) that make a reading no
+    result without turning any fair reading (at most two wrong fields) into an error; the
+    doubtful counts of the garbage readings (five or more wrong fields), how many of them that
+    many catch, and how many fair readings there are."""
+    wrong = {card: sum(not r for r, _ in fields) for card, fields in cards.items()}
+    doubtful = {card: sum(q < 0.5 for _, q in fields) for card, fields in cards.items()}
+    fair = [doubtful[card] for card, n in wrong.items() if n <= 2]
+    garbage = sorted(doubtful[card] for card, n in wrong.items() if n >= _GARBAGE)
+    limit = max(2, max(fair, default=0) + 1)
+    return limit, garbage, sum(n >= limit for n in garbage), len(fair)
+
+
 def fit(data: Path, out: Path, penalty: float) -> None:
+    """Fit the logistic remap, and keep it only if it does not make more wrong fields look sure
+    (>= 0.9) than the checks' own confidences do: a remap that is better calibrated on average
+    but lets wrong fields through is worse for a service that must never be silently wrong."""
     rows = [json.loads(line) for line in data.read_text().splitlines()]
     names = sorted({k for row in rows for k in row["features"]})
     x = np.array([[row["features"].get(k, 0.0) for k in names] for row in rows])
     y = np.array([1.0 if row["right"] else 0.0 for row in rows])
     weights, bias = _logistic(x, y, penalty)
-    p = 1 / (1 + np.exp(-(x @ weights + bias)))
+    fitted = 1 / (1 + np.exp(-(x @ weights + bias)))
+    own = np.array([row["confidence"] for row in rows])
+    print(f"{len(rows)} fields, {int(len(y) - y.sum())} wrong", file=sys.stderr)
+    silent = {}
+    for label, p in (("checks", own), ("remap", fitted)):
+        sure = p >= 0.9
+        silent[label] = int((sure & (y == 0)).sum())
+        print(f"  {label}: {int(sure.sum())} fields >= 0.9, {silent[label]} of them wrong", file=sys.stderr)
+    remap = silent["remap"] <= silent["checks"]
+    shipped = fitted if remap else own
     cards: dict[str, list[tuple[bool, float]]] = {}
-    for row, prob in zip(rows, p, strict=True):
+    for row, prob in zip(rows, shipped, strict=True):
         cards.setdefault(row["card"], []).append((row["right"], float(prob)))
-    wrong = {card: sum(not r for r, _ in fields) for card, fields in cards.items()}
-    garbage = [sum(q < 0.5 for _, q in cards[card]) for card, n in wrong.items() if n >= _GARBAGE]
-    too_doubtful = max(1, min(garbage, default=5))
-    good = [cards[card] for card, n in wrong.items() if n <= 1]
-    lost = sum(sum(q < 0.5 for _, q in fields) >= too_doubtful for fields in good)
-    before = [(row["confidence"] >= 0.9, row["right"]) for row in rows]
-    after = [(q >= 0.9, bool(r)) for q, r in zip(p, y, strict=True)]
-    print(f"{len(rows)} fields of {len(cards)} cards, {int(len(y) - y.sum())} wrong", file=sys.stderr)
-    for label, pairs in (("checks' confidence", before), ("calibrated", after)):
-        sure = [r for s, r in pairs if s]
-        print(f"  {label}: {len(sure)} fields >= 0.9, {len(sure) - sum(sure)} of them wrong", file=sys.stderr)
-    print(f"  garbage readings: {len(garbage)} (doubtful fields {sorted(garbage)}); no result from {too_doubtful} "
-          f"doubtful fields, which would drop {lost} of {len(good)} good readings", file=sys.stderr)
-    model = {"weights": {k: round(float(v), 6) for k, v in zip(names, weights, strict=True)},
-             "bias": round(bias, 6), "too_doubtful": too_doubtful,
-             "fitted_on": f"{data.name}: {len(rows)} fields, {len(cards)} cards"}  # fmt: skip
+    limit, garbage, caught, fair = _gate(cards)
+    kept = "the logistic remap" if remap else "the checks' confidences"
+    print(f"  kept: {kept}; no result from {limit} doubtful fields (< 0.5), which no fair reading of {fair} "
+          f"reaches; it catches {caught} of the {len(garbage)} garbage readings (doubtful fields {garbage})",
+          file=sys.stderr)  # fmt: skip
+    model = {"remap": remap, "weights": {k: round(float(v), 6) for k, v in zip(names, weights, strict=True)},
+             "bias": round(bias, 6), "too_doubtful": limit,
+             "fitted_on": f"{data.name}: {len(rows)} fields, {len(cards)} cards; silently wrong (>= 0.9) "
+                          f"checks {silent['checks']}, remap {silent['remap']}"}  # fmt: skip
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(model, indent=1, sort_keys=True) + "\n")
     print(f"wrote {out}", file=sys.stderr)

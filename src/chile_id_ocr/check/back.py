@@ -21,6 +21,12 @@ from chile_id_ocr.read.back import BackReading, TextLine
 from chile_id_ocr.result import CardType, Checks, FieldReading, Recognition, Side
 
 _CHECK_FAIL = 0.5  # a value whose check digit fails is reported with at most this confidence
+# Two or more failed check digits: the MRZ was misread as a whole (cut, shifted), and the
+# fields no check digit covers are doubted as much.
+_MISREAD_CHECKS = 2
+_MISREAD = 0.5
+_MISREAD_WHY = "the MRZ's check digits fail: its lines look misread"
+_UNCOVERED = ("surname", "given_name", "sex", "nationality")
 _UNCHECKED = 0.9  # names, sex and nationality carry no check digit
 _TRUNCATED = 0.8  # a given name filling the whole line may have been cut
 _QR_ONLY = 0.97  # a value decoded from the QR alone (Reed-Solomon protected)
@@ -177,6 +183,21 @@ def _card_type(td1: mrz.Td1 | None, payload: QrPayload | None, visa: bool) -> Ca
     return CardType.UNKNOWN if payload is None or payload.document_type is None else CardType.NATIONAL_2013
 
 
+def _misread_mrz(fields: dict[str, _Value], checks: dict[str, bool]) -> dict[str, _Value]:
+    """``fields`` doubted where the MRZ itself looks misread: when two or more of its check
+    digits fail, its lines were read cut or shifted, and the fields no check digit covers
+    (names, sex, nationality) are as suspect as those that failed. An empty value is no value."""
+    failed = sum(checks.get(k) is False for k in ("document_number", "birth", "expiry", "composite"))
+    out = {}
+    for name, v in fields.items():
+        if name in _UNCOVERED and failed >= _MISREAD_CHECKS:
+            v = _Value(v.value, v.confidence * _MISREAD, v.reason or _MISREAD_WHY)
+        if not v.value and name != "issue_date":
+            v = _Value(v.value, 0.0, v.reason or "nothing readable")
+        out[name] = v
+    return out
+
+
 def _fields(
     td1: mrz.Td1 | None, scores: tuple[float, ...], payload: QrPayload | None, today: date
 ) -> tuple[dict[str, _Value], Checks, dict[str, str | None]]:
@@ -216,6 +237,7 @@ def _fields(
     fields["number"], run_valid = _run_value(
         mrz_run, payload.run if payload else None, s2, checks.get("composite", True)
     )
+    fields = _misread_mrz(fields, checks)
     expiry = day_of.get("expiry_date")
     result_checks = Checks(
         run_check_digit_valid=run_valid,

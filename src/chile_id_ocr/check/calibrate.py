@@ -2,13 +2,14 @@
 
 The checks give each field a confidence from the recognizer's own score, lowered by every
 reason for doubt they know (a line not detected, a repair, a field that fails its format, a
-card whose other fields failed...). Those factors were set one at a time; this step maps the
-result to the probability that the field is right, learned on generated captures whose truth is
-known (``training/calibration.py``, half ``A`` of the generator's world, dev seeds): a logistic
-model over the field's own confidence (as log-odds), which field it is, whether a reason was
-given, and how the rest of the card fared (how many of its fields are doubtful or failed, how
-many of the design's printed words were read at their places). The model ships as
-``models/calibration.json``; without it the confidences are left as the checks gave them.
+card whose other fields failed...). ``training/calibration.py`` measures them on generated
+captures whose truth is known (half ``A`` of the generator's world, dev seeds) and fits a
+logistic model over the field's own confidence (as log-odds), which field it is, whether a
+reason was given, and how the rest of the card fared. The remap is kept (``remap``) only if it
+does not let more wrong fields reach 0.9 than the checks' own confidences do: a better average
+calibration that makes a wrong field look sure is worse for this service. (Measured so far:
+the checks' confidences win; the shipped model keeps them and only sets the gate below.) The
+model ships as ``models/calibration.json``; without it nothing changes.
 
 A card whose reading is mostly doubt is no result: ``too_doubtful`` says so, and the pipeline
 answers AIS.0104 rather than return values nobody should use.
@@ -35,19 +36,20 @@ _CLIP = 6.0  # log-odds beyond this carry no more information
 
 @dataclass(frozen=True)
 class Calibration:
-    """A logistic model: a weight per named feature, a bias, and the doubtful fields (after
-    calibration) from which a card is no result."""
+    """A logistic model (a weight per named feature, a bias), whether it replaces the checks'
+    confidences, and the doubtful fields (under 0.5) from which a card is no result."""
 
     weights: dict[str, float]
     bias: float
     too_doubtful: int
+    remap: bool = True
 
     @classmethod
     def load(cls, path: Path = MODEL) -> Calibration | None:
         if not path.is_file():
             return None
         data = json.loads(path.read_text())
-        return cls(dict(data["weights"]), float(data["bias"]), int(data["too_doubtful"]))
+        return cls(dict(data["weights"]), float(data["bias"]), int(data["too_doubtful"]), bool(data.get("remap", True)))
 
     def probability(self, features: dict[str, float]) -> float:
         z = self.bias + sum(self.weights.get(name, 0.0) * value for name, value in features.items())
@@ -97,8 +99,9 @@ def _counts(recognition: Recognition, name: str) -> bool:
 
 
 def calibrated(recognition: Recognition, model: Calibration | None) -> Recognition:
-    """``recognition`` with each field's confidence the model's probability that it is right."""
-    if model is None:
+    """``recognition`` with each field's confidence the model's probability that it is right
+    (unchanged without a model or when the model keeps the checks' confidences)."""
+    if model is None or not model.remap:
         return recognition
     fields = {
         name: replace(reading, confidence=round(model.probability(field_features(recognition, name)), 6))
