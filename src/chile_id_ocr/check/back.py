@@ -183,14 +183,17 @@ def _card_type(td1: mrz.Td1 | None, payload: QrPayload | None, visa: bool) -> Ca
     return CardType.UNKNOWN if payload is None or payload.document_type is None else CardType.NATIONAL_2013
 
 
-def _misread_mrz(fields: dict[str, _Value], checks: dict[str, bool]) -> dict[str, _Value]:
-    """``fields`` doubted where the MRZ itself looks misread: when two or more of its check
-    digits fail, its lines were read cut or shifted, and the fields no check digit covers
-    (names, sex, nationality) are as suspect as those that failed. An empty value is no value."""
+def _misread_mrz(fields: dict[str, _Value], checks: dict[str, bool], repaired: bool) -> dict[str, _Value]:
+    """``fields`` doubted where the MRZ itself looks misread: when its lines had to be
+    repaired (read too short or too long) and two or more of its check digits fail, they were
+    read cut or shifted, and the fields no check digit covers (names, sex, nationality) are as
+    suspect as those that failed. (Lines read whole whose digits fail are printed so: the
+    specimen's.) An empty value is no value."""
     failed = sum(checks.get(k) is False for k in ("document_number", "birth", "expiry", "composite"))
+    misread = repaired and failed >= _MISREAD_CHECKS
     out = {}
     for name, v in fields.items():
-        if name in _UNCOVERED and failed >= _MISREAD_CHECKS:
+        if name in _UNCOVERED and misread:
             v = _Value(v.value, v.confidence * _MISREAD, v.reason or _MISREAD_WHY)
         if not v.value and name != "issue_date":
             v = _Value(v.value, 0.0, v.reason or "nothing readable")
@@ -237,7 +240,7 @@ def _fields(
     fields["number"], run_valid = _run_value(
         mrz_run, payload.run if payload else None, s2, checks.get("composite", True)
     )
-    fields = _misread_mrz(fields, checks)
+    fields = _misread_mrz(fields, checks, bool(td1 is not None and td1.repairs))
     expiry = day_of.get("expiry_date")
     result_checks = Checks(
         run_check_digit_valid=run_valid,
