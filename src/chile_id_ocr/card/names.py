@@ -49,6 +49,15 @@ _SHORT_WORDS = _words("DE DEL LA LAS LOS Y E DA DI DO DOS DU EL LE LI MC VAN VON
 _BY_PLAIN = {unaccented(word): word for word in _ACCENTED}
 
 
+def is_particle(word: str) -> bool:
+    """Whether ``word`` is one of the short words names are made of (DE, LA, DEL, Y...).
+
+    >>> is_particle("DE"), is_particle("AS")
+    (True, False)
+    """
+    return word in _SHORT_WORDS
+
+
 def accent_doubt(word: str) -> str | None:
     """The usual spelling of ``word`` when it is a common accented name read otherwise, else None."""
     usual = _BY_PLAIN.get(unaccented(word))

@@ -19,6 +19,7 @@ from chile_id_ocr.read.front.rereading import (
     dates_as_issued,
     nearest_formatted,
     reread_over_column,
+    space_doubt,
     spaced_apart,
     usual_spelling,
 )
@@ -64,7 +65,7 @@ def read_lines(
     for name in words:
         reads[name], repaired[name] = spaced_apart(reads[name], crops[name][0], engine)
         reads[name], why = usual_spelling(reads[name], crops[name][0], engine)
-        repaired[name] = repaired[name] or why
+        repaired[name] = repaired[name] or why or space_doubt(reads[name], crops[name][0], engine)
     return {
         name: LineReading(
             name,

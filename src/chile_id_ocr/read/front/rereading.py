@@ -35,6 +35,11 @@ _PATTERN_EVIDENCE = 6.0
 
 _DATE_LINES = ("birth", "issue_date", "expiry_date")
 
+# A name word that may be two words run together: each part at least this long, and the
+# text with the space at most this much less likely than the reading (natural log).
+_SPACE_PART = 3
+_SPACE_EVIDENCE = 5.0
+
 
 def usual_spelling(read: TextRead, crops: tuple[np.ndarray, ...], engine: OcrEngine) -> tuple[TextRead, str]:
     """The reading with its words spelled as usual (``names.usual_spelling``: GONZÁLEZ for
@@ -52,6 +57,28 @@ def usual_spelling(read: TextRead, crops: tuple[np.ndarray, ...], engine: OcrEng
     if not gains or max(gains) < -_USUAL_EVIDENCE:
         return read, ""
     return TextRead(usual, read.score), f"spelled as usual ({usual}): what tells the spellings apart is faint"
+
+
+def space_doubt(read: TextRead, crops: tuple[np.ndarray, ...], engine: OcrEngine) -> str:
+    """Why the reading may have lost a space (SANJUAN for SAN JUAN, EMILIAJOSÉ), or "": a word
+    of a name line long enough to be two, where the line's image makes the text with a space
+    in it nearly as likely as the reading (within ``_SPACE_EVIDENCE``). A tight font or a blur
+    closes the gap between two words; the recognizer's best path then drops the space."""
+    crops = tuple(crop for crop in crops if crop.size)
+    text = read.text
+    for word in text.split() if crops else ():
+        if len(word) < 2 + _SPACE_PART or "-" in word:
+            continue
+        start = text.index(word)
+        cuts = [k for k in range(2, len(word) - _SPACE_PART + 1) if k >= _SPACE_PART or names.is_particle(word[:k])]
+        if not cuts:
+            continue
+        spaced = [f"{text[: start + k]} {text[start + k :]}" for k in cuts]
+        scores = np.mean([engine.log_likelihoods(crop, [text, *spaced]) for crop in crops], axis=0)
+        best = int(np.argmax(scores[1:]))
+        if scores[1 + best] >= scores[0] - _SPACE_EVIDENCE:
+            return f"{spaced[best]!r} nearly as likely: a space may be lost"
+    return ""
 
 
 def spaced_apart(read: TextRead, crops: tuple[np.ndarray, ...], engine: OcrEngine) -> tuple[TextRead, str]:
