@@ -55,6 +55,9 @@ class TextRead:
     score: float
 
 
+_NOTHING = TextRead("", 0.0)  # an empty crop (a box cut off at the image's edge) reads as nothing
+
+
 def default_threads() -> int:
     """Intra-op threads per process: ``CHILE_ID_OCR_THREADS``, else 1 (fastest per core here)."""
     try:
@@ -114,8 +117,12 @@ class OcrEngine:
         """
         if not alphabet:
             general, pairs = self._general, self._general_pairs
-            return [_decode(general.probabilities(self.features(crop)), general, pairs) for crop in crops]
-        return [_decode_within(*self._within(self.features(crop), alphabet)) for crop in crops]
+            return [
+                _decode(general.probabilities(self.features(crop)), general, pairs) if crop.size else _NOTHING
+                for crop in crops
+            ]
+        within = self._within
+        return [_decode_within(*within(self.features(crop), alphabet)) if crop.size else _NOTHING for crop in crops]
 
     def read_card(self, crops: list[np.ndarray]) -> list[TextRead]:
         """The text of each crop of a card's printed words, through the card head and the
@@ -128,7 +135,10 @@ class OcrEngine:
         """
         if self._card is None:
             return self.read(crops)
-        return [_decode(self._card_words(self.features(crop)), self._card[0], self._card_pairs) for crop in crops]
+        return [
+            _decode(self._card_words(self.features(crop)), self._card[0], self._card_pairs) if crop.size else _NOTHING
+            for crop in crops
+        ]
 
     def log_likelihoods(self, crop: np.ndarray, texts: Sequence[str], alphabet: str = "") -> list[float]:
         """How likely the reader finds each of ``texts`` printed in ``crop``: the log of its

@@ -66,7 +66,7 @@ class _Label:
 
 def read_unknown_layout(image: np.ndarray, engine: OcrEngine) -> FrontReading | None:
     """The front read from its labels, or None when no card outline shows enough of them."""
-    for quad in [*edge_candidates(image)[:_OUTLINES], *mask_candidates(image), whole_frame(image)]:
+    for quad in [*edge_candidates(image)[:_OUTLINES], whole_frame(image), *mask_candidates(image)]:
         for oriented in (quad, turn_180(quad)):
             found = _read_labelled(image, oriented, engine)
             if found is not None:
