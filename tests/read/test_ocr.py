@@ -102,3 +102,11 @@ def test_the_likelihoods_of_every_text_a_line_can_read_sum_to_one() -> None:
     assert abs(total - 1.0) < 1e-6
     assert ctc_log_likelihood(probs, CHARS, "NNNN") == float("-inf")  # longer than the line allows
     assert ctc_log_likelihood(probs, CHARS, "NX") == float("-inf")  # a character it cannot read
+
+
+def test_an_empty_crop_reads_as_nothing() -> None:
+    """A line box cut off at the image's edge gives an empty crop: nothing read, no crash."""
+    engine = get_engine()
+    empty = np.zeros((0, 40, 3), np.uint8)
+    for read in (engine.read([empty]), engine.read([empty], "0123456789"), engine.read_card([empty])):
+        assert read[0].text == "" and read[0].score == 0.0
