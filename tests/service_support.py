@@ -298,3 +298,15 @@ def error_of(response: object) -> tuple[int, str]:
     """(HTTP status, error_code) of a ``requests`` response."""
     status = response.status_code  # type: ignore[attr-defined]
     return status, json.loads(response.content).get("error_code", "")  # type: ignore[attr-defined]
+
+
+def token_of(server: ThreadServer, creds: Credentials) -> str:
+    """A project-scoped token for ``creds`` from the server's /v3/auth/tokens."""
+    user = {"name": creds.user, "password": creds.password, "domain": {"name": creds.domain}}
+    body = {
+        "auth": {
+            "identity": {"methods": ["password"], "password": {"user": user}},
+            "scope": {"project": {"id": creds.project_id}},
+        }
+    }
+    return requests.post(f"{server.url}/v3/auth/tokens", json=body, timeout=30).headers["X-Subject-Token"]

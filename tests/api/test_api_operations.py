@@ -13,18 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from service_support import Credentials, ThreadServer
-
-
-def _token(server: ThreadServer, creds: Credentials) -> str:
-    user = {"name": creds.user, "password": creds.password, "domain": {"name": creds.domain}}
-    body = {
-        "auth": {
-            "identity": {"methods": ["password"], "password": {"user": user}},
-            "scope": {"project": {"id": creds.project_id}},
-        }
-    }
-    return requests.post(f"{server.url}/v3/auth/tokens", json=body, timeout=30).headers["X-Subject-Token"]
+from service_support import Credentials, ThreadServer, token_of
 
 
 def test_health_and_ready(server: ThreadServer) -> None:
@@ -47,7 +36,7 @@ def test_openapi_documents_the_exact_schemas(server: ThreadServer) -> None:
 
 
 def test_usage_counts_calls_by_outcome(server: ThreadServer, creds: Credentials, specimen_b64: str) -> None:
-    token = _token(server, creds)
+    token = token_of(server, creds)
     usage_url = f"{server.url}/v2/{creds.project_id}/ocr/usage"
     before = requests.get(usage_url, headers={"X-Auth-Token": token}, timeout=10).json()
     card = f"{server.url}/v2/{creds.project_id}/ocr/chile-id-card"
@@ -77,7 +66,7 @@ def test_metrics_expose_requests_latency_and_queue(server: ThreadServer, creds: 
 def test_access_log_carries_no_personal_data(
     server: ThreadServer, creds: Credentials, specimen_b64: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    token = _token(server, creds)
+    token = token_of(server, creds)
     card = f"{server.url}/v2/{creds.project_id}/ocr/chile-id-card"
     with caplog.at_level(logging.INFO, logger="chile_id_ocr.access"):
         ok = requests.post(card, json={"image": specimen_b64}, headers={"X-Auth-Token": token}, timeout=60)

@@ -13,18 +13,11 @@ import pytest
 import requests
 
 from chile_id_ocr.api.fetch import is_forbidden
-from service_support import PRIVATE_NAME, Credentials, ImageServer, NetworkGuard, ThreadServer
+from service_support import PRIVATE_NAME, Credentials, ImageServer, NetworkGuard, ThreadServer, token_of
 
 
 def _post_url(server: ThreadServer, creds: Credentials, url: str) -> requests.Response:
-    user = {"name": creds.user, "password": creds.password, "domain": {"name": creds.domain}}
-    body = {
-        "auth": {
-            "identity": {"methods": ["password"], "password": {"user": user}},
-            "scope": {"project": {"id": creds.project_id}},
-        }
-    }
-    token = requests.post(f"{server.url}/v3/auth/tokens", json=body, timeout=30).headers["X-Subject-Token"]
+    token = token_of(server, creds)
     card = f"{server.url}/v2/{creds.project_id}/ocr/chile-id-card"
     return requests.post(card, json={"url": url}, headers={"X-Auth-Token": token}, timeout=60)
 

@@ -25,7 +25,7 @@ from PIL import Image
 
 from chile_id_ocr.errors import RecognitionError
 from chile_id_ocr.vision.decode import DecodedImage, decode
-from service_support import PRIVATE_NAME, Credentials, EveryNamePrivate, NetworkGuard, ThreadServer, guarding
+from service_support import PRIVATE_NAME, Credentials, EveryNamePrivate, NetworkGuard, ThreadServer, guarding, token_of
 
 
 def fuzz(max_examples: int) -> settings:
@@ -125,14 +125,7 @@ bodies = documents.map(lambda doc: json.dumps(doc).encode()) | st.binary(max_siz
 
 @pytest.fixture(scope="module")
 def session(server: ThreadServer, creds: Credentials) -> Iterator[requests.Session]:
-    user = {"name": creds.user, "password": creds.password, "domain": {"name": creds.domain}}
-    body = {
-        "auth": {
-            "identity": {"methods": ["password"], "password": {"user": user}},
-            "scope": {"project": {"id": creds.project_id}},
-        }
-    }
-    token = requests.post(f"{server.url}/v3/auth/tokens", json=body, timeout=30).headers["X-Subject-Token"]
+    token = token_of(server, creds)
     with requests.Session() as http:
         http.headers.update({"X-Auth-Token": token, "Content-Type": "application/json"})
         yield http

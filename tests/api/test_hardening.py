@@ -23,20 +23,9 @@ import requests
 from PIL import Image
 
 from chile_id_ocr.api.settings import Settings
-from service_support import Credentials, ImageServer, ThreadServer, bootstrap, serving
+from service_support import Credentials, ImageServer, ThreadServer, bootstrap, serving, token_of
 
 CHEAP = {"image": base64.b64encode(b"not an image").decode()}
-
-
-def token_of(server: ThreadServer, creds: Credentials) -> str:
-    user = {"name": creds.user, "password": creds.password, "domain": {"name": creds.domain}}
-    body = {
-        "auth": {
-            "identity": {"methods": ["password"], "password": {"user": user}},
-            "scope": {"project": {"id": creds.project_id}},
-        }
-    }
-    return requests.post(f"{server.url}/v3/auth/tokens", json=body, timeout=30).headers["X-Subject-Token"]
 
 
 @pytest.fixture(scope="module")

@@ -12,12 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from service_support import PRIVATE_NAME, Credentials, EveryNamePrivate, NetworkGuard, ThreadServer, guarding
+from service_support import PRIVATE_NAME, Credentials, EveryNamePrivate, NetworkGuard, ThreadServer, guarding, token_of
 
 EXAMPLES = 25
 
@@ -27,19 +26,8 @@ def network_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[NetworkGuard]:
     yield from guarding(monkeypatch, EveryNamePrivate({PRIVATE_NAME: "10.0.0.1"}))
 
 
-def _token(server: ThreadServer, creds: Credentials) -> str:
-    user = {"name": creds.user, "password": creds.password, "domain": {"name": creds.domain}}
-    body = {
-        "auth": {
-            "identity": {"methods": ["password"], "password": {"user": user}},
-            "scope": {"project": {"id": creds.project_id}},
-        }
-    }
-    return requests.post(f"{server.url}/v3/auth/tokens", json=body, timeout=30).headers["X-Subject-Token"]
-
-
 def test_openapi_contract(server: ThreadServer, creds: Credentials) -> None:
-    token = _token(server, creds)
+    token = token_of(server, creds)
     schema = schemathesis.openapi.from_url(f"{server.url}/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 7
