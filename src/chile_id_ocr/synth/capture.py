@@ -26,7 +26,10 @@ import numpy as np
 from chile_id_ocr.synth import camera as cam
 from chile_id_ocr.synth.domains import ALL, PAGE_SCENES, Domain
 from chile_id_ocr.synth.fonts import installed
+from chile_id_ocr.synth.lighting import apply_light, gradient_light, lamp_light, white_balance
+from chile_id_ocr.synth.optics import Lens, convolve, disc_kernel, line_kernel, shake_kernel
 from chile_id_ocr.synth.scenes import Region, compose
+from chile_id_ocr.synth.sensor import BAYER, Sensor, jpeg_round_trip, sharpen
 from chile_id_ocr.synth.text import pick
 
 CARD_ASPECT = 85.6 / 53.98
@@ -304,8 +307,8 @@ def _lighting(
     """The scene's illumination field (at 64 px across) by one of the domain's models."""
     strength = float(rs.uniform(0.1, 0.45))
     if pick(rs, domain.lighting) == "gradient":
-        return cam.gradient_light(rs, size[0], size[1], strength)
-    return cam.lamp_light(rs, size[0], size[1], strength, camera)
+        return gradient_light(rs, size[0], size[1], strength)
+    return lamp_light(rs, size[0], size[1], strength, camera)
 
 
 def _optics(
@@ -318,7 +321,7 @@ def _optics(
         radius = float(rs.uniform(0.5, 2.5))
         info["defocus"] = {"model": "disc", "radius_px": round(radius, 2)}
         if radius * scale > 0.6:
-            image = cam.convolve(image, cam.disc_kernel(radius * scale))
+            image = convolve(image, disc_kernel(radius * scale))
     else:
         sigma = float(rs.uniform(0.4, 1.5))
         info["defocus"] = {"model": "gaussian", "sigma_px": round(sigma, 2)}
@@ -332,17 +335,17 @@ def _optics(
     model = pick(rs, domain.motion_blur)
     if model == "line":
         angle = float(rs.uniform(0, 180))
-        kernel = cam.line_kernel(max(1.0, length * scale), angle)
+        kernel = line_kernel(max(1.0, length * scale), angle)
         info["motion_blur"] = {"model": "line", "length_px": round(length, 1), "angle_deg": round(angle, 1)}
     else:
-        kernel, extra = cam.shake_kernel(max(1.0, length * scale), rs)
+        kernel, extra = shake_kernel(max(1.0, length * scale), rs)
         info["motion_blur"] = {"model": "shake", "length_px": round(length, 1), **extra}
-    return cam.convolve(image, kernel), info
+    return convolve(image, kernel), info
 
 
-def _sensor(rs: np.random.Generator, domain: Domain, low_light: bool) -> tuple[cam.Sensor, dict[str, Any]]:
+def _sensor(rs: np.random.Generator, domain: Domain, low_light: bool) -> tuple[Sensor, dict[str, Any]]:
     """The sensor's read-out: a white-balance error always, little light and much gain when ``low_light``."""
-    gains, balance = cam.white_balance(rs, pick(rs, domain.white_balance), strong=low_light or rs.random() < 0.15)
+    gains, balance = white_balance(rs, pick(rs, domain.white_balance), strong=low_light or rs.random() < 0.15)
     if low_light:
         exposure = float(rs.uniform(0.12, 0.35))
         gain = float(1 / exposure * rs.uniform(0.55, 0.85))
@@ -350,8 +353,8 @@ def _sensor(rs: np.random.Generator, domain: Domain, low_light: bool) -> tuple[c
     else:
         exposure, gain = 1.0, float(rs.uniform(0.92, 1.1))
         shot, read = float(rs.uniform(0.0002, 0.0015)), float(rs.uniform(0.0003, 0.0012))
-    sensor = cam.Sensor(
-        pattern=pick(rs, tuple(cam.BAYER)),
+    sensor = Sensor(
+        pattern=pick(rs, tuple(BAYER)),
         demosaic=pick(rs, domain.demosaic),
         noise=pick(rs, domain.noise),
         exposure=exposure,
@@ -373,12 +376,12 @@ def _output(
     info: dict[str, Any] = {}
     if rs.random() < 0.7:
         sigma, amount = float(rs.uniform(0.8, 2.0)), float(rs.uniform(0.3, 1.2))
-        image = cam.sharpen(image, sigma, amount)
+        image = sharpen(image, sigma, amount)
         info["sharpen"] = {"sigma_px": round(sigma, 2), "amount": round(amount, 2)}
     heavy = "low_quality" in effects
     if rs.random() < (0.5 if heavy else 0.2):
         first = int(rs.integers(60, 91) if heavy else rs.integers(85, 96))
-        image = cam.jpeg_round_trip(image, first)
+        image = jpeg_round_trip(image, first)
         h, w = image.shape[:2]
         factor = min(1.0, float(rs.uniform(1280, 2048)) / max(w, h))  # what messaging apps send
         if factor < 1:
@@ -418,7 +421,7 @@ def photo(
         scene = names[int(rs.plan.choice(len(names), p=np.array(weights) / sum(weights)))]
     frame = _pick_size(rs.pose, LARGE_SIZES if "small_card" in effects else PHOTO_SIZES)
     pose, params = _pose(rs.pose, effects, frame, bend_chance=0.6 if scene == "hand" else 0.25)
-    lens = cam.Lens(float(rs.pose.uniform(-0.12, 0.06)), float(rs.pose.uniform(-0.02, 0.02)))
+    lens = Lens(float(rs.pose.uniform(-0.12, 0.06)), float(rs.pose.uniform(-0.02, 0.02)))
     lens = lens if rs.pose.random() < 0.6 else None  # phones correct most of it
 
     scale = _scene_scale(pose, card.shape[1])
@@ -430,7 +433,7 @@ def photo(
 
     field_, light = _lighting(rs.light, domain, size, small.camera)
     sensor, balance = _sensor(rs.sensor, domain, "low_light" in effects)
-    image = cam.apply_light(image, field_, sensor.display_gains())
+    image = apply_light(image, field_, sensor.display_gains())
     if "glare" in effects:
         glare, params["glare"] = glare_map((card.shape[1], card.shape[0]), rs.light)
         apply_glare(image, glare, small, rs.light)
