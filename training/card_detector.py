@@ -1,4 +1,4 @@
-"""Train the card detector (``chile_id_ocr/vision/card_mask.py``): a small convolutional network
+"""Train the card detector (``chile_id_ocr/models/card_mask.py``): a small convolutional network
 that marks, on a 256 x 256 copy of a photo, the pixels of an identity card (front or back),
 so that the card is found by its own appearance, not by the text around it.
 
@@ -8,7 +8,7 @@ cards on printed pages and a few scans, fronts and backs, each letterboxed to 25
 card's quadrilateral filled as the target mask.
 
     python training/card_detector.py collect --seeds 300000:304000 --jobs 2 --out /tmp/cards.npz
-    python training/card_detector.py train --data /tmp/cards.npz --out src/chile_id_ocr/vision/models/card_mask.onnx
+    python training/card_detector.py train --data /tmp/cards.npz --out src/chile_id_ocr/models/weights/card_mask.onnx
 
 ``train`` needs PyTorch (``pip install torch==2.13.0``, CPU); nothing else in the project does.
 The product runs the exported ONNX model with ONNX Runtime.
@@ -35,8 +35,8 @@ _KINDS = (("front", "photo"), ("front", "hard"), ("front", "page"), ("back", "ph
 def _collect_one(seed: int) -> tuple[np.ndarray, np.ndarray]:
     import cv2
 
+    from chile_id_ocr.models.card_mask import letterbox
     from chile_id_ocr.synth.generator import generate_back, generate_front
-    from chile_id_ocr.vision.card_mask import letterbox
 
     side, condition = _KINDS[seed % len(_KINDS)]
     make = generate_front if side == "front" else generate_back

@@ -1,4 +1,4 @@
-"""Train the card head (``chile_id_ocr/read/card_head.py``): a classifier over the card's
+"""Train the card head (``chile_id_ocr/models/card_head.py``): a classifier over the card's
 characters on top of PP-OCR's recognizer backbone.
 
 Data: synthetic fronts (``chile_id_ocr.synth``, seeds far from the benchmark's) are read
@@ -9,7 +9,7 @@ crop is the right line); the other lines take the general recognizer's reading w
 parses to the truth (so the label keeps the printed punctuation).
 
     python training/card_head.py collect --seeds 200000:203000 --jobs 16 --out /tmp/lines.npz
-    python training/card_head.py train --data /tmp/lines.npz --out src/chile_id_ocr/read/models/card_head.npz
+    python training/card_head.py train --data /tmp/lines.npz --out src/chile_id_ocr/models/weights/card_head.npz
 
 ``train`` needs PyTorch (CPU or CUDA); nothing else in the project does.
 """
@@ -83,9 +83,10 @@ def _init_worker() -> None:
 def _collect_one(job: tuple[int, str]) -> list[tuple[np.ndarray, str, str]]:
     from chile_id_ocr.card.layouts import FRONT_2013
     from chile_id_ocr.errors import RecognitionError
-    from chile_id_ocr.read.card_search import find_card
-    from chile_id_ocr.read.front import card_views, line_crops
-    from chile_id_ocr.read.ocr import get_engine
+    from chile_id_ocr.locate.front import find_card
+    from chile_id_ocr.locate.views import card_views
+    from chile_id_ocr.models.ocr import get_engine
+    from chile_id_ocr.read.front import line_crops
     from chile_id_ocr.synth import generate_front
     from chile_id_ocr.vision.decode import decode
 
@@ -132,8 +133,8 @@ def collect(seeds: range, jobs: int, out: Path) -> None:
 def _general_head() -> tuple[np.ndarray, np.ndarray, list[str]]:
     import rapidocr
 
-    from chile_id_ocr.read.card_head import feature_model
-    from chile_id_ocr.read.ocr import _REC_MODEL
+    from chile_id_ocr.models.card_head import feature_model
+    from chile_id_ocr.models.ocr import _REC_MODEL
 
     _, general = feature_model(Path(rapidocr.__file__).parent / "models" / _REC_MODEL)
     return general.weight, general.bias, list(general.characters)
@@ -142,7 +143,7 @@ def _general_head() -> tuple[np.ndarray, np.ndarray, list[str]]:
 def train(data: Path, out: Path, epochs: int, device: str) -> None:
     import torch
 
-    from chile_id_ocr.read.card_head import CardHead, ctc_greedy
+    from chile_id_ocr.models.card_head import CardHead, ctc_greedy
 
     arrays = np.load(data)
     lengths = arrays["lengths"]

@@ -16,12 +16,12 @@ from chile_id_ocr.check.calibrate import Calibration, calibrated, shipped, too_d
 from chile_id_ocr.check.front import check_front
 from chile_id_ocr.check.fuse import fuse
 from chile_id_ocr.errors import InternalRecognitionError, PoorImageError, RecognitionError
+from chile_id_ocr.locate.fit import CardFit
+from chile_id_ocr.locate.front import card_quads, find_card
+from chile_id_ocr.models.ocr import OcrEngine, get_engine
 from chile_id_ocr.read.back import MrzSeenError, MrzWatch, QrFind, find_qr, read_back
-from chile_id_ocr.read.card_search import card_quads, find_card
 from chile_id_ocr.read.front import rate, read_front, trusted
 from chile_id_ocr.read.front.free_layout import read_unknown_layout
-from chile_id_ocr.read.layout_fit import CardFit
-from chile_id_ocr.read.ocr import OcrEngine, get_engine
 from chile_id_ocr.result import Recognition, Side
 from chile_id_ocr.vision.decode import DecodedImage, decode
 from chile_id_ocr.vision.geometry import quad_area

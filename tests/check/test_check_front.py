@@ -10,8 +10,8 @@ import numpy as np
 
 from chile_id_ocr.card.layouts import FRONT_2013
 from chile_id_ocr.check.front import check_front
+from chile_id_ocr.locate.fit import CardFit
 from chile_id_ocr.read.front import FrontReading, LineReading, starts_late
-from chile_id_ocr.read.layout_fit import CardFit
 from chile_id_ocr.result import FieldReading
 
 _FIT = CardFit(

@@ -12,11 +12,13 @@ import pytest
 
 from chile_id_ocr.card.formats import has_format
 from chile_id_ocr.card.layouts import FRONT_2013
-from chile_id_ocr.read.card_search import find_card
+from chile_id_ocr.locate.fit import CardFit, NormBox
+from chile_id_ocr.locate.front import find_card
+from chile_id_ocr.locate.views import card_views
+from chile_id_ocr.models.ocr import get_engine
 from chile_id_ocr.read.front import (
     LineReading,
     assign_lines,
-    card_views,
     misread_labels,
     read_front,
     read_lines,
@@ -24,8 +26,6 @@ from chile_id_ocr.read.front import (
 from chile_id_ocr.read.front.reader import _repair_unformatted
 from chile_id_ocr.read.front.rereading import likeliest_pattern
 from chile_id_ocr.read.front.rereading import nearest_formatted as _nearest_formatted
-from chile_id_ocr.read.layout_fit import CardFit, NormBox
-from chile_id_ocr.read.ocr import get_engine
 from chile_id_ocr.result import FieldReading
 from chile_id_ocr.vision.decode import decode
 from chile_id_ocr.vision.geometry import card_to_image, map_points
@@ -117,9 +117,9 @@ def test_a_line_one_character_from_its_format_is_read_as_the_likeliest_text_that
 
 def test_a_name_line_whose_space_a_blur_closed_gets_it_back(real: Path) -> None:
     """A word too long to be one name is two: the space goes where the line's image makes it likeliest."""
+    from chile_id_ocr.models.ocr import TextRead
     from chile_id_ocr.read.front import line_crops
     from chile_id_ocr.read.front.rereading import spaced_apart as _spaced_apart
-    from chile_id_ocr.read.ocr import TextRead
 
     engine = get_engine()
     pixels = decode((real / "specimen_front.jpg").read_bytes()).pixels

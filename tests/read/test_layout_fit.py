@@ -9,11 +9,11 @@ import cv2
 import numpy as np
 
 from chile_id_ocr.card.layouts import FRONT_2013, LineSpec
-from chile_id_ocr.read.layout_fit import _UNIT, NormBox, _distinct_rows, _refit, fit_card
-from chile_id_ocr.read.ocr import get_engine
+from chile_id_ocr.locate.fit import _UNIT, NormBox, _distinct_rows, _refit, fit_card
+from chile_id_ocr.locate.outline import whole_frame
+from chile_id_ocr.models.ocr import get_engine
 from chile_id_ocr.vision.decode import decode
 from chile_id_ocr.vision.geometry import map_points
-from chile_id_ocr.vision.locate import whole_frame
 
 
 def test_runners_up_are_on_other_rows_and_good_enough() -> None:
@@ -32,8 +32,8 @@ def test_the_specimen_fits_with_alternatives(real: Path) -> None:
 
 
 def test_a_weak_fit_is_redone_inside_its_own_corners(real: Path) -> None:
-    from chile_id_ocr.read.card_search import _refined, find_card
-    from chile_id_ocr.read.layout_fit import CardFit
+    from chile_id_ocr.locate.fit import CardFit
+    from chile_id_ocr.locate.front import _refined, find_card
 
     engine = get_engine()
     pixels = decode((real / "specimen_front.jpg").read_bytes()).pixels
@@ -97,8 +97,8 @@ def test_text_turned_a_few_degrees_is_levelled(real: Path) -> None:
 def test_other_candidates_fits_are_read_after_the_fits_own_two_best() -> None:
     """A fit matching the most design lines can read worse than another candidate's: the
     reader gets the others' best fits among the alternatives, once each."""
-    from chile_id_ocr.read.card_search import _with_runners_up
-    from chile_id_ocr.read.layout_fit import CardFit
+    from chile_id_ocr.locate.fit import CardFit
+    from chile_id_ocr.locate.front import _with_runners_up
 
     def fit(dx: float, score: float, alternatives: tuple[CardFit, ...] = ()) -> CardFit:
         quad = np.array([[0, 0], [400, 0], [400, 250], [0, 250]], np.float32) + np.array([dx, 0.0], np.float32)

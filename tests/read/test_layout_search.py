@@ -11,9 +11,9 @@ import pytest
 
 from chile_id_ocr import recognize
 from chile_id_ocr.card.layouts import CARD_ASPECT, FRONT_2013, LineSpec
-from chile_id_ocr.read.layout_search import layout_candidates
-from chile_id_ocr.read.ocr import TextBox
-from chile_id_ocr.vision.locate import text_candidates
+from chile_id_ocr.locate.layout_search import layout_candidates
+from chile_id_ocr.locate.text_blocks import text_candidates
+from chile_id_ocr.models.ocr import TextBox
 
 _WIDTH, _LEFT, _TOP = 500.0, 600.0, 700.0  # the card in an unturned frame, px
 _TURN = 33.0  # degrees: the frame's turn

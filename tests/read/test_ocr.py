@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from chile_id_ocr.read.card_head import CardHead
-from chile_id_ocr.read.ocr import (
+from chile_id_ocr.models.card_head import CardHead
+from chile_id_ocr.models.ocr import (
     TextRead,
     _decode,
     _decode_within,
@@ -94,7 +94,7 @@ def test_the_likelihoods_of_every_text_a_line_can_read_sum_to_one() -> None:
     """The forward algorithm sums each text's alignments; every path reads exactly one text."""
     import itertools
 
-    from chile_id_ocr.read.card_head import ctc_log_likelihood
+    from chile_id_ocr.models.card_head import ctc_log_likelihood
 
     probs = np.random.default_rng(3).dirichlet(np.ones(len(CHARS)), size=3)
     texts = {""} | {"".join(t) for n in (1, 2, 3) for t in itertools.product(CHARS[1:], repeat=n)}

@@ -11,9 +11,9 @@ import pytest
 
 from chile_id_ocr import recognize
 from chile_id_ocr.card.layouts import FRONT_2013
-from chile_id_ocr.read.card_search import find_card
-from chile_id_ocr.read.front import READ_WIDTH, card_views
-from chile_id_ocr.read.ocr import get_engine
+from chile_id_ocr.locate.front import find_card
+from chile_id_ocr.locate.views import READ_WIDTH, card_views
+from chile_id_ocr.models.ocr import get_engine
 from chile_id_ocr.vision.deblur import MotionBlur, deconvolve, estimate_motion_blur, line_kernel
 from chile_id_ocr.vision.decode import decode
 

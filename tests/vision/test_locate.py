@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from chile_id_ocr.read.ocr import TextBox
+from chile_id_ocr.locate.text_blocks import text_candidates
+from chile_id_ocr.models.ocr import TextBox
 from chile_id_ocr.vision.geometry import line_direction
-from chile_id_ocr.vision.locate import text_candidates
 
 
 def _box(x0: float, y0: float, x1: float, y1: float) -> TextBox:

@@ -98,7 +98,7 @@ def init_worker(max_pixels: int | None = None, cpu_seconds: float | None = None)
 
     if max_pixels is not None:
         decode.MAX_PIXELS = max_pixels
-    from chile_id_ocr.read.ocr import get_engine
+    from chile_id_ocr.models.ocr import get_engine
 
     get_engine()
 

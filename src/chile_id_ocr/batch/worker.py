@@ -214,7 +214,7 @@ def main() -> int:
     _die_with_parent()
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a library's stray print must not break the protocol
-    from chile_id_ocr.read.ocr import get_engine
+    from chile_id_ocr.models.ocr import get_engine
 
     get_engine()
     answers.write(json.dumps({"ready": os.getpid()}) + "\n")

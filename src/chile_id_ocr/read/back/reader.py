@@ -29,11 +29,11 @@ import cv2
 import numpy as np
 
 from chile_id_ocr.card import qr
-from chile_id_ocr.read.back.mrz_read import MrzReading, plausible, read_mrz
-from chile_id_ocr.read.back.mrz_search import DETECT_SIDE, MrzBlock, find_mrz_blocks
-from chile_id_ocr.read.back.qr import QrFind, QrHint
+from chile_id_ocr.locate.mrz_band import DETECT_SIDE, MrzBlock, find_mrz_blocks
+from chile_id_ocr.locate.mrz_read import MrzReading, plausible, read_mrz
+from chile_id_ocr.locate.qr import QrFind, QrHint
+from chile_id_ocr.models.ocr import OcrEngine, TextBox
 from chile_id_ocr.read.back.text import BackText, read_text_lines
-from chile_id_ocr.read.ocr import OcrEngine, TextBox
 from chile_id_ocr.vision.geometry import map_points, rectify
 
 _FINE_SIDE = 1600  # ... and at this size when it is not found at DETECT_SIDE

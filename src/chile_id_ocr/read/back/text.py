@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from chile_id_ocr.card import text
-from chile_id_ocr.read.back.mrz_read import LINE_HEIGHT
-from chile_id_ocr.read.back.mrz_search import Line, MrzBlock
-from chile_id_ocr.read.ocr import OcrEngine
+from chile_id_ocr.locate.mrz_band import Line, MrzBlock
+from chile_id_ocr.locate.mrz_read import LINE_HEIGHT
+from chile_id_ocr.models.ocr import OcrEngine
 from chile_id_ocr.vision.geometry import rectify
 
 

@@ -11,14 +11,10 @@ import numpy as np
 
 from chile_id_ocr.card import formats
 from chile_id_ocr.card.layouts import Layout, LineSpec
-from chile_id_ocr.read.layout_fit import CardFit, NormBox
-from chile_id_ocr.read.ocr import TextRead
-from chile_id_ocr.vision.deblur import deblurred
-from chile_id_ocr.vision.geometry import card_to_image, map_points, rectify
-
-READ_WIDTH = 1100
-
-READ_HEIGHT = round(READ_WIDTH / 1.585)
+from chile_id_ocr.locate.fit import CardFit, NormBox
+from chile_id_ocr.locate.views import Box, crop_box
+from chile_id_ocr.models.ocr import TextRead
+from chile_id_ocr.vision.geometry import card_to_image, map_points
 
 # Width of a line's zone when the detector found nothing there (fraction of the card).
 _ZONE_WIDTH = {
@@ -37,9 +33,6 @@ _VIEWS_DIFFER = 0.85
 
 # Right readings start within 0.01 of the card's width of their column's edge.
 _LATE_START = 0.015
-
-
-Box = tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -135,32 +128,6 @@ def _band(spec: LineSpec, y0: float, y1: float) -> tuple[float, float]:
     centre = (y0 + y1) / 2 if y1 - y0 <= 1.15 * spec.height else spec.y
     half = 0.49 * spec.height
     return max(y0, centre - half), min(y1, centre + half)
-
-
-def card_views(image: np.ndarray, fit: CardFit) -> tuple[np.ndarray, ...]:
-    """The card ``fit`` found in ``image``, upright at the reading size; and when it is
-    smeared by motion, the same card deblurred (``vision/deblur.py``). Each line is read on
-    every view and the best reading kept (``_best_view``): deconvolution restores strokes
-    but adds ringing of its own, so the captured card is not dropped."""
-    return quad_views(image, fit.quad)
-
-
-def quad_views(image: np.ndarray, quad: np.ndarray) -> tuple[np.ndarray, ...]:
-    """``card_views`` of the card whose corners are ``quad``."""
-    card = rectify(image, quad, READ_WIDTH, READ_HEIGHT)
-    sharper = deblurred(card)
-    return (card,) if sharper is None else (card, sharper)
-
-
-def crop_box(views: tuple[np.ndarray, ...], box: Box) -> tuple[np.ndarray, ...]:
-    """The line's crop from each view of the card (all of one size)."""
-    h, w = views[0].shape[:2]
-    x0, y0, x1, y1 = box
-    pad_x = 0.3 * (y1 - y0) * h / w
-    pad_y = 0.06 * (y1 - y0)
-    left, right = max(0, int((x0 - pad_x) * w)), min(w, int(np.ceil((x1 + pad_x) * w)))
-    top, bottom = max(0, int((y0 - pad_y) * h)), min(h, int(np.ceil((y1 + pad_y) * h)))
-    return tuple(view[top:bottom, left:right] for view in views)
 
 
 def read_crops(views: tuple[np.ndarray, ...], line: LineReading, spec: LineSpec) -> list[np.ndarray]:

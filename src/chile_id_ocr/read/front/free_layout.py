@@ -19,14 +19,13 @@ import numpy as np
 
 from chile_id_ocr.card import text
 from chile_id_ocr.card.layouts import FRONT_2013, LABELLED, UNKNOWN_LAYOUT, Layout, LineSpec
-from chile_id_ocr.read.front.confirm import Confirmation
-from chile_id_ocr.read.front.crops import READ_HEIGHT, READ_WIDTH, Box, crop_box, quad_views
+from chile_id_ocr.locate.fit import CardFit, Confirmation, NormBox
+from chile_id_ocr.locate.mask import mask_candidates
+from chile_id_ocr.locate.outline import edge_candidates, whole_frame
+from chile_id_ocr.locate.views import READ_HEIGHT, READ_WIDTH, Box, crop_box, quad_views
+from chile_id_ocr.models.ocr import OcrEngine
 from chile_id_ocr.read.front.reader import FrontReading, read_as_fitted
-from chile_id_ocr.read.layout_fit import CardFit, NormBox
-from chile_id_ocr.read.ocr import OcrEngine
-from chile_id_ocr.vision.card_mask import mask_candidates
 from chile_id_ocr.vision.geometry import turn_180
-from chile_id_ocr.vision.locate import edge_candidates, whole_frame
 
 #: Labels read, at least, for a card of unknown layout to be confirmed.
 CONFIRMED = 4

@@ -13,8 +13,11 @@ import numpy as np
 
 from chile_id_ocr.card import formats, text
 from chile_id_ocr.card.layouts import Layout
-from chile_id_ocr.read.front.confirm import confirm, read_marks
-from chile_id_ocr.read.front.crops import LineReading, best_view, card_views, line_crops, starts_late
+from chile_id_ocr.locate.confirm import confirm, read_marks
+from chile_id_ocr.locate.fit import CardFit
+from chile_id_ocr.locate.views import card_views
+from chile_id_ocr.models.ocr import OcrEngine, TextRead
+from chile_id_ocr.read.front.crops import LineReading, best_view, line_crops, starts_late
 from chile_id_ocr.read.front.rereading import (
     dates_as_issued,
     nearest_formatted,
@@ -23,8 +26,6 @@ from chile_id_ocr.read.front.rereading import (
     spaced_apart,
     usual_spelling,
 )
-from chile_id_ocr.read.layout_fit import CardFit
-from chile_id_ocr.read.ocr import OcrEngine, TextRead
 
 # Lines of words, read with the card head (accents); numbers and dates, which their
 # parsers check, keep the general recognizer.

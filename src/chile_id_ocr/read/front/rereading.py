@@ -12,8 +12,9 @@ import numpy as np
 
 from chile_id_ocr.card import dates, formats, names, text, validity
 from chile_id_ocr.card.layouts import Layout, LineSpec
-from chile_id_ocr.read.front.crops import LineReading, best_view, crop_box, read_crops
-from chile_id_ocr.read.ocr import OcrEngine, TextRead
+from chile_id_ocr.locate.views import crop_box
+from chile_id_ocr.models.ocr import OcrEngine, TextRead
+from chile_id_ocr.read.front.crops import LineReading, best_view, read_crops
 
 # A name read otherwise than usually spelled (without its usual accent, DE LA run together)
 # takes the usual spelling when the line's image makes that at most this much less likely

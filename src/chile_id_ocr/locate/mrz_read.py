@@ -15,8 +15,8 @@ import cv2
 import numpy as np
 
 from chile_id_ocr.card import mrz
-from chile_id_ocr.read.back.mrz_search import MrzBlock
-from chile_id_ocr.read.ocr import OcrEngine, TextRead
+from chile_id_ocr.locate.mrz_band import MrzBlock
+from chile_id_ocr.models.ocr import OcrEngine, TextRead
 from chile_id_ocr.vision.geometry import rectify
 
 LINE_HEIGHT = 48  # line crops are cut at the recognizer's input height

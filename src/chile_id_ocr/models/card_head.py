@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-HEAD_FILE = Path(__file__).with_name("models") / "card_head.npz"
+HEAD_FILE = Path(__file__).with_name("weights") / "card_head.npz"
 
 
 @dataclass(frozen=True)

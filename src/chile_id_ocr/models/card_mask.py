@@ -17,13 +17,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from chile_id_ocr.vision.geometry import is_plausible_card, landscape
-
 INPUT = 256  # the network's input side
-MODEL = Path(__file__).parent / "models" / "card_mask.onnx"
-_THRESHOLD = 0.5  # probability over which a pixel is the card's
-_MIN_AREA = 0.01  # a region smaller than this share of the image is no card
-_CANDIDATES = 2  # regions tried, largest first
+MODEL = Path(__file__).parent / "weights" / "card_mask.onnx"
 
 
 def letterbox(image: np.ndarray, side: int = INPUT) -> tuple[np.ndarray, float]:
@@ -50,7 +45,7 @@ def _session() -> Any | None:
         return None
     import onnxruntime as ort
 
-    from chile_id_ocr.read.ocr import default_threads
+    from chile_id_ocr.models.ocr import default_threads
 
     options = ort.SessionOptions()
     options.intra_op_num_threads = default_threads()
@@ -69,44 +64,3 @@ def card_probability(image: np.ndarray) -> tuple[np.ndarray, float] | None:
     x = boxed.astype(np.float32).transpose(2, 0, 1)[np.newaxis] / 255.0 - 0.5
     logits = session.run(None, {"image": x})[0][0, 0]
     return 1.0 / (1.0 + np.exp(-logits)), scale
-
-
-def mask_candidates(image: np.ndarray) -> list[np.ndarray]:
-    """Card-shaped quadrilaterals (image pixels) around the regions the network marks, largest
-    first; none without the model."""
-    found = card_probability(image)
-    if found is None:
-        return []
-    probability, scale = found
-    stride = INPUT / probability.shape[0]
-    mask = (probability > _THRESHOLD).astype(np.uint8)
-    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    h, w = image.shape[:2]
-    area = float(h * w)
-    quads = []
-    for contour in sorted(contours, key=cv2.contourArea, reverse=True)[:_CANDIDATES]:
-        # Cell centres to image pixels; a cell's marked area reaches half a cell beyond its centre.
-        points = (contour.reshape(-1, 2).astype(np.float32) + 0.5) * stride / scale
-        quad = _quadrilateral(points, 0.5 * stride / scale)
-        if quad is not None and is_plausible_card(quad, area, _MIN_AREA):
-            quads.append(landscape(np.clip(quad, 0, [w - 1, h - 1]).astype(np.float32)))
-    return quads
-
-
-def _quadrilateral(points: np.ndarray, grow: float) -> np.ndarray | None:
-    """Four corners for a region's outline: its convex hull simplified to four points when it
-    can be, else its smallest enclosing rectangle; pushed out by ``grow`` pixels."""
-    hull = cv2.convexHull(points.reshape(-1, 1, 2))
-    perimeter = cv2.arcLength(hull, True)
-    quad = None
-    for share in (0.02, 0.04, 0.06, 0.1):
-        approx = cv2.approxPolyDP(hull, share * perimeter, True)
-        if len(approx) == 4:
-            quad = approx.reshape(4, 2).astype(np.float32)
-            break
-    if quad is None:
-        quad = cv2.boxPoints(cv2.minAreaRect(hull)).astype(np.float32)
-    centre = quad.mean(axis=0)
-    away = quad - centre
-    lengths = np.linalg.norm(away, axis=1, keepdims=True)
-    return quad + away / np.maximum(lengths, 1e-6) * grow * np.sqrt(2)

@@ -17,7 +17,7 @@ from typing import Any, cast
 import cv2
 import numpy as np
 
-from chile_id_ocr.read.card_head import CardHead, ctc_greedy, ctc_log_likelihood, feature_model
+from chile_id_ocr.models.card_head import CardHead, ctc_greedy, ctc_log_likelihood, feature_model
 
 _REC_HEIGHT = 48  # the recognizer's input height
 # RapidOCR pads every line to at least 320 px; short fields (a sex, a date) then cost as

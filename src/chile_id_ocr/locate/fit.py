@@ -9,13 +9,12 @@ is, and, through a homography fitted to the matched lines, where its corners are
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
-from chile_id_ocr.card.layouts import Layout, LineSpec
-from chile_id_ocr.read.ocr import OcrEngine, TextBox
+from chile_id_ocr.card.layouts import LABELLED, Layout, LineSpec
+from chile_id_ocr.models.ocr import OcrEngine, TextBox
 from chile_id_ocr.vision.deblur import deblurred
 from chile_id_ocr.vision.geometry import (
     angle_offsets,
@@ -29,9 +28,6 @@ from chile_id_ocr.vision.geometry import (
     x_constraints,
     y_constraints,
 )
-
-if TYPE_CHECKING:
-    from chile_id_ocr.read.front.confirm import Confirmation
 
 DET_WIDTH = 512
 _MARGIN = 0.06  # share of the candidate's size added on each side for the detector
@@ -57,6 +53,37 @@ class NormBox:
     @property
     def cy(self) -> float:
         return (self.y0 + self.y1) / 2
+
+
+#: Anchors read as printed for a fit to be confirmed as a card of the design, of them at least
+#: ``CONFIRMED_LABELS`` labels of the data block (every design prints the titles at its top).
+CONFIRMED = 4
+CONFIRMED_LABELS = 3
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """The design's printed words (labels, titles) read as printed at their places, of how many
+    read; those read at another one's place (a design that prints the same labels elsewhere);
+    and the card's views they were read on (``crops.card_views``: the reader's too)."""
+
+    words: tuple[str, ...]
+    tried: int
+    views: tuple[np.ndarray, ...] = field(default=(), compare=False, repr=False)
+    misplaced: tuple[str, ...] = ()
+
+    @property
+    def count(self) -> int:
+        return len(self.words)
+
+    @property
+    def labels(self) -> int:
+        """How many of the words read as printed are labels of the data block."""
+        return sum(word in LABELLED for word in self.words)
+
+    @property
+    def confirmed(self) -> bool:
+        return self.count >= CONFIRMED and self.labels >= CONFIRMED_LABELS and not self.misplaced
 
 
 @dataclass(frozen=True)

@@ -14,20 +14,14 @@ printed, or none at all), the others are not read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from chile_id_ocr.card import text
 from chile_id_ocr.card.layouts import LABELLED, Layout, LineSpec
-from chile_id_ocr.read.front.crops import Box, card_views, crop_box
-from chile_id_ocr.read.layout_fit import CardFit, NormBox, match_lines
-from chile_id_ocr.read.ocr import OcrEngine
+from chile_id_ocr.locate.fit import CardFit, Confirmation, NormBox, match_lines
+from chile_id_ocr.locate.views import Box, card_views, crop_box
+from chile_id_ocr.models.ocr import OcrEngine
 
-#: Anchors read as printed for a fit to be confirmed as a card of the design, of them at least
-#: ``CONFIRMED_LABELS`` labels of the data block (every design prints the titles at its top).
-CONFIRMED = 4
-CONFIRMED_LABELS = 3
 # Read first: the labels over the data block's values, which tell this design from another
 # that prints the same labels elsewhere; then, unless none of those was read as printed, the
 # rest (the titles, which every design prints at its top).
@@ -39,31 +33,6 @@ _FIRST = (
 _SHORT = 4
 _LABEL_ALPHABET = " ABCDEFGHIJKLMNOPQRSTUVWXYZÁÉÍÓÚÑ"
 _ZONE_HALF = 0.4  # of an anchor's height: its zone, when undetected, reaches this far from its middle
-
-
-@dataclass(frozen=True)
-class Confirmation:
-    """The design's printed words (labels, titles) read as printed at their places, of how many
-    read; those read at another one's place (a design that prints the same labels elsewhere);
-    and the card's views they were read on (``crops.card_views``: the reader's too)."""
-
-    words: tuple[str, ...]
-    tried: int
-    views: tuple[np.ndarray, ...] = field(default=(), compare=False, repr=False)
-    misplaced: tuple[str, ...] = ()
-
-    @property
-    def count(self) -> int:
-        return len(self.words)
-
-    @property
-    def labels(self) -> int:
-        """How many of the words read as printed are labels of the data block."""
-        return sum(word in LABELLED for word in self.words)
-
-    @property
-    def confirmed(self) -> bool:
-        return self.count >= CONFIRMED and self.labels >= CONFIRMED_LABELS and not self.misplaced
 
 
 def confirm(image: np.ndarray, fit: CardFit, layout: Layout, engine: OcrEngine) -> Confirmation:

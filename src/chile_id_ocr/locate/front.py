@@ -19,14 +19,15 @@ import numpy as np
 
 from chile_id_ocr.card.layouts import Layout
 from chile_id_ocr.errors import PoorImageError
-from chile_id_ocr.read.front.confirm import confirm
-from chile_id_ocr.read.layout_fit import CardFit, fit_card
-from chile_id_ocr.read.layout_search import layout_candidates
-from chile_id_ocr.read.ocr import OcrEngine, TextBox
-from chile_id_ocr.vision.card_mask import mask_candidates
+from chile_id_ocr.locate.confirm import confirm
+from chile_id_ocr.locate.fit import CardFit, fit_card
+from chile_id_ocr.locate.layout_search import layout_candidates
+from chile_id_ocr.locate.mask import mask_candidates
+from chile_id_ocr.locate.outline import edge_candidates, whole_frame
+from chile_id_ocr.locate.text_blocks import text_candidates, text_directions
+from chile_id_ocr.models.ocr import OcrEngine, TextBox
 from chile_id_ocr.vision.deblur import deblurred
 from chile_id_ocr.vision.geometry import angle_offsets, map_affine, turned
-from chile_id_ocr.vision.locate import edge_candidates, text_candidates, text_directions, whole_frame
 
 # A candidate whose layout match reaches this is taken without looking further.
 _GOOD_FIT = 0.55

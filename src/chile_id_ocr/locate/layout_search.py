@@ -9,7 +9,7 @@ detected lines where the design prints one, refined by least squares over those 
 are the candidates. Unrelated text rarely falls on the design's two columns and rows.
 
 >>> from chile_id_ocr.card.layouts import FRONT_2013
->>> from chile_id_ocr.read.ocr import TextBox
+>>> from chile_id_ocr.models.ocr import TextBox
 >>> def box(spec, width, left, top):  # a line printed where ``spec`` says, on a card ``width`` px wide
 ...     h = width / 1.585
 ...     x0, y0, y1 = left + spec.x0 * width, top + (spec.y - spec.height / 2) * h, top + (spec.y + spec.height / 2) * h
@@ -26,10 +26,10 @@ from __future__ import annotations
 import numpy as np
 
 from chile_id_ocr.card.layouts import CARD_ASPECT, Layout
-from chile_id_ocr.read.layout_fit import line_weights
-from chile_id_ocr.read.ocr import TextBox
+from chile_id_ocr.locate.fit import line_weights
+from chile_id_ocr.locate.text_blocks import text_directions, text_frame
+from chile_id_ocr.models.ocr import TextBox
 from chile_id_ocr.vision.geometry import landscape
-from chile_id_ocr.vision.locate import text_directions, text_frame
 
 # A detected line lies this close (card fractions, across and down) to where a placement
 # puts a design line.

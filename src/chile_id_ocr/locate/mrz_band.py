@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from chile_id_ocr.read.ocr import OcrEngine, TextBox
+from chile_id_ocr.models.ocr import OcrEngine, TextBox
 from chile_id_ocr.vision.geometry import angle_offsets, line_direction
 
 DETECT_SIDE = 960  # the whole image is searched for the MRZ at this size
