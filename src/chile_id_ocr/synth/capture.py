@@ -12,6 +12,9 @@
 Photos are composed at the scene's own resolution (the card's texture is ~16 px/mm, so a 12 MP frame
 showing it at 35 px/mm is composed at about half size), blurred there, then enlarged to the frame; the
 sensor, sharpening and JPEG work at full size. ``Capture.params`` records every step and its parameters.
+The photo's stages are in :mod:`chile_id_ocr.synth.photo_stages`; the camera's models in
+:mod:`chile_id_ocr.synth.camera`, :mod:`~chile_id_ocr.synth.optics`, :mod:`~chile_id_ocr.synth.lighting`
+and :mod:`~chile_id_ocr.synth.sensor`.
 """
 
 from __future__ import annotations
@@ -23,13 +26,21 @@ from typing import Any
 import cv2
 import numpy as np
 
-from chile_id_ocr.synth import camera as cam
 from chile_id_ocr.synth.domains import ALL, PAGE_SCENES, Domain
 from chile_id_ocr.synth.fonts import installed
-from chile_id_ocr.synth.lighting import apply_light, gradient_light, lamp_light, white_balance
-from chile_id_ocr.synth.optics import Lens, convolve, disc_kernel, line_kernel, shake_kernel
+from chile_id_ocr.synth.lighting import apply_glare, apply_light, glare_map
+from chile_id_ocr.synth.optics import Lens
+from chile_id_ocr.synth.photo_stages import (
+    Streams,
+    apply_optics,
+    draw_lighting,
+    draw_pose,
+    draw_sensor,
+    phone_processing,
+    resized_points,
+    scene_scale,
+)
 from chile_id_ocr.synth.scenes import Region, compose
-from chile_id_ocr.synth.sensor import BAYER, Sensor, jpeg_round_trip, sharpen
 from chile_id_ocr.synth.text import pick
 
 CARD_ASPECT = 85.6 / 53.98
@@ -199,209 +210,6 @@ def scan(card: np.ndarray, alpha: np.ndarray, rng: np.random.Generator, beds: tu
     return Capture(frame, quad, params, "png" if png else "jpg", quality)
 
 
-def glare_map(card_size: tuple[int, int], rng: np.random.Generator) -> tuple[np.ndarray, dict[str, Any]]:
-    """A specular hologram reflection over the text, in card pixels: a soft ring or blob (float32, 0..1).
-
-    It is drawn at quarter resolution; :func:`apply_glare` warps it like the card and lights it up after
-    exposure, since a reflection stays bright even in a dark shot.
-    """
-    w, h = card_size
-    cx = rng.uniform(0.3, 0.85) * w
-    cy = rng.uniform(0.15, 0.75) * h
-    rx = rng.uniform(0.07, 0.17) * w
-    ry = rx * rng.uniform(0.6, 1.2)
-    angle = rng.uniform(0, np.pi)
-    ring = rng.random() < 0.6
-    intensity = rng.uniform(0.7, 1.0)
-    sw, sh = w // 4, h // 4
-    yy, xx = np.mgrid[0:sh, 0:sw].astype(np.float32) * 4
-    dx, dy = xx - cx, yy - cy
-    u = (dx * np.cos(angle) + dy * np.sin(angle)) / rx
-    v = (-dx * np.sin(angle) + dy * np.cos(angle)) / ry
-    r = np.sqrt(u * u + v * v)
-    if ring:
-        width = rng.uniform(0.12, 0.3)
-        g = np.exp(-(((r - 1) / width) ** 2)) + 0.35 * np.exp(-((r / 0.7) ** 2))
-    else:
-        g = np.exp(-(r**2) * 1.5)
-    g = (np.clip(g, 0, 1) * intensity).astype(np.float32)
-    info = {
-        "centre": [round(float(cx), 1), round(float(cy), 1)],
-        "radii": [round(float(rx), 1), round(float(ry), 1)],
-        "shape": "ring" if ring else "blob",
-        "intensity": round(float(intensity), 3),
-    }
-    return g, info
-
-
-def apply_glare(image: np.ndarray, glare: np.ndarray, pose: cam.CardPose, rng: np.random.Generator) -> None:
-    """Warp the card-space ``glare`` map like the card and brighten the image there, in place."""
-    size = (image.shape[1], image.shape[0])
-    pts = pose.outline()
-    x0, y0 = max(0, int(pts[:, 0].min())), max(0, int(pts[:, 1].min()))
-    x1, y1 = min(size[0], int(np.ceil(pts[:, 0].max())) + 1), min(size[1], int(np.ceil(pts[:, 1].max())) + 1)
-    if x1 <= x0 or y1 <= y0:
-        return
-    a = pose.warp(glare, (x0, y0, x1, y1), cv2.BORDER_CONSTANT)
-    tint = np.array([rng.uniform(235, 255), rng.uniform(240, 255), rng.uniform(235, 255)], np.float32)
-    region = image[y0:y1, x0:x1].astype(np.float32)
-    a3 = a[..., None]
-    image[y0:y1, x0:x1] = np.clip(region * (1 - a3) + tint * a3, 0, 255).astype(np.uint8)
-
-
-@dataclass(frozen=True)
-class _Streams:
-    """Independent random streams per stage, so that one stage's draws never shift another's."""
-
-    plan: np.random.Generator
-    pose: np.random.Generator
-    scene: np.random.Generator
-    light: np.random.Generator
-    optics: np.random.Generator
-    sensor: np.random.Generator
-    output: np.random.Generator
-
-    @classmethod
-    def of(cls, rng: np.random.Generator) -> _Streams:
-        return cls(*rng.spawn(7))
-
-
-def _pose(
-    rs: np.random.Generator, effects: tuple[str, ...], frame: tuple[int, int], bend_chance: float
-) -> tuple[cam.CardPose, dict[str, Any]]:
-    """Where the card is in the frame: its size, turn, tilt, bend."""
-    small = "small_card" in effects
-    area = float(rs.uniform(0.15, 0.30) if small else rs.uniform(0.25, 0.7))
-    if "rotation_90" in effects:
-        rotation = float(90 * rs.integers(1, 4) + rs.uniform(-4, 4))
-    else:
-        rotation = float(rs.uniform(0, 360))
-    if "strong_perspective" in effects:
-        tilt, focal = float(rs.uniform(25, 40)), float(rs.uniform(0.6, 0.9))
-    else:
-        tilt, focal = float(40 * rs.random() ** 1.6), float(rs.uniform(0.8, 1.3))
-    bend = None
-    if "bent_card" in effects or rs.random() < bend_chance:
-        bend = cam.random_bend(rs, strong="bent_card" in effects)
-    camera, info = cam.place_camera(rs, frame, area, rotation, tilt, focal, bend.lift() if bend else 0.0)
-    pose = cam.CardPose(camera, bend)
-    info["card_area_fraction"] = round(
-        float(cv2.contourArea(pose.corners().astype(np.float32))) / (frame[0] * frame[1]), 3
-    )
-    if bend is not None:
-        info["bend"] = bend.info()
-    return pose, info
-
-
-def _scene_scale(pose: cam.CardPose, texture_width: int) -> float:
-    """How much smaller than the frame the scene is composed: no finer than the card's texture."""
-    corners = pose.corners()
-    edges = np.linalg.norm(np.roll(corners, -1, 0) - corners, axis=1)
-    ppm = float(max(edges / np.array([cam.CARD_MM[0], cam.CARD_MM[1]] * 2)))
-    return float(np.clip(texture_width / cam.CARD_MM[0] * 1.1 / ppm, 0.3, 1.0))
-
-
-def _lighting(
-    rs: np.random.Generator, domain: Domain, size: tuple[int, int], camera: cam.Camera
-) -> tuple[np.ndarray, dict[str, Any]]:
-    """The scene's illumination field (at 64 px across) by one of the domain's models."""
-    strength = float(rs.uniform(0.1, 0.45))
-    if pick(rs, domain.lighting) == "gradient":
-        return gradient_light(rs, size[0], size[1], strength)
-    return lamp_light(rs, size[0], size[1], strength, camera)
-
-
-def _optics(
-    image: np.ndarray, rs: np.random.Generator, domain: Domain, effects: tuple[str, ...], scale: float
-) -> tuple[np.ndarray, dict[str, Any]]:
-    """Defocus and motion blur, sized in frame pixels, applied at the scene's scale."""
-    info: dict[str, Any] = {}
-    model = pick(rs, domain.defocus)
-    if model == "disc":
-        radius = float(rs.uniform(0.5, 2.5))
-        info["defocus"] = {"model": "disc", "radius_px": round(radius, 2)}
-        if radius * scale > 0.6:
-            image = convolve(image, disc_kernel(radius * scale))
-    else:
-        sigma = float(rs.uniform(0.4, 1.5))
-        info["defocus"] = {"model": "gaussian", "sigma_px": round(sigma, 2)}
-        image = cv2.GaussianBlur(image, (0, 0), max(0.3, sigma * scale))
-    if "motion_blur" in effects:
-        length = float(rs.uniform(8, 25))
-    elif rs.random() < 0.25:
-        length = float(rs.uniform(1.5, 5))
-    else:
-        return image, info
-    model = pick(rs, domain.motion_blur)
-    if model == "line":
-        angle = float(rs.uniform(0, 180))
-        kernel = line_kernel(max(1.0, length * scale), angle)
-        info["motion_blur"] = {"model": "line", "length_px": round(length, 1), "angle_deg": round(angle, 1)}
-    else:
-        kernel, extra = shake_kernel(max(1.0, length * scale), rs)
-        info["motion_blur"] = {"model": "shake", "length_px": round(length, 1), **extra}
-    return convolve(image, kernel), info
-
-
-def _sensor(rs: np.random.Generator, domain: Domain, low_light: bool) -> tuple[Sensor, dict[str, Any]]:
-    """The sensor's read-out: a white-balance error always, little light and much gain when ``low_light``."""
-    gains, balance = white_balance(rs, pick(rs, domain.white_balance), strong=low_light or rs.random() < 0.15)
-    if low_light:
-        exposure = float(rs.uniform(0.12, 0.35))
-        gain = float(1 / exposure * rs.uniform(0.55, 0.85))
-        shot, read = float(rs.uniform(0.002, 0.006)), float(rs.uniform(0.0008, 0.002))
-    else:
-        exposure, gain = 1.0, float(rs.uniform(0.92, 1.1))
-        shot, read = float(rs.uniform(0.0002, 0.0015)), float(rs.uniform(0.0003, 0.0012))
-    sensor = Sensor(
-        pattern=pick(rs, tuple(BAYER)),
-        demosaic=pick(rs, domain.demosaic),
-        noise=pick(rs, domain.noise),
-        exposure=exposure,
-        gain=gain,
-        gains_bgr=(float(gains[0]), float(gains[1]), float(gains[2])),
-        shot=shot,
-        read=read,
-        rows=float(rs.uniform(0.4, 1.5)),
-        columns=float(rs.uniform(0.3, 1.0)),
-    )
-    return sensor, balance
-
-
-def _output(
-    image: np.ndarray, quad: np.ndarray, rs: np.random.Generator, effects: tuple[str, ...]
-) -> tuple[np.ndarray, np.ndarray, int, dict[str, Any]]:
-    """The phone's processing after the sensor: sharpening, and one JPEG or two with a resize between
-    (a photo sent through a messaging app). Returns the image, the quad, the last quality, the record."""
-    info: dict[str, Any] = {}
-    if rs.random() < 0.7:
-        sigma, amount = float(rs.uniform(0.8, 2.0)), float(rs.uniform(0.3, 1.2))
-        image = sharpen(image, sigma, amount)
-        info["sharpen"] = {"sigma_px": round(sigma, 2), "amount": round(amount, 2)}
-    heavy = "low_quality" in effects
-    if rs.random() < (0.5 if heavy else 0.2):
-        first = int(rs.integers(60, 91) if heavy else rs.integers(85, 96))
-        image = jpeg_round_trip(image, first)
-        h, w = image.shape[:2]
-        factor = min(1.0, float(rs.uniform(1280, 2048)) / max(w, h))  # what messaging apps send
-        if factor < 1:
-            size = (round(w * factor), round(h * factor))
-            image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-            quad = _resized(quad, (w, h), size)
-        last = int(rs.integers(30, 56) if heavy else rs.integers(70, 91))
-        info["jpeg"] = {"qualities": [first, last], "resize": round(factor, 3)}
-    else:
-        last = int(rs.integers(30, 51) if heavy else rs.integers(60, 93))
-        info["jpeg"] = {"qualities": [last]}
-    return image, quad, last, info
-
-
-def _resized(points: np.ndarray, old: tuple[int, int], new: tuple[int, int]) -> np.ndarray:
-    """Points of an image of size ``old`` in the same image resized to ``new`` (pixel centres aligned)."""
-    k = np.array([new[0] / old[0], new[1] / old[1]])
-    return (points + 0.5) * k - 0.5
-
-
 def photo(
     card: np.ndarray,
     alpha: np.ndarray,
@@ -415,30 +223,30 @@ def photo(
     """A phone photo of the card in ``scene`` (drawn from :data:`PHOTO_SCENES` when None) with the
     ``hard`` ``effects``, drawn from ``domain``; ``regions`` are the card's parts the truth reports a
     thumb over (printed values: never hidden more than a fifth)."""
-    rs = _Streams.of(rng)
+    rs = Streams.of(rng)
     if scene is None:
         names, weights = zip(*PHOTO_SCENES, strict=True)
         scene = names[int(rs.plan.choice(len(names), p=np.array(weights) / sum(weights)))]
     frame = _pick_size(rs.pose, LARGE_SIZES if "small_card" in effects else PHOTO_SIZES)
-    pose, params = _pose(rs.pose, effects, frame, bend_chance=0.6 if scene == "hand" else 0.25)
+    pose, params = draw_pose(rs.pose, effects, frame, bend_chance=0.6 if scene == "hand" else 0.25)
     lens = Lens(float(rs.pose.uniform(-0.12, 0.06)), float(rs.pose.uniform(-0.02, 0.02)))
     lens = lens if rs.pose.random() < 0.6 else None  # phones correct most of it
 
-    scale = _scene_scale(pose, card.shape[1])
+    scale = scene_scale(pose, card.shape[1])
     size = (max(16, round(frame[0] * scale)), max(16, round(frame[1] * scale)))
     small = pose.scaled(size[0] / frame[0], size[1] / frame[1])
     fonts = installed(domain.page_fonts)
     image, scene_info = compose(rs.scene, scene, domain, card, alpha, small, size, fonts, regions or {},
                                 shadow=float(rs.scene.uniform(0.1, 0.45)))  # fmt: skip
 
-    field_, light = _lighting(rs.light, domain, size, small.camera)
-    sensor, balance = _sensor(rs.sensor, domain, "low_light" in effects)
+    field_, light = draw_lighting(rs.light, domain, size, small.camera)
+    sensor, balance = draw_sensor(rs.sensor, domain, "low_light" in effects)
     image = apply_light(image, field_, sensor.display_gains())
     if "glare" in effects:
         glare, params["glare"] = glare_map((card.shape[1], card.shape[0]), rs.light)
         apply_glare(image, glare, small, rs.light)
 
-    image, optics = _optics(image, rs.optics, domain, effects, scale)
+    image, optics = apply_optics(image, rs.optics, domain, effects, scale)
     quad = small.corners()
     if lens is not None:
         image = lens.apply(image)
@@ -446,10 +254,10 @@ def photo(
         params["lens"] = {"k1": round(lens.k1, 4), "k2": round(lens.k2, 4)}
     if size != frame:
         image = cv2.resize(image, frame, interpolation=cv2.INTER_LINEAR)
-        quad = _resized(quad, size, frame)
+        quad = resized_points(quad, size, frame)
 
     image = sensor.read_out(image, rs.sensor)
-    image, quad, quality, output = _output(image, quad, rs.output, effects)
+    image, quad, quality, output = phone_processing(image, quad, rs.output, effects)
     params.update(
         {
             "scene": scene,

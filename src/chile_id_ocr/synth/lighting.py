@@ -1,5 +1,5 @@
 """The light on the scene: illumination fields (a gradient, or a lamp over the plane with vignetting and
-shadows), and the colour cast of a wrong white balance."""
+shadows), the colour cast of a wrong white balance, and the glare of the card's hologram."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from chile_id_ocr.synth.camera import Camera
+from chile_id_ocr.synth.camera import Camera, CardPose
 
 # --- lighting ----------------------------------------------------------------------------------------------
 
@@ -89,3 +89,56 @@ def _kelvin_rgb(kelvin: float) -> np.ndarray:
     g = 99.47 * np.log(t) - 161.12 if t <= 66 else 288.12 * (t - 60) ** -0.0755
     b = 255.0 if t >= 66 else (0.0 if t <= 19 else 138.52 * np.log(t - 10) - 305.04)
     return np.clip(np.array([r, g, b]), 1, 255) / 255
+
+
+# --- glare -------------------------------------------------------------------------------------------------
+
+
+def glare_map(card_size: tuple[int, int], rng: np.random.Generator) -> tuple[np.ndarray, dict[str, Any]]:
+    """A specular hologram reflection over the text, in card pixels: a soft ring or blob (float32, 0..1).
+
+    It is drawn at quarter resolution; :func:`apply_glare` warps it like the card and lights it up after
+    exposure, since a reflection stays bright even in a dark shot.
+    """
+    w, h = card_size
+    cx = rng.uniform(0.3, 0.85) * w
+    cy = rng.uniform(0.15, 0.75) * h
+    rx = rng.uniform(0.07, 0.17) * w
+    ry = rx * rng.uniform(0.6, 1.2)
+    angle = rng.uniform(0, np.pi)
+    ring = rng.random() < 0.6
+    intensity = rng.uniform(0.7, 1.0)
+    sw, sh = w // 4, h // 4
+    yy, xx = np.mgrid[0:sh, 0:sw].astype(np.float32) * 4
+    dx, dy = xx - cx, yy - cy
+    u = (dx * np.cos(angle) + dy * np.sin(angle)) / rx
+    v = (-dx * np.sin(angle) + dy * np.cos(angle)) / ry
+    r = np.sqrt(u * u + v * v)
+    if ring:
+        width = rng.uniform(0.12, 0.3)
+        g = np.exp(-(((r - 1) / width) ** 2)) + 0.35 * np.exp(-((r / 0.7) ** 2))
+    else:
+        g = np.exp(-(r**2) * 1.5)
+    g = (np.clip(g, 0, 1) * intensity).astype(np.float32)
+    info = {
+        "centre": [round(float(cx), 1), round(float(cy), 1)],
+        "radii": [round(float(rx), 1), round(float(ry), 1)],
+        "shape": "ring" if ring else "blob",
+        "intensity": round(float(intensity), 3),
+    }
+    return g, info
+
+
+def apply_glare(image: np.ndarray, glare: np.ndarray, pose: CardPose, rng: np.random.Generator) -> None:
+    """Warp the card-space ``glare`` map like the card and brighten the image there, in place."""
+    size = (image.shape[1], image.shape[0])
+    pts = pose.outline()
+    x0, y0 = max(0, int(pts[:, 0].min())), max(0, int(pts[:, 1].min()))
+    x1, y1 = min(size[0], int(np.ceil(pts[:, 0].max())) + 1), min(size[1], int(np.ceil(pts[:, 1].max())) + 1)
+    if x1 <= x0 or y1 <= y0:
+        return
+    a = pose.warp(glare, (x0, y0, x1, y1), cv2.BORDER_CONSTANT)
+    tint = np.array([rng.uniform(235, 255), rng.uniform(240, 255), rng.uniform(235, 255)], np.float32)
+    region = image[y0:y1, x0:x1].astype(np.float32)
+    a3 = a[..., None]
+    image[y0:y1, x0:x1] = np.clip(region * (1 - a3) + tint * a3, 0, 255).astype(np.uint8)
