@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image
 
 from chile_id_ocr.synth import text as tx
-from chile_id_ocr.synth.pages import Fonts, Info
+from chile_id_ocr.synth.page_common import Fonts, Info
 from chile_id_ocr.synth.sheet import RGB, Sheet
 from chile_id_ocr.synth.template import rounded_alpha
 

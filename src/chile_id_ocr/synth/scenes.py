@@ -22,7 +22,8 @@ from chile_id_ocr.synth.domains import Domain
 from chile_id_ocr.synth.hand import draw_nail, draw_skin, place_hand
 from chile_id_ocr.synth.layers import blend, roi_of
 from chile_id_ocr.synth.objects import render_object
-from chile_id_ocr.synth.pages import PAGE_STYLES, Fonts
+from chile_id_ocr.synth.page_common import Fonts
+from chile_id_ocr.synth.pages import PAGE_STYLES
 from chile_id_ocr.synth.sheet import Sheet
 
 Box = tuple[float, float, float, float]
