@@ -112,6 +112,15 @@ def _declared_too_large(c: Client) -> tuple[int, str]:
     return response.status, json.loads(response.read())["error_code"]
 
 
+def _dead(pid: int) -> bool:
+    """The process is gone, or a zombie not yet reaped: either way it will never take another job."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] == "Z"  # the state follows "(command)", which may hold spaces
+
+
 def _worker_killed(c: Client) -> requests.Response:
     """A recognition worker that dies (OOM killer, crash) gives AIS.0105 with 503 (retry), and the pool is
     replaced."""
@@ -120,7 +129,10 @@ def _worker_killed(c: Client) -> requests.Response:
     assert workers, "no recognition worker found"
     for pid in workers:
         os.kill(pid, signal.SIGKILL)
-    time.sleep(0.5)
+    deadline = time.monotonic() + 10.0  # SIGKILL takes effect at once: seconds are plenty on a loaded machine
+    while alive := [pid for pid in workers if not _dead(pid)]:
+        assert time.monotonic() < deadline, f"recognition workers {alive} still run 10 s after SIGKILL"
+        time.sleep(0.02)
     response = c.post({"image": c.specimen_b64}, token=token)
     assert response.headers.get("Retry-After", "").isdigit(), response.headers
     return response
