@@ -32,6 +32,34 @@ def test_calc_check_digit_agrees_with_stdnum_examples() -> None:
     assert run.calc_check_digit("12531909") == "2"
 
 
+@pytest.mark.parametrize(
+    ("body", "digit"),
+    [
+        # Worked by hand with the published rule (modulo 11), independent of the code under test: the body's digits
+        # from the right times 2, 3, 4, 5, 6, 7, 2, 3; the check digit is 11 - (sum mod 11), 11 -> 0, 10 -> K.
+        # python-stdnum's doctests (stdnum.cl.rut): 76.086.428-5, 12.531.909-2
+        ("76086428", "5"),  # 8*2+2*3+4*4+6*5+8*6+0*7+6*2+7*3 = 149; 149 mod 11 = 6; 11-6 = 5
+        ("12531909", "2"),  # 9*2+0*3+9*4+1*5+3*6+5*7+2*2+1*3 = 119; 119 mod 11 = 9; 11-9 = 2
+        # the RUN most often given as the example of the rule, and the repeated-digit ones
+        ("12345678", "5"),  # 8*2+7*3+6*4+5*5+4*6+3*7+2*2+1*3 = 138; 138 mod 11 = 6; 11-6 = 5
+        ("11111111", "1"),  # 2+3+4+5+6+7+2+3 = 32; 32 mod 11 = 10; 11-10 = 1
+        ("22222222", "2"),  # 2*32 = 64; 64 mod 11 = 9; 11-9 = 2
+        # the test card's RUN, printed in its MRZ: 41.000.297-3
+        ("41000297", "3"),  # 7*2+9*3+2*4+0+0+0+1*2+4*3 = 63; 63 mod 11 = 8; 11-8 = 3
+        # the specimen's body: its true check digit is 0 (11 - 0 = 11 -> 0); the card prints K
+        ("12749625", "0"),  # 5*2+2*3+6*4+9*5+4*6+7*7+2*2+1*3 = 165; 165 mod 11 = 0
+        # K: sum mod 11 = 1 (11 - 1 = 10 -> K), seven- and eight-digit bodies
+        ("6000000", "K"),  # 6*2 = 12; 12 mod 11 = 1
+        ("40000000", "K"),  # 4*3 = 12; 12 mod 11 = 1
+        ("1000000", "9"),  # 1*2 = 2; 11-2 = 9
+    ],
+)
+def test_calc_check_digit_of_fixed_vectors(body: str, digit: str) -> None:
+    assert run.calc_check_digit(body) == digit
+    assert run.is_valid(f"{body}-{digit}")
+    assert not any(run.is_valid(f"{body}-{other}") for other in "0123456789K" if other != digit)
+
+
 def test_calc_check_digit_can_be_k() -> None:
     body = next(str(n) for n in range(10_000_000, 10_001_000) if run.calc_check_digit(str(n)) == "K")
     assert run.is_valid(body + "-K")
