@@ -87,7 +87,7 @@ def add_identity_routes(app: FastAPI) -> None:
                 raise IdentityError(403, "The service is not enabled for the project.")
         token, claims = svc.auth.tokens.issue(found, project.id if project else "", datetime.now(UTC))
         domain = {"id": found.domain, "name": found.domain}
-        body = {
+        answer = {
             "token": {
                 "methods": ["password"],
                 "issued_at": _iso(claims.issued_at),
@@ -98,7 +98,7 @@ def add_identity_routes(app: FastAPI) -> None:
                 "catalog": [],
             }
         }
-        return JSONResponse(body, status_code=201, headers={"X-Subject-Token": token})
+        return JSONResponse(answer, status_code=201, headers={"X-Subject-Token": token})
 
     @app.get("/v3/auth/projects", summary="The projects the token's user may use", tags=["identity"])
     async def auth_projects(request: Request) -> JSONResponse:

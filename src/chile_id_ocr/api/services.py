@@ -96,4 +96,4 @@ async def offload(func: Callable[..., T], *args: Any) -> T:
 
 
 def services_of(request: Request) -> Services:
-    return request.app.state.services  # type: ignore[no-any-return]
+    return request.app.state.services

@@ -155,8 +155,8 @@ def _run(job: Job, recognize: Any, start: float) -> Outcome:
     except RecognitionError as err:
         return Outcome(error=err.to_api(), seconds=time.perf_counter() - start)
     except Exception as exc:
-        err = InternalRecognitionError(f"unexpected {type(exc).__name__}")
-        return Outcome(error=err.to_api(), seconds=time.perf_counter() - start)
+        internal = InternalRecognitionError(f"unexpected {type(exc).__name__}")
+        return Outcome(error=internal.to_api(), seconds=time.perf_counter() - start)
 
 
 class RecognitionPool:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from dataclasses import fields
+from typing import TypeVar
 
 from chile_id_ocr.batch.job import ENGINES, Job, run_job
 from chile_id_ocr.batch.progress import DEFAULT_EVERY, MODES
@@ -21,9 +23,11 @@ from chile_id_ocr.batch.worker import DEFAULT_TIMEOUT, WorkerStartError
 
 PROG = "chile-id-ocr batch"
 
+N = TypeVar("N", int, float)
 
-def _positive(kind: type) -> object:
-    def parse(text: str) -> object:
+
+def _positive(kind: Callable[[str], N]) -> Callable[[str], N]:
+    def parse(text: str) -> N:
         value = kind(text)
         if value <= 0:
             raise argparse.ArgumentTypeError(f"must be above 0: {text}")

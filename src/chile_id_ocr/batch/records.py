@@ -86,7 +86,7 @@ def recognize_files(
     for got in (data, back_data):
         if isinstance(got, RecognitionError):
             return got.to_api(), {}
-    assert isinstance(data, bytes)
+    assert isinstance(data, bytes) and not isinstance(back_data, RecognitionError)  # returned above
     try:
         recognition = recognize(data, back=back_data, details=details)
     except RecognitionError as err:

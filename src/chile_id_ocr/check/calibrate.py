@@ -77,7 +77,8 @@ def field_features(recognition: Recognition, name: str) -> dict[str, float]:
     reading = recognition.fields[name]
     others = [f.confidence for n, f in recognition.fields.items() if n != name and _counts(recognition, n)]
     front = recognition.side is Side.FRONT
-    words = (recognition.extensions.get("front") or {}).get("printed_words_read") if front else None
+    front_details = recognition.extensions.get("front") if front else None
+    words = front_details.get("printed_words_read") if isinstance(front_details, dict) else None
     features = {
         "logit": logit(reading.confidence),
         f"field:{recognition.side.value}:{name}": 1.0,
@@ -87,7 +88,7 @@ def field_features(recognition: Recognition, name: str) -> dict[str, float]:
         "others_logit": float(np.mean([logit(c) for c in others])) if others else 0.0,
     }
     if words is not None:
-        features["words_unread"] = 1.0 - len(words) / _WORDS  # type: ignore[arg-type]
+        features["words_unread"] = 1.0 - len(words) / _WORDS
     if recognition.card_type.value == "unknown_layout":
         features["inferred_layout"] = 1.0
     return features

@@ -33,9 +33,9 @@ def _work_size(width: int, height: int) -> tuple[int, int, float]:
 def wood(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
     """Wood grain: stretched streaks warped by low-frequency turbulence, in a brown palette."""
     side = int(np.hypot(w, h)) + 4
-    streaks = rng.uniform(-1, 1, (side, max(4, side // 60))).astype(np.float32)
+    streaks: np.ndarray = rng.uniform(-1, 1, (side, max(4, side // 60))).astype(np.float32)
     streaks = cv2.resize(streaks, (side, side), interpolation=cv2.INTER_CUBIC)
-    fine = rng.uniform(-1, 1, (side, max(8, side // 12))).astype(np.float32)
+    fine: np.ndarray = rng.uniform(-1, 1, (side, max(8, side // 12))).astype(np.float32)
     fine = cv2.resize(fine, (side, side), interpolation=cv2.INTER_LINEAR)
     yy = np.arange(side, dtype=np.float32)[:, None]
     warp = _smooth_noise(rng, side, side, 5) * rng.uniform(8, 30)
@@ -43,7 +43,7 @@ def wood(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
     rings = np.sin((yy + warp + streaks * 4) * (2 * np.pi / period))
     grain = 0.45 * rings + 0.35 * streaks + 0.2 * fine
     angle = rng.uniform(0, 180)
-    m = cv2.getRotationMatrix2D((side / 2, side / 2), angle, 1.0)
+    m: np.ndarray = cv2.getRotationMatrix2D((side / 2, side / 2), angle, 1.0)
     m[:, 2] += [(w - side) / 2, (h - side) / 2]
     grain = cv2.warpAffine(grain, m, (w, h), borderMode=cv2.BORDER_REFLECT)
     base = np.array([rng.uniform(40, 110), rng.uniform(80, 150), rng.uniform(130, 215)], np.float32)  # BGR browns
@@ -191,7 +191,7 @@ def planks(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
             y = round(rng.uniform(0, side))
             img[y : y + 2, a:b] *= 0.5
     angle = rng.uniform(0, 180)
-    m = cv2.getRotationMatrix2D((side / 2, side / 2), angle, 1.0)
+    m: np.ndarray = cv2.getRotationMatrix2D((side / 2, side / 2), angle, 1.0)
     m[:, 2] += [(w - side) / 2, (h - side) / 2]
     return cv2.warpAffine(img, m, (w, h), borderMode=cv2.BORDER_REFLECT)
 

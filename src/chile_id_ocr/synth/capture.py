@@ -130,10 +130,10 @@ def composite(frame: np.ndarray, card: np.ndarray, alpha: np.ndarray, quad: np.n
     size = (x1 - x0, y1 - y0)
     warped = cv2.warpPerspective(card, h, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     a = cv2.warpPerspective(alpha, h, size, flags=cv2.INTER_LINEAR, borderValue=0).astype(np.float32) / 255
-    region = frame[y0:y1, x0:x1].astype(np.float32)
+    region: np.ndarray = frame[y0:y1, x0:x1].astype(np.float32)
     if shadow > 0:
         blur = max(1.0, 0.006 * max(fw, fh))
-        off = np.float32([[1, 0, blur * 0.6], [0, 1, blur * 0.9]])
+        off = np.array([[1, 0, blur * 0.6], [0, 1, blur * 0.9]], np.float32)
         sh = cv2.warpAffine(a, off, size)
         sh = cv2.GaussianBlur(sh, (0, 0), blur)
         region *= (1 - shadow * sh)[..., None]
@@ -229,7 +229,7 @@ def photo(
         scene = names[int(rs.plan.choice(len(names), p=np.array(weights) / sum(weights)))]
     frame = _pick_size(rs.pose, LARGE_SIZES if "small_card" in effects else PHOTO_SIZES)
     pose, params = draw_pose(rs.pose, effects, frame, bend_chance=0.6 if scene == "hand" else 0.25)
-    lens = Lens(float(rs.pose.uniform(-0.12, 0.06)), float(rs.pose.uniform(-0.02, 0.02)))
+    lens: Lens | None = Lens(float(rs.pose.uniform(-0.12, 0.06)), float(rs.pose.uniform(-0.02, 0.02)))
     lens = lens if rs.pose.random() < 0.6 else None  # phones correct most of it
 
     scale = scene_scale(pose, card.shape[1])

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -214,7 +215,12 @@ def generate_design_front(seed: int, design: str, condition: str = "scan") -> tu
         identity = dataclasses.replace(identity, document_number=document_number_2024(r), document_dotted=False)
     card, alpha, info = render_design(identity, DESIGNS[design], r)
     rng = np.random.default_rng([seed & 0xFFFFFFFF, 7 + list(DESIGNS).index(design)])
-    shot = {"scan": cap.scan, "photo": cap.photo, "hard": cap.hard}[condition](card, alpha, rng)
+    shoot: dict[str, Callable[[np.ndarray, np.ndarray, np.random.Generator], cap.Capture]] = {
+        "scan": cap.scan,
+        "photo": cap.photo,
+        "hard": cap.hard,
+    }
+    shot = shoot[condition](card, alpha, rng)
     truth = {
         "side": "front",
         "design": design,

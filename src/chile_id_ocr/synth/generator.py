@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import random
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +21,7 @@ from chile_id_ocr.synth import capture as cap
 from chile_id_ocr.synth.domains import ALL, Domain, resolve
 from chile_id_ocr.synth.identities import random_identity
 from chile_id_ocr.synth.render import FontFace, available_faces, render_card
-from chile_id_ocr.synth.scenes import Region
+from chile_id_ocr.synth.scenes import Box, Region
 from chile_id_ocr.synth.template import LABEL_RUN_BOX, PORTRAIT_BOX, prepared_template
 
 CONDITIONS: tuple[str, ...] = ("scan", "photo", "hard", "page")
@@ -40,6 +40,12 @@ def _check(condition: str, domain: str | None) -> Domain:
     if condition not in CONDITIONS:
         raise ValueError(f"unknown condition {condition!r}; expected one of {CONDITIONS}")
     return resolve(domain)
+
+
+def _box(values: Iterable[float]) -> Box:
+    """Four values (x0, y0, x1, y1) as a box."""
+    x0, y0, x1, y1 = values
+    return (x0, y0, x1, y1)
 
 
 def _faces(domain: Domain) -> tuple[FontFace, ...] | None:
@@ -63,9 +69,11 @@ def generate_front(
     identity = random_identity(random.Random(f"identity-{seed}"))
     card, render_info = render_card(identity, tpl, random.Random(f"render-{seed}"), _faces(dom))
     s = tpl.scale
-    regions = {name: Region(tuple(map(float, box)), True) for name, box in render_info["value_boxes"].items()}  # type: ignore[union-attr]
-    regions["portrait"] = Region(tuple(v * s for v in PORTRAIT_BOX), False)  # type: ignore[arg-type]
-    regions["run_label"] = Region(tuple(v * s for v in LABEL_RUN_BOX), False)  # type: ignore[arg-type]
+    value_boxes = render_info["value_boxes"]
+    assert isinstance(value_boxes, dict)
+    regions = {name: Region(_box(map(float, box)), True) for name, box in value_boxes.items()}
+    regions["portrait"] = Region(_box(v * s for v in PORTRAIT_BOX), False)
+    regions["run_label"] = Region(_box(v * s for v in LABEL_RUN_BOX), False)
     shot = _capture(card, np.asarray(tpl.alpha), seed, condition, domain, dom, regions)
     truth: dict[str, Any] = {
         "side": "front",
@@ -111,7 +119,7 @@ def _back_regions(scale: float) -> dict[str, Region]:
            back._MRZ_BASELINES[-1] + 2)  # fmt: skip
     lines = (back._VALUE_X, back._VALUE_BASELINES[0] - back._VALUE_CAP, 505.0, back._VALUE_BASELINES[-1] + 2)
     boxes = {"qr": back._QR_BOX, "mrz": mrz, "back_text": lines}
-    return {name: Region(tuple(v * scale for v in box), True) for name, box in boxes.items()}  # type: ignore[misc]
+    return {name: Region(_box(v * scale for v in box), True) for name, box in boxes.items()}
 
 
 def generate_back(seed: int, condition: str, domain: str | None = None) -> SynthSample:

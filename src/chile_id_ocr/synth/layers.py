@@ -24,7 +24,7 @@ def blend(image: np.ndarray, roi: Roi, layer: np.ndarray, alpha: np.ndarray,
     region = image[y0:y1, x0:x1]
     a = alpha.astype(np.float32) * (1 / 255)
     if shadow > 0:
-        off = np.float32([[1, 0, shadow_px * 0.6], [0, 1, shadow_px * 0.9]])
+        off = np.array([[1, 0, shadow_px * 0.6], [0, 1, shadow_px * 0.9]], np.float32)
         sh = soften(cv2.warpAffine(a, off, (x1 - x0, y1 - y0)), max(1.0, shadow_px))
         region = cv2.blendLinear(region, np.zeros_like(region), 1 - shadow * sh, shadow * sh)
     image[y0:y1, x0:x1] = cv2.blendLinear(layer, region, a, 1 - a)

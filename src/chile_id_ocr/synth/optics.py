@@ -56,7 +56,7 @@ class Lens:
 def line_kernel(length: float, angle_deg: float) -> np.ndarray:
     """Straight-line motion blur of ``length`` pixels at ``angle_deg`` (anti-aliased)."""
     size = int(np.ceil(length)) | 1
-    k = np.zeros((size * 4, size * 4), np.float32)
+    k: np.ndarray = np.zeros((size * 4, size * 4), np.float32)
     c = (size * 4 - 1) / 2
     t = np.deg2rad(angle_deg)
     dx, dy = np.cos(t) * length * 2, np.sin(t) * length * 2

@@ -7,6 +7,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import cv2
 import numpy as np
@@ -104,7 +105,8 @@ def _text_mask(text: str, path: str, cap_px: float, width_factor: float, max_wid
     """Render ``text`` white on black; returns the mask and the baseline row inside it."""
     size = cap_px / _cap_ratio(path)
     font = _font(path, round(size * 4) / 4)
-    x0, y0, x1, y1 = font.getbbox(text, anchor="ls")
+    # Whole pixels: FreeType's box is fractional only with a stroke width (none here), whatever the stubs say.
+    x0, y0, x1, y1 = cast(tuple[int, int, int, int], font.getbbox(text, anchor="ls"))
     pad = 4
     w, h = x1 - x0 + 2 * pad, y1 - y0 + 2 * pad
     img = Image.new("L", (w, h), 0)

@@ -161,7 +161,7 @@ def _prepare(path: str) -> PreparedTemplate:
     if (src.shape[1], src.shape[0]) != SPECIMEN_SIZE:
         src = cv2.resize(src, SPECIMEN_SIZE, interpolation=cv2.INTER_AREA)
     gray = cv2.cvtColor(src, cv2.COLOR_BGR2GRAY)
-    mask = np.zeros_like(gray)
+    mask: np.ndarray = np.zeros_like(gray)
     for slot in SLOTS.values():
         if slot.erase_all:
             x0, y0, x1, y1 = (round(v) for v in slot.erase)
