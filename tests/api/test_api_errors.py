@@ -214,8 +214,8 @@ def test_body_is_read_no_further_than_the_limit() -> None:
 
     from starlette.requests import Request
 
-    from chile_id_ocr.api.app import read_body
     from chile_id_ocr.api.errors import ApiError
+    from chile_id_ocr.api.incoming import read_body
 
     consumed = 0
 
@@ -237,8 +237,8 @@ def test_a_body_that_does_not_arrive_in_time_is_refused() -> None:
 
     from starlette.requests import Request
 
-    from chile_id_ocr.api.app import read_body
     from chile_id_ocr.api.errors import ApiError
+    from chile_id_ocr.api.incoming import read_body
 
     sent = 0
 

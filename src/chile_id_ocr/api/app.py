@@ -18,7 +18,6 @@ from fastapi import FastAPI
 from chile_id_ocr.api.access import AccessLog
 from chile_id_ocr.api.handlers import add_error_handlers
 from chile_id_ocr.api.identity_routes import add_identity_routes
-from chile_id_ocr.api.incoming import read_body as read_body  # tests/api/test_api_errors.py imports it from here
 from chile_id_ocr.api.logs import quiet_noisy_loggers
 from chile_id_ocr.api.ocr_routes import add_card_routes
 from chile_id_ocr.api.openapi import without_validation_errors
