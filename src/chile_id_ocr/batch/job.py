@@ -65,15 +65,22 @@ def _outcomes(job: Job, items: Iterator[Item], total: int) -> Generator[Outcome,
 
 @contextmanager
 def _stoppable() -> Iterator[None]:
-    """SIGTERM stops the job as Ctrl-C does (KeyboardInterrupt); the handlers are restored after."""
+    """Ctrl-C (SIGINT) and SIGTERM stop the job (KeyboardInterrupt); the handlers are restored after.
+
+    SIGINT gets a handler of its own rather than Python's default one: Python installs that only when SIGINT is
+    not ignored at start-up, and a process started in the background by a non-interactive shell (``cmd &`` in a
+    script, a CI step, a test runner started that way) inherits SIGINT ignored. The job would then run on to its
+    end whatever the user sends it, against the exit status 130 that this command documents.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def stop(_signum: int, _frame: object) -> None:
+        _hold_signals()  # stopping now: a second Ctrl-C must not interrupt the closing
         raise KeyboardInterrupt
 
-    previous = signal.getsignal(signal.SIGINT), signal.signal(signal.SIGTERM, stop)
+    previous = signal.signal(signal.SIGINT, stop), signal.signal(signal.SIGTERM, stop)
     try:
         yield
     finally:
@@ -119,17 +126,14 @@ def run_job(job: Job, stderr: TextIO | None = None) -> Summary:
     summary = Summary(threshold=job.threshold)
     start = time.monotonic()
     with _stoppable():
+        sink = progress = outcomes = None  # a stop may come at any point: close what was opened
         try:
             total = _count(sources, done, summary)
-        except KeyboardInterrupt:
-            summary.interrupted = True
-            return summary
-        if job.progress != "none":
-            _announce(job, total, summary, stream)
-        sink = open_sink(job.out, fmt, resume=job.resume, overwrite=job.overwrite)
-        progress = Progress(total, job.progress, stream, job.progress_every)
-        outcomes = _outcomes(job, (item for item in sources if item.id not in done), total)
-        try:
+            if job.progress != "none":
+                _announce(job, total, summary, stream)
+            sink = open_sink(job.out, fmt, resume=job.resume, overwrite=job.overwrite)
+            progress = Progress(total, job.progress, stream, job.progress_every)
+            outcomes = _outcomes(job, (item for item in sources if item.id not in done), total)
             for outcome in outcomes:
                 sink.write(outcome)
                 summary.add(outcome)
@@ -138,8 +142,8 @@ def run_job(job: Job, stderr: TextIO | None = None) -> Summary:
             summary.interrupted = True
         finally:
             _hold_signals()
-            outcomes.close()
-            progress.close()
-            sink.close()
+            for opened in (outcomes, progress, sink):
+                if opened is not None:
+                    opened.close()
             summary.seconds = time.monotonic() - start
     return summary
