@@ -84,6 +84,7 @@ def _collect_one(job: tuple[int, str]) -> list[tuple[np.ndarray, str, str]]:
     from chile_id_ocr.card.layouts import FRONT_2013
     from chile_id_ocr.errors import RecognitionError
     from chile_id_ocr.locate.front import find_card
+    from chile_id_ocr.locate.scene import Scene
     from chile_id_ocr.locate.views import card_views
     from chile_id_ocr.models.ocr import get_engine
     from chile_id_ocr.read.front import line_crops
@@ -95,7 +96,7 @@ def _collect_one(job: tuple[int, str]) -> list[tuple[np.ndarray, str, str]]:
     sample = generate_front(seed, condition)
     try:
         pixels = decode(sample.image).pixels
-        fit = find_card(pixels, FRONT_2013, engine)
+        fit = find_card(Scene(pixels, engine), FRONT_2013)
     except RecognitionError:
         return []
     out = []

@@ -16,10 +16,12 @@ from chile_id_ocr.check.calibrate import Calibration, calibrated, shipped, too_d
 from chile_id_ocr.check.front import check_front
 from chile_id_ocr.check.fuse import fuse
 from chile_id_ocr.errors import InternalRecognitionError, PoorImageError, RecognitionError
+from chile_id_ocr.locate.back import locate_back
 from chile_id_ocr.locate.fit import CardFit
-from chile_id_ocr.locate.front import card_quads, find_card
-from chile_id_ocr.models.ocr import OcrEngine, get_engine
-from chile_id_ocr.read.back import MrzSeenError, MrzWatch, QrFind, find_qr, read_back
+from chile_id_ocr.locate.front import find_card
+from chile_id_ocr.locate.scene import Scene
+from chile_id_ocr.models.ocr import get_engine
+from chile_id_ocr.read.back import read_back
 from chile_id_ocr.read.front import rate, read_front, trusted
 from chile_id_ocr.read.front.free_layout import read_unknown_layout
 from chile_id_ocr.result import Recognition, Side
@@ -70,60 +72,63 @@ def read_side(image: bytes, today: date, calibration: Calibration | None) -> Rec
 
 
 def _read_side(image: bytes, today: date) -> Recognition:
-    """Whichever side the image shows. A decoded QR code means a back; otherwise the front is
-    read first (a front pays only a QR search of a few milliseconds), watched for an MRZ: the
-    back is read as soon as one of the front reader's text detections shows one, or when no
-    front layout fits."""
+    """Whichever side the image shows, decided once from evidence: a decoded QR code says a
+    back; otherwise the front is looked for, and the search stops as soon as one of its text
+    detections shows an MRZ (a back: ``Scene.mrz_seen``) or no front is found. A back whose MRZ
+    does not read as a card's, where the front search stopped at it, may still be a front."""
     decoded = decode(image)
-    engine = get_engine()
-    qr_found = find_qr(decoded.pixels)
-    if qr_found is not None and not qr_found.text:  # a symbol too blurred at that size: look closer
-        qr_found = find_qr(decoded.pixels, thorough=True) or qr_found
-    if qr_found is not None and qr_found.text:
-        return _read_back(decoded, engine, qr_found, today)
+    scene = Scene(decoded.pixels, get_engine())
+    if scene.blank:
+        raise PoorImageError(scene.why_no_card())
+    if scene.qr is not None and scene.qr.text:
+        return _read_back(scene, today)
     front_error: PoorImageError | None = None
     try:
-        return _read_front(decoded, cast(OcrEngine, MrzWatch(engine)), today)
-    except MrzSeenError:
-        pass
+        front = _read_front(decoded, scene, today, stop_at_mrz=True)
+        if front is not None:
+            return front
     except PoorImageError as error:
         front_error = error
     try:
-        return _read_back(decoded, engine, qr_found, today)
+        return _read_back(scene, today)
     except PoorImageError as back_error:
         if front_error is None:  # lines stacked like an MRZ that do not read as a card's: a front after all?
             try:
-                return _read_front(decoded, engine, today)
+                return cast(Recognition, _read_front(decoded, scene, today, stop_at_mrz=False))
             except PoorImageError as error:
                 front_error = error
-        keep_back = qr_found is not None or isinstance(back_error, NotChileanCardError)
+        keep_back = scene.qr is not None or isinstance(back_error, NotChileanCardError)
         raise (back_error if keep_back else front_error) from None
 
 
-def _read_front(decoded: DecodedImage, engine: OcrEngine, today: date) -> Recognition:
+def _read_front(decoded: DecodedImage, scene: Scene, today: date, *, stop_at_mrz: bool) -> Recognition | None:
     """The 2013 design where it is confirmed and reads well; else a card read from its labels
     wherever they are (a design not described, such as the one issued from December 2024),
-    when that reads better."""
+    when that reads better. None when, with ``stop_at_mrz``, the search saw an MRZ."""
     try:
-        fit = find_card(decoded.pixels, FRONT_2013, engine)
+        fit = find_card(scene, FRONT_2013, stop_at_mrz=stop_at_mrz)
     except PoorImageError:
-        reading = read_unknown_layout(decoded.pixels, engine)
+        reading = read_unknown_layout(scene, stop_at_mrz=stop_at_mrz)
         if reading is None:
+            if stop_at_mrz and scene.mrz_seen:
+                return None
             raise
     else:
-        reading = read_front(decoded.pixels, fit, FRONT_2013, engine)
+        if fit is None:
+            return None
+        reading = read_front(scene.pixels, fit, FRONT_2013, scene.engine)
         if not trusted(reading):  # the 2013 layout placed doubtfully: perhaps another design
-            other = read_unknown_layout(decoded.pixels, engine)
+            other = read_unknown_layout(scene, stop_at_mrz=stop_at_mrz)
+            if stop_at_mrz and scene.mrz_seen:
+                return None
             if other is not None and rate(other.lines, other.layout) > rate(reading.lines, reading.layout):
                 reading = other
     _check_card_size(reading.fit, decoded)
     return check_front(reading, to_input=1.0 / decoded.scale, today=today)
 
 
-def _read_back(decoded: DecodedImage, engine: OcrEngine, qr_found: QrFind | None, today: date) -> Recognition:
-    if qr_found is None:  # look harder: the full-resolution image
-        qr_found = find_qr(decoded.pixels, thorough=True)
-    reading = read_back(decoded.pixels, engine, qr_found, lambda: card_quads(decoded.pixels)[:-1])
+def _read_back(scene: Scene, today: date) -> Recognition:
+    reading = read_back(scene.pixels, scene.engine, locate_back(scene))
     return check_back(reading, today=today)
 
 

@@ -13,9 +13,10 @@ import pytest
 import zxingcpp
 
 from chile_id_ocr import pipeline, recognize
-from chile_id_ocr.models.ocr import OcrEngine, TextBox, get_engine
 from chile_id_ocr.locate import front as card_search
-from chile_id_ocr.read.back import QrFind, QrHint, find_mrz_blocks, shows_mrz
+from chile_id_ocr.locate.mrz_band import find_mrz_blocks, shows_mrz
+from chile_id_ocr.locate.qr import QrFind, QrHint
+from chile_id_ocr.models.ocr import OcrEngine, TextBox, get_engine
 from chile_id_ocr.synth.generator import generate_back
 from chile_id_ocr.vision.geometry import angle_offsets
 

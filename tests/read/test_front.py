@@ -14,6 +14,7 @@ from chile_id_ocr.card.formats import has_format
 from chile_id_ocr.card.layouts import FRONT_2013
 from chile_id_ocr.locate.fit import CardFit, NormBox
 from chile_id_ocr.locate.front import find_card
+from chile_id_ocr.locate.scene import Scene
 from chile_id_ocr.locate.views import card_views
 from chile_id_ocr.models.ocr import get_engine
 from chile_id_ocr.read.front import (
@@ -65,7 +66,7 @@ def _shifted(fit: CardFit, dy: float) -> CardFit:
 def test_a_fit_a_row_off_gives_way_to_its_runner_up(real: Path) -> None:
     engine = get_engine()
     pixels = decode((real / "specimen_front.jpg").read_bytes()).pixels
-    right = find_card(pixels, FRONT_2013, engine)
+    right = find_card(Scene(pixels, engine), FRONT_2013)
     wrong = _shifted(right, 0.046)
     reading = read_front(pixels, wrong, FRONT_2013, engine)
     fit, lines = reading.fit, reading.lines
@@ -78,7 +79,7 @@ def test_a_number_cut_short_is_read_again_over_its_column(real: Path) -> None:
     and the reading lacks the format; the column's whole width is read again."""
     engine = get_engine()
     pixels = decode((real / "specimen_front.jpg").read_bytes()).pixels
-    fit = find_card(pixels, FRONT_2013, engine)
+    fit = find_card(Scene(pixels, engine), FRONT_2013)
     views = card_views(pixels, fit)
     lines = read_lines(views, fit, FRONT_2013, engine)
     whole = lines["document_number"]
@@ -96,7 +97,7 @@ def test_a_line_one_character_from_its_format_is_read_as_the_likeliest_text_that
     have the field's format are weighed by the recognizer's probabilities for the line."""
     engine = get_engine()
     pixels = decode((real / "specimen_front.jpg").read_bytes()).pixels
-    fit = find_card(pixels, FRONT_2013, engine)
+    fit = find_card(Scene(pixels, engine), FRONT_2013)
     views = card_views(pixels, fit)
     lines = read_lines(views, fit, FRONT_2013, engine)
     short = {
@@ -123,7 +124,7 @@ def test_a_name_line_whose_space_a_blur_closed_gets_it_back(real: Path) -> None:
 
     engine = get_engine()
     pixels = decode((real / "specimen_front.jpg").read_bytes()).pixels
-    fit = find_card(pixels, FRONT_2013, engine)
+    fit = find_card(Scene(pixels, engine), FRONT_2013)
     crops = line_crops(card_views(pixels, fit), fit, FRONT_2013)["given_name"][0]
     got, why = _spaced_apart(TextRead("MARCELACAROLINA", 0.9), crops, engine)
     assert (got.text, got.score) == ("MARCELA CAROLINA", 0.9)
@@ -138,7 +139,7 @@ def test_dates_that_follow_no_pattern_on_a_sharp_image_are_left_as_printed(real:
 
     engine = get_engine()
     pixels = decode((real / "specimen_front.jpg").read_bytes()).pixels
-    reading = read_front(pixels, find_card(pixels, FRONT_2013, engine), FRONT_2013, engine)
+    reading = read_front(pixels, find_card(Scene(pixels, engine), FRONT_2013), FRONT_2013, engine)
     fit, lines = reading.fit, reading.lines
     found = likeliest_pattern(card_views(pixels, fit), FRONT_2013, engine, lines)
     assert found is not None and found[0] < -2 * _PATTERN_EVIDENCE
@@ -158,7 +159,7 @@ def test_a_line_that_starts_late_is_read_from_its_columns_edge(real: Path) -> No
 
     engine = get_engine()
     pixels = decode((real / "specimen_front.jpg").read_bytes()).pixels
-    fit = find_card(pixels, FRONT_2013, engine)
+    fit = find_card(Scene(pixels, engine), FRONT_2013)
     spec = FRONT_2013.field("birth")
     late = []
     for box in fit.boxes:

@@ -34,10 +34,11 @@ def test_the_specimen_fits_with_alternatives(real: Path) -> None:
 def test_a_weak_fit_is_redone_inside_its_own_corners(real: Path) -> None:
     from chile_id_ocr.locate.fit import CardFit
     from chile_id_ocr.locate.front import _refined, find_card
+    from chile_id_ocr.locate.scene import Scene
 
     engine = get_engine()
     pixels = decode((real / "specimen_front.jpg").read_bytes()).pixels
-    right = find_card(pixels, FRONT_2013, engine)
+    right = find_card(Scene(pixels, engine), FRONT_2013)
     skewed = right.quad + np.array([[-30, 12], [25, -10], [18, 20], [-22, -15]], np.float32)
     weak = CardFit(quad=skewed, boxes=right.boxes, score=0.4, anchors_found=2)
     redone = _refined(pixels, weak, FRONT_2013, engine)

@@ -12,6 +12,7 @@ import pytest
 from chile_id_ocr import recognize
 from chile_id_ocr.card.layouts import FRONT_2013
 from chile_id_ocr.locate.front import find_card
+from chile_id_ocr.locate.scene import Scene
 from chile_id_ocr.locate.views import READ_WIDTH, card_views
 from chile_id_ocr.models.ocr import get_engine
 from chile_id_ocr.vision.deblur import MotionBlur, deconvolve, estimate_motion_blur, line_kernel
@@ -55,7 +56,7 @@ def test_deconvolution_brings_the_print_back() -> None:
 def test_sharp_real_cards_are_left_alone(real: Path, name: str) -> None:
     """The real fronts are sharp: they are read on one view, the card as captured."""
     pixels = decode((real / name).read_bytes()).pixels
-    fit = find_card(pixels, FRONT_2013, get_engine())
+    fit = find_card(Scene(pixels, get_engine()), FRONT_2013)
     views = card_views(pixels, fit)
     assert len(views) == 1
 

@@ -111,7 +111,7 @@ def _ensure_chilean(td1: mrz.Td1, raw: tuple[str, ...], payload: QrPayload | Non
     if td1.issuing_state != "CHL" or td1.document_code[:1] not in ("I", "C", "A"):
         if sum(td1.checks.values()) < _ANOTHER_DOCUMENT:  # lines of print taken for an MRZ, not another card's
             raise PoorImageError("the lines that look like an MRZ do not read as one")
-        details = {"side": "back", "mrz": {"lines": list(raw), "issuing_state": td1.issuing_state}}
+        details: dict[str, object] = {"side": "back", "mrz": {"lines": list(raw), "issuing_state": td1.issuing_state}}
         raise NotChileanCardError(
             f"not a Chilean identity card (MRZ document {td1.document_code!r} of {td1.issuing_state!r})", details
         )

@@ -218,7 +218,7 @@ def check_front(reading: FrontReading, *, to_input: float, today: date) -> Recog
     if (
         expiry is not None
         and birth is not None
-        and not validity.follows_pattern(birth.date, issue and issue.date, expiry.date)
+        and not validity.follows_pattern(birth.date, None if issue is None else issue.date, expiry.date)
     ):
         for name in ("birth", "issue_date", "expiry_date"):
             fields[name] = _penalise(fields[name], _OFF_PATTERN, _OFF_PATTERN_FACTOR)

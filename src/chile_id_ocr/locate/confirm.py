@@ -20,7 +20,7 @@ from chile_id_ocr.card import text
 from chile_id_ocr.card.layouts import LABELLED, Layout, LineSpec
 from chile_id_ocr.locate.fit import CardFit, Confirmation, NormBox, match_lines
 from chile_id_ocr.locate.views import Box, card_views, crop_box
-from chile_id_ocr.models.ocr import OcrEngine
+from chile_id_ocr.models.ocr import TextEngine
 
 # Read first: the labels over the data block's values, which tell this design from another
 # that prints the same labels elsewhere; then, unless none of those was read as printed, the
@@ -35,7 +35,7 @@ _LABEL_ALPHABET = " ABCDEFGHIJKLMNOPQRSTUVWXYZÁÉÍÓÚÑ"
 _ZONE_HALF = 0.4  # of an anchor's height: its zone, when undetected, reaches this far from its middle
 
 
-def confirm(image: np.ndarray, fit: CardFit, layout: Layout, engine: OcrEngine) -> Confirmation:
+def confirm(image: np.ndarray, fit: CardFit, layout: Layout, engine: TextEngine) -> Confirmation:
     """Read the anchors of ``layout`` where ``fit`` places them in ``image``, on the card as
     captured and, when smeared, deblurred (either reading counts); the first few first, the
     others only when those leave the answer open. An anchor that reads as another of the
@@ -61,7 +61,7 @@ def _confirmation(
     return Confirmation(words, tried, views, tuple(layout.field(name).text for name in misplaced))
 
 
-def read_marks(views: tuple[np.ndarray, ...], fit: CardFit, layout: Layout, engine: OcrEngine) -> tuple[str, ...]:
+def read_marks(views: tuple[np.ndarray, ...], fit: CardFit, layout: Layout, engine: TextEngine) -> tuple[str, ...]:
     """The variant marks of ``layout`` (``Layout.marks``: EXTRANJERO) that the card ``fit``
     prints where the design puts them, read on its ``views``."""
     boxes = {spec.name: box for box, spec in match_lines(list(fit.boxes), layout.marks)}
@@ -73,7 +73,7 @@ def _read_as_printed(
     views: tuple[np.ndarray, ...],
     anchors: list[LineSpec],
     boxes: dict[str, NormBox],
-    engine: OcrEngine,
+    engine: TextEngine,
     others: list[str],
 ) -> tuple[list[str], list[str]]:
     """The names of ``anchors`` that some view reads as printed, and of those that no view

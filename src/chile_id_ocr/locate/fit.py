@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from chile_id_ocr.card.layouts import LABELLED, Layout, LineSpec
-from chile_id_ocr.models.ocr import OcrEngine, TextBox
+from chile_id_ocr.models.ocr import TextBox, TextEngine
 from chile_id_ocr.vision.deblur import deblurred
 from chile_id_ocr.vision.geometry import (
     angle_offsets,
@@ -192,7 +192,7 @@ def _transform(boxes: list[NormBox], matrix: np.ndarray) -> list[NormBox]:
     return [NormBox(map_points(matrix, b.quad), b.score) for b in boxes]
 
 
-def fit_card(image: np.ndarray, quad: np.ndarray, layout: Layout, engine: OcrEngine) -> CardFit | None:
+def fit_card(image: np.ndarray, quad: np.ndarray, layout: Layout, engine: TextEngine) -> CardFit | None:
     """Find ``layout`` inside the quadrilateral ``quad`` of ``image``, either way up.
 
     Returns the card with refined corners, or None when the design is not there. The

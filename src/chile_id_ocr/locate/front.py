@@ -11,6 +11,7 @@ runners-up a reader may need.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import cast
 
@@ -22,10 +23,9 @@ from chile_id_ocr.errors import PoorImageError
 from chile_id_ocr.locate.confirm import confirm
 from chile_id_ocr.locate.fit import CardFit, fit_card
 from chile_id_ocr.locate.layout_search import layout_candidates
-from chile_id_ocr.locate.mask import mask_candidates
-from chile_id_ocr.locate.outline import edge_candidates, whole_frame
+from chile_id_ocr.locate.scene import Scene
 from chile_id_ocr.locate.text_blocks import text_candidates, text_directions
-from chile_id_ocr.models.ocr import OcrEngine, TextBox
+from chile_id_ocr.models.ocr import TextBox, TextEngine
 from chile_id_ocr.vision.deblur import deblurred
 from chile_id_ocr.vision.geometry import angle_offsets, map_affine, turned
 
@@ -54,42 +54,64 @@ _RUNNERS_UP = 2
 _DISTINCT = 0.03
 
 
-def find_card(image: np.ndarray, layout: Layout, engine: OcrEngine) -> CardFit:
-    """The card in ``image``: outlines first, then the text of the whole image when no outline
+def find_card(scene: Scene, layout: Layout, *, stop_at_mrz: bool = True) -> CardFit | None:
+    """The card in ``scene``: outlines first, then the text of the whole image when no outline
     gives a good confirmed fit (at a finer size when the first search finds none either):
     blocks of text lines grown to the card's size, then the places where the design's lines
     are; when still no card is found, the text searched again with the image turned so that
     lines at an angle run level. A fit that matches the design's lines well is confirmed at
-    once; weaker ones only when no good one is confirmed, best first."""
+    once; weaker ones only when no good one is confirmed, best first.
+
+    The whole image's text is searched only where the card detector marks a card
+    (``Scene.shows_card``): elsewhere the outlines and the whole frame decide. With
+    ``stop_at_mrz``, the search stops (None) as soon as a text detection shows an MRZ: the
+    image shows a back. Raises ``PoorImageError`` when no card is found."""
+    image, engine = scene.pixels, scene.engine
     found = _Found(image, layout, engine)
-    found.add(card_quads(image))
+
+    def stop() -> bool:
+        return stop_at_mrz and scene.mrz_seen
+
+    found.add(scene.card_quads(), stop)
+    if stop():
+        return None
     if found.good():  # a card found by its looks or its outline fits well: no text search, no refinement
         return _with_runners_up(cast(CardFit, found.best), found.tried)
+    if scene.shows_card:
+        _search_text(scene, layout, found, stop)
+        if stop():
+            return None
+    best = found.best
+    if best is None or best.score < _MIN_FIT:
+        raise PoorImageError(_NOT_A_CARD if found.tried and scene.shows_card else scene.why_no_card())
+    return _with_runners_up(_refined(image, best, layout, engine), found.tried)
+
+
+def _search_text(scene: Scene, layout: Layout, found: _Found, stop: Callable[[], bool]) -> None:
+    """The whole image's text searched for the card: at the first size, then finer; when nothing
+    is found, turned so that lines at an angle run level."""
+    image, engine = scene.pixels, scene.engine
     longer = max(image.shape[:2])
     first_search: list[TextBox] = []
     for k, side in enumerate(_TEXT_SEARCH_SIDES):
-        if found.good() or (k and side > longer * _UPSCALE_LIMIT):
+        if found.good() or stop() or (k and side > longer * _UPSCALE_LIMIT):
             break
         boxes = _search(image, side, engine)
         first_search = first_search or boxes
-        found.add(text_candidates(boxes))
+        found.add(text_candidates(boxes), stop)
         if not found.good():
-            found.add(layout_candidates(boxes, layout))
+            found.add(layout_candidates(boxes, layout), stop)
     found.settle()
     if found.best is None or found.best.score < _MIN_FIT:  # nothing found yet: a last look, turned
         directions = text_directions(first_search, _TURNED_SEARCHES + 1)
         aslant = [d.theta for d in directions if abs(float(angle_offsets(d.theta, 0.0))) >= _LEVEL_DEG]
         for theta in aslant[:_TURNED_SEARCHES]:
-            if found.good():
+            if found.good() or stop():
                 break
             boxes = _search(image, _TEXT_SEARCH_SIDES[0], engine, turn=theta)
-            found.add(text_candidates(boxes))
-            found.add(layout_candidates(boxes, layout))
+            found.add(text_candidates(boxes), stop)
+            found.add(layout_candidates(boxes, layout), stop)
         found.settle()
-    best = found.best
-    if best is None or best.score < _MIN_FIT:
-        raise PoorImageError(_NOT_A_CARD if found.tried else _why_no_card(image))
-    return _with_runners_up(_refined(image, best, layout, engine), found.tried)
 
 
 _NOT_A_CARD = "no identity card found: the text in the image is not a card's"
@@ -99,7 +121,7 @@ class _Found:
     """The fits found so far in one image: every one (a reader may want the runners-up), the
     best confirmed one, and those whose confirmation failed."""
 
-    def __init__(self, image: np.ndarray, layout: Layout, engine: OcrEngine) -> None:
+    def __init__(self, image: np.ndarray, layout: Layout, engine: TextEngine) -> None:
         self.image, self.layout, self.engine = image, layout, engine
         self.tried: list[CardFit] = []
         self.best: CardFit | None = None
@@ -108,11 +130,11 @@ class _Found:
     def good(self) -> bool:
         return self.best is not None and self.best.score >= _GOOD_FIT
 
-    def add(self, quads: list[np.ndarray]) -> None:
-        """Fit each of ``quads`` in turn until a good fit is confirmed; good fits are confirmed
-        at once."""
+    def add(self, quads: list[np.ndarray], stop: Callable[[], bool]) -> None:
+        """Fit each of ``quads`` in turn until a good fit is confirmed (or ``stop`` says so); good
+        fits are confirmed at once."""
         for quad in quads:
-            if self.good():
+            if self.good() or stop():
                 return
             fit = fit_card(self.image, quad, self.layout, self.engine)
             if fit is not None:
@@ -138,7 +160,7 @@ class _Found:
             self.best = sure
 
 
-def confirmed(image: np.ndarray, fit: CardFit, layout: Layout, engine: OcrEngine) -> CardFit | None:
+def confirmed(image: np.ndarray, fit: CardFit, layout: Layout, engine: TextEngine) -> CardFit | None:
     """``fit``, or else the first of its own alternatives (the other way up, the data block on
     other rows), whose design's printed words read as printed at their places, with its
     confirmation and the others as its alternatives; None when none does."""
@@ -149,14 +171,6 @@ def confirmed(image: np.ndarray, fit: CardFit, layout: Layout, engine: OcrEngine
             others = tuple(other for other in (fit, *fit.alternatives) if other is not candidate)
             return replace(candidate, confirmation=confirmation, alternatives=others)
     return None
-
-
-def card_quads(image: np.ndarray) -> list[np.ndarray]:
-    """Where the card may be: by its outline (``vision/locate.py``), then by its own looks
-    (``vision/card_mask.py``: where no outline fits, as on a white page, before any search of
-    the whole image's text), then the whole frame (a tight scan). (The detector's regions
-    first read worse: an outline's corners are sharper than a mask's.)"""
-    return [*edge_candidates(image), *mask_candidates(image), whole_frame(image)]
 
 
 def _with_runners_up(best: CardFit, tried: list[CardFit]) -> CardFit:
@@ -172,7 +186,7 @@ def _with_runners_up(best: CardFit, tried: list[CardFit]) -> CardFit:
     return replace(best, alternatives=(*own[:_OWN_ALTERNATIVES], *others[:_RUNNERS_UP], *own[_OWN_ALTERNATIVES:]))
 
 
-def _search(image: np.ndarray, side: int, engine: OcrEngine, turn: float = 0.0) -> list[TextBox]:
+def _search(image: np.ndarray, side: int, engine: TextEngine, turn: float = 0.0) -> list[TextBox]:
     """Text lines of the whole image, detected on a copy at most ``side`` long: deblurred
     when smeared (a shaken camera smears the card's small text beyond the detector's reach
     while the larger strokes around it, handwriting or a page of print, still read as
@@ -193,7 +207,7 @@ def _search(image: np.ndarray, side: int, engine: OcrEngine, turn: float = 0.0) 
     return [TextBox((map_affine(back, box.quad) / scale).astype(np.float32), box.score) for box in found]
 
 
-def _refined(image: np.ndarray, fit: CardFit, layout: Layout, engine: OcrEngine) -> CardFit:
+def _refined(image: np.ndarray, fit: CardFit, layout: Layout, engine: TextEngine) -> CardFit:
     """A fit that matched few of the design's lines, done again inside its own corners.
 
     An outline from the background (a ruled line, a shadow) or handwriting detected as
@@ -210,15 +224,3 @@ def _refined(image: np.ndarray, fit: CardFit, layout: Layout, engine: OcrEngine)
             break
         current = again
     return current
-
-
-def _why_no_card(image: np.ndarray) -> str:
-    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    if float(gray.mean()) < 20:
-        return "the image is too dark to find a card"
-    if float(gray.std()) < 4:
-        return "the image is blank"
-    small = cv2.resize(gray, (min(gray.shape[1], 640), min(gray.shape[0], 480)), interpolation=cv2.INTER_AREA)
-    if float(cv2.Laplacian(small, cv2.CV_64F).var()) < 8:
-        return "the image is too blurred to find a card"
-    return "no Chilean identity card found in the image"

@@ -39,7 +39,9 @@ _DISTINCT = 0.05  # candidates whose corners all lie within this share of a card
 _REFINED = 12  # placements refined per direction and way up
 _REFINE_ROUNDS = 2
 _MIN_SPREAD = 0.1  # a scale is refitted only from lines this far apart on the design
-_MAX_SHEAR = 0.35  # |log| of the refitted aspect against the card's (perspective squeezes it)
+_MAX_SHEAR = 0.35
+# Placements x detected lines x design lines scored at once (a few MB of distances).
+_BLOCK_CELLS = 200_000  # |log| of the refitted aspect against the card's (perspective squeezes it)
 
 
 def layout_candidates(boxes: list[TextBox], layout: Layout, limit: int = 3) -> list[np.ndarray]:
@@ -102,9 +104,17 @@ def _nearest(seen: np.ndarray, design: np.ndarray, scale: np.ndarray, offset: np
 def _score(
     seen: np.ndarray, design: np.ndarray, weights: np.ndarray, scale: np.ndarray, offset: np.ndarray, slack: float
 ) -> np.ndarray:
-    """Per placement, the weight of the design lines with a detected line within ``slack`` tolerances."""
-    hit = (_nearest(seen, design, scale, offset) < slack).all(axis=3).any(axis=1)  # (placements, design)
-    return (hit * weights).sum(axis=1)
+    """Per placement, the weight of the design lines with a detected line within ``slack`` tolerances.
+    Placements are scored a block at a time, so that memory stays bounded however many lines were
+    detected (a page of print)."""
+    step = max(1, _BLOCK_CELLS // max(1, len(seen) * len(design)))
+    out = np.empty(len(scale))
+    for start in range(0, len(scale), step):
+        block = slice(start, start + step)
+        near: np.ndarray = _nearest(seen, design, scale[block], offset[block]) < slack
+        hit = near.all(axis=3).any(axis=1)  # (placements, design)
+        out[block] = (hit * weights).sum(axis=1)
+    return out
 
 
 def _refit(

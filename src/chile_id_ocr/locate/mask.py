@@ -18,13 +18,16 @@ def mask_candidates(image: np.ndarray) -> list[np.ndarray]:
     """Card-shaped quadrilaterals (image pixels) around the regions the network marks, largest
     first; none without the model."""
     found = card_probability(image)
-    if found is None:
-        return []
-    probability, scale = found
+    return [] if found is None else regions(*found, image.shape)
+
+
+def regions(probability: np.ndarray, scale: float, shape: tuple[int, ...]) -> list[np.ndarray]:
+    """Card-shaped quadrilaterals (pixels of an image of ``shape``) around the regions marked in
+    the detector's ``probability`` map of it (``card_mask.card_probability``), largest first."""
     stride = INPUT / probability.shape[0]
     mask = (probability > _THRESHOLD).astype(np.uint8)
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    h, w = image.shape[:2]
+    h, w = shape[:2]
     area = float(h * w)
     quads = []
     for contour in sorted(contours, key=cv2.contourArea, reverse=True)[:_CANDIDATES]:

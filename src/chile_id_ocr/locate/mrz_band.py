@@ -9,11 +9,10 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from chile_id_ocr.models.ocr import OcrEngine, TextBox
+from chile_id_ocr.models.ocr import TextBox
 from chile_id_ocr.vision.geometry import angle_offsets, line_direction
 
 DETECT_SIDE = 960  # the whole image is searched for the MRZ at this size
@@ -261,24 +260,3 @@ def shows_mrz(boxes: list[TextBox]) -> bool:
         for block in find_mrz_blocks(boxes)
         if all(line.score > 0 for line in block.lines)
     )
-
-
-class MrzSeenError(Exception):
-    """A text detection made while looking for something else showed an MRZ."""
-
-
-class MrzWatch:
-    """An engine that raises :class:`MrzSeenError` when one of its text detections shows an MRZ
-    (:func:`shows_mrz`): given to the front reader, it stops it at its first look at a back."""
-
-    def __init__(self, engine: OcrEngine) -> None:
-        self._engine = engine
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._engine, name)
-
-    def detect(self, image: np.ndarray, limit_side: int) -> list[TextBox]:
-        boxes = self._engine.detect(image, limit_side)
-        if shows_mrz(boxes):
-            raise MrzSeenError
-        return boxes

@@ -16,7 +16,7 @@ import numpy as np
 
 from chile_id_ocr.card import mrz
 from chile_id_ocr.locate.mrz_band import MrzBlock
-from chile_id_ocr.models.ocr import OcrEngine, TextRead
+from chile_id_ocr.models.ocr import TextEngine, TextRead
 from chile_id_ocr.vision.geometry import rectify
 
 LINE_HEIGHT = 48  # line crops are cut at the recognizer's input height
@@ -54,14 +54,14 @@ def _line_crops(
     return [rectify(image, quad, width, LINE_HEIGHT) for quad in quads]
 
 
-def read_block(image: np.ndarray, block: MrzBlock, engine: OcrEngine) -> MrzReading:
+def read_block(image: np.ndarray, block: MrzBlock, engine: TextEngine) -> MrzReading:
     """Read the three lines of ``block`` from ``image`` (full resolution), as the block is oriented."""
     reads: list[TextRead] = engine.read(_line_crops(image, block))
     raw = tuple(r.text for r in reads)
     return MrzReading(raw, tuple(r.score for r in reads), mrz.parse(raw))
 
 
-def read_mrz(image: np.ndarray, block: MrzBlock, engine: OcrEngine) -> tuple[MrzReading, MrzBlock]:
+def read_mrz(image: np.ndarray, block: MrzBlock, engine: TextEngine) -> tuple[MrzReading, MrzBlock]:
     """The block read the way up its surroundings suggest and, unless that reads as an MRZ with the
     QR code above it or passes every check digit, the other way too; lines whose check digits
     fail are then read again from other cuts."""
@@ -88,7 +88,7 @@ _CHECKED_ROWS = {"document_number": (0,), "birth": (1,), "expiry": (1,), "compos
 _SURE = 0.99
 
 
-def reread(image: np.ndarray, block: MrzBlock, reading: MrzReading, engine: OcrEngine) -> MrzReading:
+def reread(image: np.ndarray, block: MrzBlock, reading: MrzReading, engine: TextEngine) -> MrzReading:
     """``reading`` with lines 1 and 2 read again from other cuts where their check digits fail.
 
     A check digit alone lets a wrong reading pass one time in ten (and the composite adds

@@ -108,8 +108,8 @@ def edge_candidates(image: np.ndarray, limit: int = 3) -> list[np.ndarray]:
 def _aspect_error(quad: np.ndarray) -> float:
     """How far the quadrilateral's side ratio is from the ID-1 card's, in log units."""
     q = np.asarray(quad, np.float32)
-    long_side = (np.linalg.norm(q[1] - q[0]) + np.linalg.norm(q[2] - q[3])) / 2
-    short_side = (np.linalg.norm(q[3] - q[0]) + np.linalg.norm(q[2] - q[1])) / 2
+    long_side = float(np.linalg.norm(q[1] - q[0]) + np.linalg.norm(q[2] - q[3])) / 2
+    short_side = float(np.linalg.norm(q[3] - q[0]) + np.linalg.norm(q[2] - q[1])) / 2
     return round(abs(math.log(long_side / max(short_side, 1.0) / CARD_ASPECT)), 1)
 
 

@@ -6,6 +6,7 @@ Where it is found it also says where the card lies and which way its text runs (
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -46,10 +47,11 @@ class QrHint:
         return abs(float(self.along[1])) > abs(float(self.along[0]))
 
 
-def _zxing(image: np.ndarray, **kwargs: object) -> list:
+def _zxing(image: np.ndarray, **kwargs: Any) -> list:
     import zxingcpp
 
-    return zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode, **kwargs)
+    # zxing-cpp's stubs ask for a BarcodeFormats set; the one format is accepted as it is.
+    return zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode, **kwargs)  # type: ignore[arg-type]
 
 
 def _position(barcode: object, scale: float) -> np.ndarray:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import cv2
 import numpy as np
@@ -56,6 +56,21 @@ class TextRead:
 
 
 _NOTHING = TextRead("", 0.0)  # an empty crop (a box cut off at the image's edge) reads as nothing
+
+
+class TextEngine(Protocol):
+    """What the locate and read stages ask of a text engine (``OcrEngine``, or one metered for an
+    image: ``locate/scene.py``)."""
+
+    def detect(self, image: np.ndarray, limit_side: int) -> list[TextBox]: ...
+
+    def read(self, crops: Sequence[np.ndarray], alphabet: str = "") -> list[TextRead]: ...
+
+    def read_card(self, crops: Sequence[np.ndarray]) -> list[TextRead]: ...
+
+    def features(self, crop: np.ndarray) -> np.ndarray: ...
+
+    def log_likelihoods(self, crop: np.ndarray, texts: Sequence[str], alphabet: str = "") -> list[float]: ...
 
 
 def default_threads() -> int:
@@ -107,7 +122,7 @@ class OcrEngine:
         """The recognizer backbone's features of one line crop: (time steps, features)."""
         return self._backbone.run(None, {self._backbone_input: _prepare(crop)})[0][0]
 
-    def read(self, crops: list[np.ndarray], alphabet: str = "") -> list[TextRead]:
+    def read(self, crops: Sequence[np.ndarray], alphabet: str = "") -> list[TextRead]:
         """The text of each crop (one line each), in order, through the general classifier.
 
         With an ``alphabet``, only its characters are read: the classifier is restricted to
@@ -124,7 +139,7 @@ class OcrEngine:
         within = self._within
         return [_decode_within(*within(self.features(crop), alphabet)) if crop.size else _NOTHING for crop in crops]
 
-    def read_card(self, crops: list[np.ndarray]) -> list[TextRead]:
+    def read_card(self, crops: Sequence[np.ndarray]) -> list[TextRead]:
         """The text of each crop of a card's printed words, through the card head and the
         general classifier together (``card_head.py``); the general one alone when no
         card head is installed.

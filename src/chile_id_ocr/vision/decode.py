@@ -28,6 +28,9 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"II*\x00", "TIFF"),
     (b"MM\x00*", "TIFF"),
 )
+# Pixels worked on at most: a larger decoded image is shrunk to this many at once (a 4624x3468
+# phone photo's JPEG is decoded at half size, far under it).
+WORK_PIXELS = 12_000_000
 # Decode large JPEGs at a reduced scale (libjpeg's DCT scaling is much cheaper than a
 # full decode followed by a resize) while keeping the longer side at least this long.
 _TARGET_LONG_SIDE = 2000
@@ -126,8 +129,23 @@ def decode(data: bytes) -> DecodedImage:
         pixels = _decode_with_pillow(data)
     if pixels is None or pixels.size == 0:
         raise UnsupportedFormatError(f"the {fmt} data cannot be decoded")
-    scale = pixels.shape[1] / width if factor > 1 else 1.0
+    pixels = _within_work_pixels(pixels)
+    scale = pixels.shape[1] / width if pixels.shape[1] != width else 1.0
     return DecodedImage(pixels=pixels, format=fmt, width=width, height=height, scale=scale)
+
+
+def _within_work_pixels(pixels: np.ndarray) -> np.ndarray:
+    """The decoded image shrunk to at most ``WORK_PIXELS`` (a huge PNG or TIFF: what JPEG's
+    reduced decoding does for JPEGs), so that no later step works on more.
+
+    >>> _within_work_pixels(np.zeros((5000, 4000, 3), np.uint8)).shape
+    (3872, 3098, 3)
+    """
+    h, w = pixels.shape[:2]
+    if h * w <= WORK_PIXELS:
+        return pixels
+    scale = (WORK_PIXELS / (h * w)) ** 0.5
+    return cv2.resize(pixels, (max(1, int(w * scale)), max(1, int(h * scale))), interpolation=cv2.INTER_AREA)
 
 
 def _decode_with_pillow(data: bytes) -> np.ndarray | None:

@@ -9,7 +9,7 @@ import numpy as np
 from chile_id_ocr.card import text
 from chile_id_ocr.locate.mrz_band import Line, MrzBlock
 from chile_id_ocr.locate.mrz_read import LINE_HEIGHT
-from chile_id_ocr.models.ocr import OcrEngine
+from chile_id_ocr.models.ocr import TextEngine
 from chile_id_ocr.vision.geometry import rectify
 
 
@@ -41,7 +41,7 @@ _SPLIT_ROW = -3.45
 _LABELS = {"birthplace": "Nació en", "visa": "Visa", "profession": "Profesión"}
 
 
-def read_text_lines(image: np.ndarray, block: MrzBlock, engine: OcrEngine) -> BackText:
+def read_text_lines(image: np.ndarray, block: MrzBlock, engine: TextEngine) -> BackText:
     """The values printed left-aligned in a column over the MRZ, each named by the label on
     its row (by its row when the label does not read: the upper one is the birthplace)."""
     u0, u1 = block.span

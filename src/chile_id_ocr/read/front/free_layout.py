@@ -20,10 +20,9 @@ import numpy as np
 from chile_id_ocr.card import text
 from chile_id_ocr.card.layouts import FRONT_2013, LABELLED, UNKNOWN_LAYOUT, Layout, LineSpec
 from chile_id_ocr.locate.fit import CardFit, Confirmation, NormBox
-from chile_id_ocr.locate.mask import mask_candidates
-from chile_id_ocr.locate.outline import edge_candidates, whole_frame
+from chile_id_ocr.locate.scene import Scene
 from chile_id_ocr.locate.views import READ_HEIGHT, READ_WIDTH, Box, crop_box, quad_views
-from chile_id_ocr.models.ocr import OcrEngine
+from chile_id_ocr.models.ocr import TextEngine
 from chile_id_ocr.read.front.reader import FrontReading, read_as_fitted
 from chile_id_ocr.vision.geometry import turn_180
 
@@ -63,17 +62,23 @@ class _Label:
         return self.extent[3] - self.extent[1]
 
 
-def read_unknown_layout(image: np.ndarray, engine: OcrEngine) -> FrontReading | None:
-    """The front read from its labels, or None when no card outline shows enough of them."""
-    for quad in [*edge_candidates(image)[:_OUTLINES], whole_frame(image), *mask_candidates(image)]:
+def read_unknown_layout(scene: Scene, *, stop_at_mrz: bool = True) -> FrontReading | None:
+    """The front read from its labels, or None when no card candidate of ``scene`` shows enough
+    of them (or, with ``stop_at_mrz``, a text detection showed an MRZ: a back). Only where the
+    card detector marks a card (``Scene.shows_card``): every line on a candidate is read."""
+    if not scene.shows_card:
+        return None
+    for quad in [*scene.outlines[:_OUTLINES], scene.frame, *scene.mask_regions]:
         for oriented in (quad, turn_180(quad)):
-            found = _read_labelled(image, oriented, engine)
+            if stop_at_mrz and scene.mrz_seen:
+                return None
+            found = _read_labelled(scene.pixels, oriented, scene.engine)
             if found is not None:
                 return found
     return None
 
 
-def _read_labelled(image: np.ndarray, quad: np.ndarray, engine: OcrEngine) -> FrontReading | None:
+def _read_labelled(image: np.ndarray, quad: np.ndarray, engine: TextEngine) -> FrontReading | None:
     views = quad_views(image, quad)
     detected = engine.detect(views[0], READ_WIDTH)
     if len(detected) < _MIN_LINES:

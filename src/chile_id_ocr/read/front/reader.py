@@ -16,7 +16,7 @@ from chile_id_ocr.card.layouts import Layout
 from chile_id_ocr.locate.confirm import confirm, read_marks
 from chile_id_ocr.locate.fit import CardFit
 from chile_id_ocr.locate.views import card_views
-from chile_id_ocr.models.ocr import OcrEngine, TextRead
+from chile_id_ocr.models.ocr import TextEngine, TextRead
 from chile_id_ocr.read.front.crops import LineReading, best_view, line_crops, starts_late
 from chile_id_ocr.read.front.rereading import (
     dates_as_issued,
@@ -48,7 +48,7 @@ def read_lines(
     views: tuple[np.ndarray, ...],
     fit: CardFit,
     layout: Layout,
-    engine: OcrEngine,
+    engine: TextEngine,
 ) -> dict[str, LineReading]:
     """Every value line of ``layout`` read on each of the ``views`` of the card ``fit``
     (``card_views``), keeping for each line the view that reads it best (``_best_view``)."""
@@ -137,7 +137,7 @@ class FrontReading:
     marks: tuple[str, ...] = ()
 
 
-def read_front(image: np.ndarray, fit: CardFit, layout: Layout, engine: OcrEngine) -> FrontReading:
+def read_front(image: np.ndarray, fit: CardFit, layout: Layout, engine: TextEngine) -> FrontReading:
     """The value lines of the card, from the fit that reads best, and its variant marks.
 
     A reading is rated by its lines that have their field's format (``formats.has_format``)
@@ -166,14 +166,14 @@ def read_front(image: np.ndarray, fit: CardFit, layout: Layout, engine: OcrEngin
     return _finished(views, fit, layout, engine, lines)
 
 
-def read_as_fitted(views: tuple[np.ndarray, ...], fit: CardFit, layout: Layout, engine: OcrEngine) -> FrontReading:
+def read_as_fitted(views: tuple[np.ndarray, ...], fit: CardFit, layout: Layout, engine: TextEngine) -> FrontReading:
     """The value lines of ``fit`` read as it is, on the card's ``views`` (a layout inferred from
     the card itself has no alternatives)."""
     return _finished(views, fit, layout, engine, read_lines(views, fit, layout, engine))
 
 
 def _finished(
-    views: tuple[np.ndarray, ...], fit: CardFit, layout: Layout, engine: OcrEngine, lines: dict[str, LineReading]
+    views: tuple[np.ndarray, ...], fit: CardFit, layout: Layout, engine: TextEngine, lines: dict[str, LineReading]
 ) -> FrontReading:
     """The reading with its lines repaired where the image allows it, and the card's marks."""
     lines = _repair_unformatted(views, layout, engine, lines)
@@ -190,7 +190,7 @@ def _formatted(lines: dict[str, LineReading], layout: Layout) -> dict[str, bool]
 def _repair_unformatted(
     views: tuple[np.ndarray, ...],
     layout: Layout,
-    engine: OcrEngine,
+    engine: TextEngine,
     lines: dict[str, LineReading],
 ) -> dict[str, LineReading]:
     """Lines with a format that they do not have (unless the RUN's other print has it): read

@@ -13,7 +13,7 @@ import numpy as np
 from chile_id_ocr.card import dates, formats, names, text, validity
 from chile_id_ocr.card.layouts import Layout, LineSpec
 from chile_id_ocr.locate.views import crop_box
-from chile_id_ocr.models.ocr import OcrEngine, TextRead
+from chile_id_ocr.models.ocr import TextEngine, TextRead
 from chile_id_ocr.read.front.crops import LineReading, best_view, read_crops
 
 # A name read otherwise than usually spelled (without its usual accent, DE LA run together)
@@ -42,7 +42,7 @@ _SPACE_PART = 3
 _SPACE_EVIDENCE = 5.0
 
 
-def usual_spelling(read: TextRead, crops: tuple[np.ndarray, ...], engine: OcrEngine) -> tuple[TextRead, str]:
+def usual_spelling(read: TextRead, crops: tuple[np.ndarray, ...], engine: TextEngine) -> tuple[TextRead, str]:
     """The reading with its words spelled as usual (``names.usual_spelling``: GONZÁLEZ for
     GONZALEZ, DE LA PAZ for DE LAPAZ) when the line's image allows it, and why; else the
     reading as it is.
@@ -60,7 +60,7 @@ def usual_spelling(read: TextRead, crops: tuple[np.ndarray, ...], engine: OcrEng
     return TextRead(usual, read.score), f"spelled as usual ({usual}): what tells the spellings apart is faint"
 
 
-def space_doubt(read: TextRead, crops: tuple[np.ndarray, ...], engine: OcrEngine) -> str:
+def space_doubt(read: TextRead, crops: tuple[np.ndarray, ...], engine: TextEngine) -> str:
     """Why the reading may have lost a space (SANJUAN for SAN JUAN, EMILIAJOSÉ), or "": a word
     of a name line long enough to be two, where the line's image makes the text with a space
     in it nearly as likely as the reading (within ``_SPACE_EVIDENCE``). A tight font or a blur
@@ -82,7 +82,7 @@ def space_doubt(read: TextRead, crops: tuple[np.ndarray, ...], engine: OcrEngine
     return ""
 
 
-def spaced_apart(read: TextRead, crops: tuple[np.ndarray, ...], engine: OcrEngine) -> tuple[TextRead, str]:
+def spaced_apart(read: TextRead, crops: tuple[np.ndarray, ...], engine: TextEngine) -> tuple[TextRead, str]:
     """The reading with a space put back in each word too long to be one name's word
     (``names.run_together``: FLORENCIAFRANCISCA), where the line's image makes it likeliest,
     and why; else the reading as it is."""
@@ -101,7 +101,7 @@ def spaced_apart(read: TextRead, crops: tuple[np.ndarray, ...], engine: OcrEngin
 def reread_over_column(
     views: tuple[np.ndarray, ...],
     spec: LineSpec,
-    engine: OcrEngine,
+    engine: TextEngine,
     line: LineReading,
 ) -> LineReading | None:
     """The line read again from its column's left edge to its right edge (a glare can hide the
@@ -117,7 +117,7 @@ def reread_over_column(
 def nearest_formatted(
     views: tuple[np.ndarray, ...],
     spec: LineSpec,
-    engine: OcrEngine,
+    engine: TextEngine,
     line: LineReading,
 ) -> LineReading | None:
     """The line read as the likeliest text one character away that has its format
@@ -153,7 +153,7 @@ def nearest_formatted(
 
 
 def dates_as_issued(
-    views: tuple[np.ndarray, ...], layout: Layout, engine: OcrEngine, lines: dict[str, LineReading]
+    views: tuple[np.ndarray, ...], layout: Layout, engine: TextEngine, lines: dict[str, LineReading]
 ) -> dict[str, LineReading]:
     """The card's dates with one line read as the date that makes them follow their pattern
     (expiry on the birthday or the issue's anniversary: ``validity.misread_candidates``),
@@ -174,7 +174,7 @@ def dates_as_issued(
 
 
 def likeliest_pattern(
-    views: tuple[np.ndarray, ...], layout: Layout, engine: OcrEngine, lines: dict[str, LineReading]
+    views: tuple[np.ndarray, ...], layout: Layout, engine: TextEngine, lines: dict[str, LineReading]
 ) -> tuple[float, str, str] | None:
     """Among the dates that the date lines could have been misread from
     (``validity.misread_candidates``), the one the line's image makes likeliest against the
@@ -194,7 +194,8 @@ def likeliest_pattern(
         texts = [form for day in days if day != known[name] for form in dates.printed_forms(day, read[name] or style)]
         if not crops or not texts:
             continue
-        own = [line.text, *([] if read[name] is None else [read[name].text])]
+        printed = read[name]
+        own = [line.text, *([] if printed is None else [printed.text])]
         gains = np.mean([_pattern_gains(engine, crop, spec.alphabet, own, texts) for crop in crops], axis=0)
         top = int(np.argmax(gains))
         if best is None or gains[top] > best[0]:
@@ -202,7 +203,7 @@ def likeliest_pattern(
     return best
 
 
-def _pattern_gains(engine: OcrEngine, crop: np.ndarray, alphabet: str, own: list[str], texts: list[str]) -> np.ndarray:
+def _pattern_gains(engine: TextEngine, crop: np.ndarray, alphabet: str, own: list[str], texts: list[str]) -> np.ndarray:
     """How much likelier (natural log) ``crop`` makes each of ``texts`` than the likeliest of
     the line's ``own`` readings, each text printed with its spaces or without."""
     forms = [*own, *(t.replace(" ", "") for t in own), *texts, *(t.replace(" ", "") for t in texts)]

@@ -1,0 +1,135 @@
+"""Where the back's MRZ is: found among the text detections of the places most likely to show it,
+and confirmed by reading it (its structure and check digits).
+
+Cheapest first: where a QR code was found, the part of the image it says the card covers,
+levelled, at the scale that shows the MRZ's characters about 12 px high; then the whole image at
+two sizes, level and turned by 90 degrees (only where the card detector marks a card:
+``Scene.shows_card``; a justified page's lines can stack like an MRZ); then each card
+candidate rectified. Each look's blocks of three stacked lines are read (``mrz_read``) until one
+reads as an MRZ, at most ``_READS`` blocks per image.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from chile_id_ocr.locate.mrz_band import DETECT_SIDE, MrzBlock, find_mrz_blocks
+from chile_id_ocr.locate.mrz_read import MrzReading, plausible, read_mrz
+from chile_id_ocr.locate.qr import QrFind, QrHint
+from chile_id_ocr.locate.scene import Scene
+from chile_id_ocr.models.ocr import TextBox, TextEngine
+from chile_id_ocr.vision.geometry import map_points, rectify
+
+# MRZ blocks read per image, all looks together: reading a block costs several recognitions, and
+# a page of print offers many stacks of equally long lines.
+_READS = 12
+
+_FINE_SIDE = 1600  # ... and at this size when it is not found at DETECT_SIDE
+_CARD_SEARCH_SIDE = 1280  # a located card is searched at this size when the whole image fails
+# The 2013 back's design, loosely: the QR code at the card's top left, its side about 0.15 of the
+# card's width; the card reaches about 5.8 QR sides right of its centre and 3.3 below. Where a QR
+# code is found, this window around it (in QR sides along the text and down, with room for
+# perspective and a misjudged size) is searched first, levelled, at the scale that makes the card
+# about this many pixels wide (its MRZ characters then about 12 px high), enlarged at most so much.
+_QR_SHARE = 0.15
+_CARD_WINDOW = ((-2.0, 7.5), (-2.0, 5.0))
+_CARD_AT_DETECTION = 400
+_MAX_ZOOM = 2.0
+
+
+@dataclass(frozen=True)
+class LocatedBack:
+    """A back as located: its QR symbol (decoded or not; None when none was found) and its MRZ
+    read and its block (None when none was found that reads as one)."""
+
+    qr: QrFind | None
+    mrz: tuple[MrzReading, MrzBlock] | None
+
+
+def locate_back(scene: Scene) -> LocatedBack:
+    """The back in ``scene``: its QR symbol, looked for hard, and the MRZ found from it."""
+    found = scene.qr_thorough
+    mrz = find_mrz(scene, QrHint.of(found) if found is not None else None)
+    return LocatedBack(found, mrz)
+
+
+@dataclass(frozen=True)
+class _Search:
+    """One look for the MRZ: a view of the image (levelled around the QR code, turned by 90
+    degrees, a card cut out), the detector's size there, and the homography from the view's
+    pixels back to the image's (None: the view is the image)."""
+
+    view: np.ndarray
+    side: int
+    to_image: np.ndarray | None = None
+
+    def boxes(self, engine: TextEngine) -> list[TextBox]:
+        """The detector's boxes in the view, in image pixels."""
+        found = engine.detect(self.view, self.side)
+        if self.to_image is None:
+            return found
+        return [TextBox(map_points(self.to_image, b.quad), b.score) for b in found]
+
+
+def _warped(image: np.ndarray, quad: np.ndarray, width: int, height: int, side: int) -> _Search:
+    """A look at ``quad`` of the image, rectified to ``width`` x ``height``."""
+    rect = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float32)
+    view = rectify(image, quad, width, height)
+    return _Search(view, side, cv2.getPerspectiveTransform(rect, np.asarray(quad, np.float32)))
+
+
+def _around_qr(image: np.ndarray, hint: QrHint) -> _Search:
+    """The part of the image where the card lies, seen from its QR code: levelled (the text
+    running left to right), at the scale that makes the card :data:`_CARD_AT_DETECTION` px wide."""
+    s = hint.side
+    down = np.array([-hint.along[1], hint.along[0]])
+    (a0, a1), (d0, d1) = _CARD_WINDOW
+    corners = [(a0, d0), (a1, d0), (a1, d1), (a0, d1)]
+    quad = np.array([hint.centre + (hint.along * a + down * d) * s for a, d in corners], np.float32)
+    scale = min(_CARD_AT_DETECTION * _QR_SHARE / s, _MAX_ZOOM)  # view pixels per image pixel
+    width, height = round((a1 - a0) * s * scale), round((d1 - d0) * s * scale)
+    return _warped(image, quad, width, height, max(width, height))
+
+
+def _searches(scene: Scene, hint: QrHint | None) -> Iterator[_Search]:
+    """Where to look, cheapest first: around the QR code, then the whole image at
+    :data:`DETECT_SIDE` level and turned by 90 degrees (the detector breaks text running near
+    vertically into pieces; the QR code says which comes first), both again finer (a small
+    card in a large frame), then each card candidate rectified."""
+    image = scene.pixels
+    h, w = image.shape[:2]
+    turned = functools.cache(lambda: cv2.rotate(image, cv2.ROTATE_90_CLOCKWISE))
+    unturn = np.array([[0, 1, 0], [-1, 0, h - 1], [0, 0, 1]], np.float64)  # turned pixels to the image's
+    if hint is not None:
+        yield _around_qr(image, hint)
+    views = [lambda side: _Search(image, side), lambda side: _Search(turned(), side, unturn)]
+    if hint is not None and hint.runs_vertically:
+        views.reverse()
+    if not scene.shows_card:  # no evidence of a card (lines of a justified page can stack like an MRZ)
+        return
+    for side in dict.fromkeys(min(side, max(h, w)) for side in (DETECT_SIDE, _FINE_SIDE)):
+        for view in views:
+            yield view(side)
+    for quad in scene.card_quads()[:-1]:
+        yield _warped(image, quad, _CARD_SEARCH_SIDE, round(_CARD_SEARCH_SIDE / 1.585), _CARD_SEARCH_SIDE)
+
+
+def find_mrz(scene: Scene, hint: QrHint | None = None) -> tuple[MrzReading, MrzBlock] | None:
+    """The MRZ read and its block (in image pixels): the first block that reads as an MRZ in
+    the places :func:`_searches` gives, within the image's budget of reads."""
+    qr_centre = None if hint is None else hint.centre
+    reads = 0
+    for search in _searches(scene, hint):
+        for block in find_mrz_blocks(search.boxes(scene.engine), qr_centre=qr_centre):
+            if reads >= _READS:
+                return None
+            reads += 1
+            reading, oriented = read_mrz(scene.pixels, block, scene.engine)
+            if plausible(reading):
+                return reading, oriented
+    return None

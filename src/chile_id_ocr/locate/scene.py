@@ -1,0 +1,199 @@
+"""One decoded image and what has been found in it, each thing found once, within a budget.
+
+Every stage that looks for the card (outlines, the card detector's mask, the QR code, text
+detections of the whole image or of a candidate) asks the ``Scene``, which computes each once
+per image and keeps count: text detections are the costly step (a few hundred milliseconds
+each on one core), so their number is capped (``Budget.detections``), and so is the number of
+text boxes one detection hands on (``Budget.text_boxes``, the surest kept): nothing downstream
+grows with how much text an image holds.
+
+The scene also keeps the evidence that decides the side: a QR code decoded, or a text
+detection made while looking for a front that shows lines stacked like an MRZ
+(``mrz_band.shows_mrz``). The front search looks at ``mrz_seen`` after each candidate and
+stops there; the pipeline then reads a back.
+
+"No card here" is found fast: the card detector (``models/card_mask.py``) marks a card's pixels
+on a 256 px copy in a few milliseconds, and where it marks none (a blank or flat page, noise, a
+page of print, a room) and no QR code was found, only the cheap candidates are tried (outlines
+and the whole frame); the searches of the whole image's text are left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import cv2
+import numpy as np
+
+from chile_id_ocr.locate.mask import regions
+from chile_id_ocr.locate.mrz_band import shows_mrz
+from chile_id_ocr.locate.outline import edge_candidates, whole_frame
+from chile_id_ocr.locate.qr import QrFind, find_qr
+from chile_id_ocr.models.card_mask import card_probability
+from chile_id_ocr.models.ocr import OcrEngine, TextBox, TextRead
+
+# The mask shows a card where at least this many of its cells are this sure: on 96 synthetic
+# captures of both sides (photos, hard captures, cards on pages, scans) and every real image in
+# every rotation, the surest cell is at 0.999 or more and hundreds of cells pass; on a blank page,
+# flat grey, noise, a page of print or a room, none passes (the surest cell stays under 0.6).
+_CARD_CELL = 0.9
+_SMALL_SIDE = 640
+_FLAT = 4.0  # grey levels of standard deviation: under this, the image is one flat tone
+_CARD_CELLS = 4
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What one image may cost: text detections (each a run of the detector), and text boxes
+    kept per detection (the surest first)."""
+
+    detections: int = 14
+    text_boxes: int = 250
+
+
+@dataclass
+class Spent:
+    """What the image has cost so far."""
+
+    detections: int = 0
+    refused: int = 0  # detections asked for past the budget
+    boxes_dropped: int = 0
+
+
+class MeteredEngine:
+    """The OCR engine as the locate and read stages see it for one image: every text detection
+    counted against the budget (past it, a detection finds nothing), its boxes capped, and
+    checked for an MRZ (the side's evidence)."""
+
+    def __init__(self, engine: OcrEngine, budget: Budget, spent: Spent) -> None:
+        self._engine, self._budget, self.spent = engine, budget, spent
+        self.mrz_seen = False
+
+    def detect(self, image: np.ndarray, limit_side: int) -> list[TextBox]:
+        if self.spent.detections >= self._budget.detections:
+            self.spent.refused += 1
+            return []
+        self.spent.detections += 1
+        boxes = self._engine.detect(image, limit_side)
+        if len(boxes) > self._budget.text_boxes:
+            self.spent.boxes_dropped += len(boxes) - self._budget.text_boxes
+            boxes = sorted(boxes, key=lambda b: -b.score)[: self._budget.text_boxes]
+        if not self.mrz_seen and shows_mrz(boxes):
+            self.mrz_seen = True
+        return boxes
+
+    def read(self, crops: Sequence[np.ndarray], alphabet: str = "") -> list[TextRead]:
+        return self._engine.read(crops, alphabet)
+
+    def read_card(self, crops: Sequence[np.ndarray]) -> list[TextRead]:
+        return self._engine.read_card(crops)
+
+    def features(self, crop: np.ndarray) -> np.ndarray:
+        return self._engine.features(crop)
+
+    def log_likelihoods(self, crop: np.ndarray, texts: Sequence[str], alphabet: str = "") -> list[float]:
+        return self._engine.log_likelihoods(crop, texts, alphabet)
+
+
+@dataclass
+class Scene:
+    """One decoded image (``pixels``, BGR) and what is found in it, each computed once."""
+
+    pixels: np.ndarray
+    base_engine: OcrEngine
+    budget: Budget = field(default_factory=Budget)
+    spent: Spent = field(default_factory=Spent)
+
+    @cached_property
+    def engine(self) -> MeteredEngine:
+        return MeteredEngine(self.base_engine, self.budget, self.spent)
+
+    @property
+    def mrz_seen(self) -> bool:
+        """Whether a text detection made so far showed lines stacked like an MRZ."""
+        return self.engine.mrz_seen
+
+    @cached_property
+    def qr(self) -> QrFind | None:
+        """The QR symbol, decoded when it can be: small copies first, the full image when a symbol
+        is found too blurred to decode at that size."""
+        found = find_qr(self.pixels)
+        if found is not None and not found.text:
+            found = find_qr(self.pixels, thorough=True) or found
+        return found
+
+    @cached_property
+    def qr_thorough(self) -> QrFind | None:
+        """The QR symbol looked for harder (the full-resolution image too), for a back."""
+        found = self.qr
+        if found is None:
+            found = find_qr(self.pixels, thorough=True)
+        return found
+
+    @cached_property
+    def _small_gray(self) -> np.ndarray:
+        """The image in grey, at most ``_SMALL_SIDE`` px long: for the statistics that say whether
+        there can be a card at all."""
+        h, w = self.pixels.shape[:2]
+        scale = min(1.0, _SMALL_SIDE / max(h, w))
+        small = self.pixels
+        if scale < 1.0:
+            size = (max(1, round(w * scale)), max(1, round(h * scale)))
+            small = cv2.resize(small, size, interpolation=cv2.INTER_AREA)
+        return cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
+
+    @cached_property
+    def blank(self) -> bool:
+        """Whether the image is all but one flat tone (a blank page, a lens cap): no card, no QR
+        code, nothing to search."""
+        return float(self._small_gray.std()) < _FLAT
+
+    def why_no_card(self) -> str:
+        """Why no card was found where no text was taken for one: the image is too dark, blank,
+        too blurred, or shows none."""
+        gray = self._small_gray
+        if float(gray.mean()) < 20:
+            return "the image is too dark to find a card"
+        if float(gray.std()) < _FLAT:
+            return "the image is blank"
+        if float(cv2.Laplacian(gray, cv2.CV_64F).var()) < 8:
+            return "the image is too blurred to find a card"
+        return "no Chilean identity card found in the image"
+
+    @cached_property
+    def _mask(self) -> tuple[np.ndarray, float] | None:
+        return card_probability(self.pixels)
+
+    @cached_property
+    def shows_card(self) -> bool:
+        """Whether the card detector marks a card somewhere (True without the model: no evidence
+        either way, so nothing is left out), or a QR code was found."""
+        if self._mask is None or self.qr is not None:
+            return True
+        probability, _ = self._mask
+        return int((probability >= _CARD_CELL).sum()) >= _CARD_CELLS
+
+    @cached_property
+    def outlines(self) -> list[np.ndarray]:
+        """Card-shaped outlines (``outline.edge_candidates``), most card-shaped first."""
+        return edge_candidates(self.pixels)
+
+    @cached_property
+    def mask_regions(self) -> list[np.ndarray]:
+        """Card-shaped regions the card detector marks, largest first."""
+        if self._mask is None:
+            return []
+        probability, scale = self._mask
+        return regions(probability, scale, self.pixels.shape)
+
+    @cached_property
+    def frame(self) -> np.ndarray:
+        """The whole image's border: the candidate for a tight scan."""
+        return whole_frame(self.pixels)
+
+    def card_quads(self) -> list[np.ndarray]:
+        """Where the card may be, cheapest evidence first: outlines, the detector's regions, the
+        whole frame. (The detector's regions first read worse: an outline's corners are sharper.)"""
+        return [*self.outlines, *self.mask_regions, self.frame]

@@ -1,0 +1,116 @@
+"""The locate stage's cost is bounded by its budget, not by what the image contains: an image with
+no card is answered after a handful of text detections (none for a blank one), each detection
+hands on a capped number of boxes, and the side's evidence (an MRZ seen) is recorded, not raised.
+Costs are counted (detections, boxes), never timed."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from chile_id_ocr import RecognitionError, recognize
+from chile_id_ocr.card.layouts import FRONT_2013
+from chile_id_ocr.errors import PoorImageError
+from chile_id_ocr.locate.back import locate_back
+from chile_id_ocr.locate.front import find_card
+from chile_id_ocr.locate.scene import Budget, Scene
+from chile_id_ocr.models.ocr import get_engine
+from chile_id_ocr.synth import generate_back, generate_front
+from chile_id_ocr.vision.decode import decode
+
+_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+_WORDS = (
+    "contrato", "arrendamiento", "entre", "las", "partes", "que", "suscriben", "presente", "documento", "cláusula",
+    "primera", "segunda", "pago", "renta", "mensual", "pesos", "domicilio", "comuna", "santiago", "región",
+    "metropolitana", "firma", "notario", "fecha",
+)  # fmt: skip
+
+
+def _page_of_text() -> np.ndarray:
+    """A dense A4 page of print at 150 dpi: dozens of lines, hundreds of words, no card."""
+    if not _FONT.is_file():
+        pytest.fail(f"{_FONT} missing (scripts/setup.sh installs fonts-dejavu-core)")
+    page = Image.new("RGB", (1240, 1754), "white")
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(str(_FONT), 16)
+    rng = random.Random(7)
+    for y in range(60, 1700, 22):
+        draw.text((70, y), " ".join(rng.choice(_WORDS) for _ in range(14)), font=font, fill="black")
+    return np.asarray(page)[:, :, ::-1].copy()
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return get_engine()
+
+
+def test_a_blank_image_is_answered_without_any_text_detection(engine) -> None:
+    scene = Scene(np.full((2000, 3000, 3), 255, np.uint8), engine)
+    assert scene.blank
+    assert scene.why_no_card() == "the image is blank"
+    assert scene.spent.detections == 0
+    with pytest.raises(RecognitionError) as caught:
+        recognize(_png(np.full((2000, 3000, 3), 128, np.uint8)))
+    assert caught.value.code == "AIS.0104" and "blank" in caught.value.error_msg
+
+
+def test_a_page_of_text_is_no_card_after_a_few_small_detections(engine) -> None:
+    """The card detector marks no card on a page of print: only the outlines and the whole
+    frame are fitted (a detection each, at the fit's small size); the whole page's text is never
+    searched, and the back's MRZ search does not run either."""
+    scene = Scene(_page_of_text(), engine)
+    assert not scene.shows_card
+    with pytest.raises(PoorImageError, match="no Chilean identity card"):
+        find_card(scene, FRONT_2013)
+    assert locate_back(scene).mrz is None
+    # one detection per candidate (outlines, detector's regions, whole frame), one where a QR-like
+    # pattern was seen; none of the whole page
+    assert scene.spent.detections <= len(scene.card_quads()) + 1
+
+
+def test_the_page_read_end_to_end_is_the_contracts_no_card_error() -> None:
+    with pytest.raises(RecognitionError) as caught:
+        recognize(_png(_page_of_text()))
+    assert caught.value.code == "AIS.0104"
+    assert "No Chilean identity card found" in caught.value.error_msg
+
+
+def test_cards_show_as_cards(engine) -> None:
+    for sample in (generate_front(5003, "photo"), generate_back(5003, "hard"), generate_front(5004, "page")):
+        assert Scene(decode(sample.image).pixels, engine).shows_card
+
+
+def test_past_its_budget_a_detection_finds_nothing_and_is_counted(engine) -> None:
+    pixels = _page_of_text()
+    scene = Scene(pixels, engine, Budget(detections=1, text_boxes=5))
+    first = scene.engine.detect(pixels, 960)
+    assert len(first) == 5 and scene.spent.boxes_dropped > 0
+    assert scene.engine.detect(pixels, 960) == []
+    assert (scene.spent.detections, scene.spent.refused) == (1, 1)
+
+
+def test_an_mrz_seen_while_looking_for_a_front_is_evidence_not_an_exception(engine) -> None:
+    back = Scene(decode(generate_back(5001, "scan").image).pixels, engine)
+    assert find_card(back, FRONT_2013) is None  # the search stopped at the MRZ
+    assert back.mrz_seen
+    front = Scene(decode(generate_front(5001, "scan").image).pixels, engine)
+    assert find_card(front, FRONT_2013) is not None
+    assert not front.mrz_seen
+
+
+def test_each_candidate_source_runs_once_per_image(engine) -> None:
+    scene = Scene(decode(generate_front(5002, "photo").image).pixels, engine)
+    assert scene.card_quads()[0] is scene.card_quads()[0]  # outlines computed once, then kept
+    assert scene.mask_regions is scene.mask_regions
+
+
+def _png(pixels: np.ndarray) -> bytes:
+    import cv2
+
+    ok, data = cv2.imencode(".png", pixels)
+    assert ok
+    return data.tobytes()
