@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from skips import missing
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -22,10 +24,23 @@ def real_dir() -> Path | None:
 def real() -> Path:
     found = real_dir()
     if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("../shared/real is missing: CI must run with the real images beside the checkout")
-        pytest.skip("../shared/real not available")
+        missing("../shared/real is not available", "run with the real images beside the checkout")
     return found
+
+
+@pytest.fixture(scope="session")
+def template() -> Path:
+    """The front template the generator finds by itself (``$CHILE_ID_OCR_TEMPLATE`` or ``shared/real``), with the
+    back template beside it: where it found the front."""
+    from chile_id_ocr.synth.back import find_back_template
+    from chile_id_ocr.synth.template import TemplateNotFoundError, find_template
+
+    try:
+        find_back_template()
+        return find_template()
+    except TemplateNotFoundError as exc:
+        reason = str(exc)
+    missing(f"the card template is not available: {reason}", "run with the real images beside the checkout")
 
 
 @pytest.fixture(scope="session")

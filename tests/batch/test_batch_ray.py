@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pytest
 
 from batch_support import Cards, Run, fifo, kill_reader, pid_alive, run_cli, summary_row
+from skips import missing
 
 RAY_ENV = {
     "RAY_USAGE_STATS_ENABLED": "0",  # nothing leaves the machine
@@ -29,9 +30,7 @@ def ray_address() -> Iterator[str]:
     try:
         import ray
     except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("Ray is missing: CI installs it with `bash scripts/setup.sh ray`")
-        pytest.skip("Ray is not installed (pip install 'chile-id-ocr[ray]')")
+        missing("Ray is not installed (pip install 'chile-id-ocr[ray]')", "installed by `bash scripts/setup.sh ray`")
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
         address = ray.get_runtime_context().gcs_address
