@@ -11,6 +11,8 @@ from chile_id_ocr.check.calibrate import Calibration, calibrated, shipped, too_d
 from chile_id_ocr.errors import PoorImageError
 from chile_id_ocr.pipeline import read_side
 from chile_id_ocr.result import FIELD_NAMES, FieldReading, Recognition
+from chile_id_ocr.synth import generate_back
+from skips import needs_template  # the generator's template is missing: FAIL under CI, skip elsewhere
 
 
 def _reading(doubtful: int) -> Recognition:
@@ -39,9 +41,8 @@ def test_a_remap_replaces_the_confidences_when_kept() -> None:
     assert all(f.confidence < 0.5 for f in got.fields.values())
 
 
+@needs_template
 def test_a_garbage_back_is_refused() -> None:
     """A back whose MRZ was read cut short (most check digits fail) is no result."""
-    from chile_id_ocr.synth import generate_back
-
     with pytest.raises(PoorImageError, match="too little of the card could be read"):
         read_side(generate_back(5001, "photo", domain="A").image, date(2026, 12, 1), shipped())
