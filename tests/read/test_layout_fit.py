@@ -38,10 +38,11 @@ def test_a_weak_fit_is_redone_inside_its_own_corners(real: Path) -> None:
 
     engine = get_engine()
     pixels = decode((real / "specimen_front.jpg").read_bytes()).pixels
-    right = find_card(Scene(pixels, engine), FRONT_2013)
+    scene = Scene(pixels, engine)
+    right = find_card(scene, FRONT_2013)
     skewed = right.quad + np.array([[-30, 12], [25, -10], [18, 20], [-22, -15]], np.float32)
     weak = CardFit(quad=skewed, boxes=right.boxes, score=0.4, anchors_found=2)
-    redone = _refined(pixels, weak, FRONT_2013, engine)
+    redone = _refined(scene, weak, FRONT_2013)
     assert redone.score > 0.85
     assert np.abs(redone.quad - right.quad).max() < 15  # from up to 30 px off; corners are extrapolated
 

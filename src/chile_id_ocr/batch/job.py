@@ -54,7 +54,8 @@ class Job:
 def _outcomes(job: Job, items: Iterator[Item], total: int) -> Generator[Outcome, None, None]:
     """The engine's outcomes (no engine at all when there is nothing to read, e.g. a finished job resumed)."""
     if total == 0:
-        return (outcome for outcome in ())
+        nothing: tuple[Outcome, ...] = ()
+        return (outcome for outcome in nothing)
     settings = WorkerSettings(details=job.details, timeout=job.timeout)
     if job.engine == "ray":
         from chile_id_ocr.batch.ray_engine import run_ray

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from typing import cast
 
 import cv2
@@ -21,7 +22,7 @@ import numpy as np
 from chile_id_ocr.card.layouts import Layout
 from chile_id_ocr.errors import PoorImageError
 from chile_id_ocr.locate.confirm import confirm
-from chile_id_ocr.locate.fit import CardFit, fit_card
+from chile_id_ocr.locate.fit import CardFit
 from chile_id_ocr.locate.layout_search import layout_candidates
 from chile_id_ocr.locate.scene import Scene
 from chile_id_ocr.locate.text_blocks import text_candidates, text_directions
@@ -66,8 +67,7 @@ def find_card(scene: Scene, layout: Layout, *, stop_at_mrz: bool = True) -> Card
     (``Scene.shows_card``): elsewhere the outlines and the whole frame decide. With
     ``stop_at_mrz``, the search stops (None) as soon as a text detection shows an MRZ: the
     image shows a back. Raises ``PoorImageError`` when no card is found."""
-    image, engine = scene.pixels, scene.engine
-    found = _Found(image, layout, engine)
+    found = _Found(scene, layout)
 
     def stop() -> bool:
         return stop_at_mrz and scene.mrz_seen
@@ -84,7 +84,7 @@ def find_card(scene: Scene, layout: Layout, *, stop_at_mrz: bool = True) -> Card
     best = found.best
     if best is None or best.score < _MIN_FIT:
         raise PoorImageError(_NOT_A_CARD if found.tried and scene.shows_card else scene.why_no_card())
-    return _with_runners_up(_refined(image, best, layout, engine), found.tried)
+    return _with_runners_up(_refined(scene, best, layout), found.tried)
 
 
 def _search_text(scene: Scene, layout: Layout, found: _Found, stop: Callable[[], bool]) -> None:
@@ -96,7 +96,7 @@ def _search_text(scene: Scene, layout: Layout, found: _Found, stop: Callable[[],
     for k, side in enumerate(_TEXT_SEARCH_SIDES):
         if found.good() or stop() or (k and side > longer * _UPSCALE_LIMIT):
             break
-        boxes = _search(image, side, engine)
+        boxes = scene.remember(("text", side, 0.0), partial(_search, image, side, engine))
         first_search = first_search or boxes
         found.add(text_candidates(boxes), stop)
         if not found.good():
@@ -108,7 +108,8 @@ def _search_text(scene: Scene, layout: Layout, found: _Found, stop: Callable[[],
         for theta in aslant[:_TURNED_SEARCHES]:
             if found.good() or stop():
                 break
-            boxes = _search(image, _TEXT_SEARCH_SIDES[0], engine, turn=theta)
+            side = _TEXT_SEARCH_SIDES[0]
+            boxes = scene.remember(("text", side, theta), partial(_search, image, side, engine, turn=theta))
             found.add(text_candidates(boxes), stop)
             found.add(layout_candidates(boxes, layout), stop)
         found.settle()
@@ -121,8 +122,8 @@ class _Found:
     """The fits found so far in one image: every one (a reader may want the runners-up), the
     best confirmed one, and those whose confirmation failed."""
 
-    def __init__(self, image: np.ndarray, layout: Layout, engine: TextEngine) -> None:
-        self.image, self.layout, self.engine = image, layout, engine
+    def __init__(self, scene: Scene, layout: Layout) -> None:
+        self.scene, self.image, self.layout, self.engine = scene, scene.pixels, layout, scene.engine
         self.tried: list[CardFit] = []
         self.best: CardFit | None = None
         self._refused: set[int] = set()
@@ -136,7 +137,7 @@ class _Found:
         for quad in quads:
             if self.good() or stop():
                 return
-            fit = fit_card(self.image, quad, self.layout, self.engine)
+            fit = self.scene.fit(quad, self.layout)
             if fit is not None:
                 self.tried.append(fit)
                 if fit.score >= _GOOD_FIT:
@@ -207,7 +208,7 @@ def _search(image: np.ndarray, side: int, engine: TextEngine, turn: float = 0.0)
     return [TextBox((map_affine(back, box.quad) / scale).astype(np.float32), box.score) for box in found]
 
 
-def _refined(image: np.ndarray, fit: CardFit, layout: Layout, engine: TextEngine) -> CardFit:
+def _refined(scene: Scene, fit: CardFit, layout: Layout) -> CardFit:
     """A fit that matched few of the design's lines, done again inside its own corners.
 
     An outline from the background (a ruled line, a shadow) or handwriting detected as
@@ -218,8 +219,11 @@ def _refined(image: np.ndarray, fit: CardFit, layout: Layout, engine: TextEngine
     for _ in range(_REFINE_ROUNDS):
         if current.score >= _REFINE_BELOW:
             break
-        again = fit_card(image, current.quad, layout, engine)
-        again = None if again is None or again.score <= current.score else confirmed(image, again, layout, engine)
+        again = scene.fit(current.quad, layout)
+        if again is not None and again.score > current.score:
+            again = confirmed(scene.pixels, again, layout, scene.engine)
+        else:
+            again = None
         if again is None:
             break
         current = again

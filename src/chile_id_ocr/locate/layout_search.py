@@ -112,7 +112,7 @@ def _score(
     for start in range(0, len(scale), step):
         block = slice(start, start + step)
         near: np.ndarray = _nearest(seen, design, scale[block], offset[block]) < slack
-        hit = near.all(axis=3).any(axis=1)  # (placements, design)
+        hit = np.any(np.all(near, axis=3), axis=1)  # (placements, design)
         out[block] = (hit * weights).sum(axis=1)
     return out
 

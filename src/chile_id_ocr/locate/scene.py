@@ -20,36 +20,46 @@ and the whole frame); the searches of the whole image's text are left out.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import cv2
 import numpy as np
 
+from chile_id_ocr.card.layouts import Layout
+from chile_id_ocr.locate.fit import CardFit, fit_card
 from chile_id_ocr.locate.mask import regions
 from chile_id_ocr.locate.mrz_band import shows_mrz
 from chile_id_ocr.locate.outline import edge_candidates, whole_frame
 from chile_id_ocr.locate.qr import QrFind, find_qr
 from chile_id_ocr.models.card_mask import card_probability
-from chile_id_ocr.models.ocr import OcrEngine, TextBox, TextRead
+from chile_id_ocr.models.ocr import TextBox, TextEngine, TextRead
 
-# The mask shows a card where at least this many of its cells are this sure: on 96 synthetic
-# captures of both sides (photos, hard captures, cards on pages, scans) and every real image in
-# every rotation, the surest cell is at 0.999 or more and hundreds of cells pass; on a blank page,
-# flat grey, noise, a page of print or a room, none passes (the surest cell stays under 0.6).
+# The mask shows a card where at least this many of its cells (of 64 x 64, about 1 % of the
+# letterboxed image) are this sure: on 192 synthetic captures of both sides (photos, hard
+# captures, cards on pages, scans; dev seeds) at least 344 cells pass, and on every real image in
+# every rotation hundreds do; on a blank page, flat grey, noise, a page of print, a printed form
+# or a room, at most 8.
 _CARD_CELL = 0.9
 _SMALL_SIDE = 640
 _FLAT = 4.0  # grey levels of standard deviation: under this, the image is one flat tone
-_CARD_CELLS = 4
+_CARD_CELLS = 40
 
 
 @dataclass(frozen=True)
 class Budget:
-    """What one image may cost: text detections (each a run of the detector), and text boxes
-    kept per detection (the surest first)."""
+    """What one image may cost. Text detections are the costly step: their time grows with the
+    pixels the detector sees (about a second of one core per million here), so they are budgeted
+    in pixels for the whole image (``pixels``) and in number (``detections``); a card among
+    text costs up to about 10 Mpx, a card found by its outline a fraction of one. The pixels
+    one detection may see are capped (``detect_pixels``: the detector's memory grows with them,
+    about 250 bytes a pixel, so a detection at 2048 x 1536 would add some 800 MB to a worker; a
+    larger request is shrunk to this). One detection hands on its surest ``text_boxes``."""
 
-    detections: int = 14
+    detections: int = 40
+    pixels: int = 20_000_000
+    detect_pixels: int = 1_000_000
     text_boxes: int = 250
 
 
@@ -58,6 +68,7 @@ class Spent:
     """What the image has cost so far."""
 
     detections: int = 0
+    pixels: int = 0  # seen by the detector, all detections together
     refused: int = 0  # detections asked for past the budget
     boxes_dropped: int = 0
 
@@ -67,20 +78,25 @@ class MeteredEngine:
     counted against the budget (past it, a detection finds nothing), its boxes capped, and
     checked for an MRZ (the side's evidence)."""
 
-    def __init__(self, engine: OcrEngine, budget: Budget, spent: Spent) -> None:
-        self._engine, self._budget, self.spent = engine, budget, spent
+    def __init__(self, engine: TextEngine, budget: Budget, spent: Spent, *, watch: bool = True) -> None:
+        self._engine, self._budget, self.spent, self._watch = engine, budget, spent, watch
         self.mrz_seen = False
 
     def detect(self, image: np.ndarray, limit_side: int) -> list[TextBox]:
-        if self.spent.detections >= self._budget.detections:
-            self.spent.refused += 1
+        budget, spent = self._budget, self.spent
+        if spent.detections >= budget.detections or spent.pixels >= budget.pixels:
+            spent.refused += 1
             return []
-        self.spent.detections += 1
-        boxes = self._engine.detect(image, limit_side)
+        h, w = image.shape[:2]
+        # The longest side at which the detector's copy keeps within its pixel cap.
+        side = min(limit_side, max(h, w), int((budget.detect_pixels * max(h, w) / max(1, min(h, w))) ** 0.5))
+        spent.detections += 1
+        spent.pixels += side * side * min(h, w) // max(1, max(h, w))
+        boxes = self._engine.detect(image, side)
         if len(boxes) > self._budget.text_boxes:
             self.spent.boxes_dropped += len(boxes) - self._budget.text_boxes
             boxes = sorted(boxes, key=lambda b: -b.score)[: self._budget.text_boxes]
-        if not self.mrz_seen and shows_mrz(boxes):
+        if self._watch and not self.mrz_seen and shows_mrz(boxes):
             self.mrz_seen = True
         return boxes
 
@@ -102,18 +118,38 @@ class Scene:
     """One decoded image (``pixels``, BGR) and what is found in it, each computed once."""
 
     pixels: np.ndarray
-    base_engine: OcrEngine
+    base_engine: TextEngine
     budget: Budget = field(default_factory=Budget)
     spent: Spent = field(default_factory=Spent)
+    _fits: dict[tuple[str, bytes], CardFit | None] = field(default_factory=dict, repr=False)
+    _searches: dict[tuple[str, int, float], list[TextBox]] = field(default_factory=dict, repr=False)
 
     @cached_property
     def engine(self) -> MeteredEngine:
-        return MeteredEngine(self.base_engine, self.budget, self.spent)
+        """The text engine for this image: metered, and watching for an MRZ where the card
+        detector marks a card (a justified page's lines can stack like one)."""
+        return MeteredEngine(self.base_engine, self.budget, self.spent, watch=self.shows_card)
 
     @property
     def mrz_seen(self) -> bool:
-        """Whether a text detection made so far showed lines stacked like an MRZ."""
+        """Whether a text detection made so far showed lines stacked like an MRZ, where the card
+        detector marks a card."""
         return self.engine.mrz_seen
+
+    def remember(self, key: tuple[str, int, float], search: Callable[[], list[TextBox]]) -> list[TextBox]:
+        """The text boxes of a search of the whole image (``key``: what, at which size, turned by how
+        much), searched once per image: a second look at the same place (the front looked for
+        again after a back's MRZ did not read) costs nothing."""
+        if key not in self._searches:
+            self._searches[key] = search()
+        return self._searches[key]
+
+    def fit(self, quad: np.ndarray, layout: Layout) -> CardFit | None:
+        """``layout`` fitted inside ``quad`` (``fit.fit_card``), once per quad and layout."""
+        key = (layout.name, np.asarray(quad, np.float32).tobytes())
+        if key not in self._fits:
+            self._fits[key] = fit_card(self.pixels, quad, layout, self.engine)
+        return self._fits[key]
 
     @cached_property
     def qr(self) -> QrFind | None:

@@ -124,7 +124,12 @@ def decode(data: bytes) -> DecodedImage:
     check_size(width, height)
     factor, flags = _reduction(fmt, width, height)
     check_pixels(width, height, factor)
-    pixels = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
+    pixels = None
+    if factor == 1 and width * height > WORK_PIXELS:  # shrunk before its channels are expanded
+        stored = _decode_unchanged(data)
+        pixels = None if stored is None else _as_bgr(_within_work_pixels(stored))
+    if pixels is None:
+        pixels = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
     if pixels is None and fmt == "TIFF":
         pixels = _decode_with_pillow(data)
     if pixels is None or pixels.size == 0:
@@ -132,6 +137,29 @@ def decode(data: bytes) -> DecodedImage:
     pixels = _within_work_pixels(pixels)
     scale = pixels.shape[1] / width if pixels.shape[1] != width else 1.0
     return DecodedImage(pixels=pixels, format=fmt, width=width, height=height, scale=scale)
+
+
+def _decode_unchanged(data: bytes) -> np.ndarray | None:
+    """The image's pixels as stored (a grey image stays one channel: a third of the memory)."""
+    return cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION)
+
+
+def _as_bgr(pixels: np.ndarray | None) -> np.ndarray | None:
+    """8-bit BGR from grey, BGR or BGRA pixels of 8 or 16 bits; None for anything else.
+
+    >>> _as_bgr(np.full((2, 3), 65535, np.uint16)).shape, int(_as_bgr(np.full((2, 3), 65535, np.uint16)).max())
+    ((2, 3, 3), 255)
+    """
+    if pixels is None or pixels.dtype not in (np.uint8, np.uint16):
+        return None
+    if pixels.dtype == np.uint16:
+        pixels = (pixels >> 8).astype(np.uint8)
+    if pixels.ndim == 2:
+        return cv2.cvtColor(pixels, cv2.COLOR_GRAY2BGR)
+    channels = pixels.shape[2]
+    if channels == 4:
+        return cv2.cvtColor(pixels, cv2.COLOR_BGRA2BGR)
+    return pixels if channels == 3 else None
 
 
 def _within_work_pixels(pixels: np.ndarray) -> np.ndarray:
