@@ -83,8 +83,8 @@ EXPECTED = {
     "calc.py:15: number: n * 2 -> n * 3": "killed",
     "calc.py:15: number: n * 2 -> n * 1": "killed",
     "calc.py:19: return: return n if n >= 0 else -n -> return None": "killed",
-    "calc.py:19: compare: n >= 0 -> n > 0": "survived",  # equivalent: -0 is 0
-    "calc.py:19: number: n >= 0 -> n >= 1": "survived",  # magnitude(0.5) would tell
+    "calc.py:19: compare: n if n >= 0 else -n -> n if n > 0 else -n": "survived",  # equivalent: -0 is 0
+    "calc.py:19: number: n if n >= 0 else -n -> n if n >= 1 else -n": "survived",  # magnitude(0.5) would tell
     "calc.py:23: return: return n + 1 -> return None": "uncovered",
     "calc.py:23: arith: n + 1 -> n - 1": "uncovered",
     "calc.py:23: number: n + 1 -> n + 2": "uncovered",
@@ -136,7 +136,7 @@ def test_the_report_on_a_tiny_package(project: Path, tmp_path: Path) -> None:
     equivalents = tmp_path / "equivalent.txt"
     equivalents.write_text(
         "# comment\n"
-        "calc.py:19: compare: n >= 0 -> n > 0  # -0 is 0: both branches give 0\n"
+        "calc.py:19: compare: n if n >= 0 else -n -> n if n > 0 else -n  # -0 is 0: both branches give 0\n"
         "calc.py:99: compare: a < b -> a <= b  # no longer there\n"
     )
     out = tmp_path / "report.json"
@@ -149,7 +149,9 @@ def test_the_report_on_a_tiny_package(project: Path, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(out.read_text())
     assert {m["key"]: m["status"] for m in report["mutants"]} == EXPECTED
-    assert [m["key"] for m in report["mutants"] if m["equivalent"]] == ["calc.py:19: compare: n >= 0 -> n > 0"]
+    assert [m["key"] for m in report["mutants"] if m["equivalent"]] == [
+        "calc.py:19: compare: n if n >= 0 else -n -> n if n > 0 else -n"
+    ]
     figures = report["modules"]["calc.py"]
     assert figures["mutants"] == 19 and figures["killed"] == 9 and figures["timeouts"] == 2
     assert figures["survived"] == 7 and figures["not_covered"] == 4 and figures["equivalent"] == 1
@@ -158,6 +160,8 @@ def test_the_report_on_a_tiny_package(project: Path, tmp_path: Path) -> None:
     assert report["notes"] == ["stale: 'calc.py:99: compare: a < b -> a <= b' matches no mutant"]
     assert "calc.py:7: number: 10 -> 9\n" in done.stdout
     assert "calc.py:23: arith: n + 1 -> n - 1  (not covered)" in done.stdout
-    assert "calc.py:19: compare: n >= 0 -> n > 0  # -0 is 0: both branches give 0" in done.stdout
+    assert (
+        "calc.py:19: compare: n if n >= 0 else -n -> n if n > 0 else -n  # -0 is 0: both branches give 0" in done.stdout
+    )
     # The copy is mutated, never the project.
     assert (project / "src" / "tiny" / "calc.py").read_text() == CALC
