@@ -53,7 +53,7 @@ def recognize(
         if first.side == second.side:
             raise PoorImageError(f"both images show the card's {first.side.value}")
         front, rear = (first, second) if first.side is Side.FRONT else (second, first)
-        return fuse(front, rear, today=today)
+        return fuse(front, rear)
     except RecognitionError:
         raise
     except Exception as exc:

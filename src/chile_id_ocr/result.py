@@ -30,6 +30,15 @@ class Side(StrEnum):
     BACK = "back"
 
 
+class Source(StrEnum):
+    """Where a field's reading comes from: the front's printed line, the back's MRZ or its QR
+    link; a result of both sides fused says which sources agreed in its details."""
+
+    FRONT = "front"
+    MRZ = "mrz"
+    QR = "qr"
+
+
 class CardType(StrEnum):
     NATIONAL_2013 = "2013_national"
     FOREIGNER_2013 = "2013_foreigner"
@@ -40,11 +49,12 @@ class CardType(StrEnum):
 
 @dataclass(frozen=True)
 class FieldReading:
-    """One field as read: its value, calibrated confidence and where it was found.
+    """One field as read: its value, calibrated confidence and where it was found. The one type
+    that carries a field's reading from the checks through fusion to the result.
 
     ``box`` is the field's quadrilateral in the input image (pixels, clockwise from
     top-left), ``raw`` the engine's text before normalisation, ``reason`` why the
-    confidence is low (empty when it is not).
+    confidence is low (empty when it is not), ``source`` what it was read from (None: fused).
     """
 
     value: str | tuple[str, ...]
@@ -52,6 +62,7 @@ class FieldReading:
     box: Quad | None = None
     raw: str = ""
     reason: str = ""
+    source: Source | None = None
 
     def api_value(self) -> str | list[str]:
         return list(self.value) if isinstance(self.value, tuple) else self.value
@@ -87,6 +98,10 @@ class Recognition:
     checks: Checks = field(default_factory=Checks)
     iso_dates: dict[str, str | None] = field(default_factory=dict)
     quad: Quad | None = None
+    # Per field, each independent source's own reading (a back's MRZ and QR link): what fusion weighs.
+    sources: dict[str, tuple[FieldReading, ...]] = field(default_factory=dict)
+    # What says which card it is (a mark printed, a visa line, an MRZ document code...).
+    card_type_evidence: tuple[str, ...] = ()
     # Further details keys (the back's MRZ and QR, the sources of each fused field), added as they are.
     extensions: dict[str, object] = field(default_factory=dict)
 
@@ -115,6 +130,7 @@ class Recognition:
         return {
             "side": self.side.value,
             "card_type": self.card_type.value,
+            "card_type_evidence": list(self.card_type_evidence),
             "checks": self.checks.to_dict(),
             "dates_iso": {k: self.iso_dates.get(k) for k in ("birth", "issue_date", "expiry_date")},
             "card_quad": box(self.quad),

@@ -454,12 +454,6 @@ def test_a_chilean_document_that_is_no_identity_card_is_refused(code: str) -> No
         back(mrz_lines(code=code, optional_2="41000298<3<"))  # a RUN whose check digit fails
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="suspected defect: check/back.py _ensure_chilean returns early for any document of a state within "
-    "two letters of CHL whose RUN passes its check digit, before looking at the document code: "
-    "a Chilean passport (code P) carrying its holder's RUN is read as an identity card",
-)
 def test_a_chilean_passport_with_a_valid_run_is_refused() -> None:
     with pytest.raises(NotChileanCardError):
         back(mrz_lines(code="P<"))

@@ -83,7 +83,7 @@ def back(lines: tuple[str, str, str] | None = None, payload: str | None = None, 
 
 
 def fused(f: Recognition, b: Recognition) -> tuple[Recognition, dict]:
-    result = fuse(f, b, today=TODAY)
+    result = fuse(f, b)
     return result, result.extensions["fusion"]
 
 
@@ -427,12 +427,6 @@ def test_expired_is_the_fronts_when_the_fronts_expiry_is_kept() -> None:
     assert result.checks.expired is False
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="suspected defect: check/fuse.py _checks takes the front's expired flag whenever the front has one, "
-    "even when the fused expiry (and iso_dates) came from the back: the result says a card whose "
-    "expiry_date is past is not expired",
-)
 def test_expired_follows_the_expiry_kept() -> None:
     f, b = front(), back(mrz_lines(expiry="251231"))
     result, _ = fused(f, b)
@@ -454,3 +448,37 @@ def test_the_date_checks_are_the_fronts() -> None:
     assert qr_only.checks.dates_valid is False
     result, _ = fused(front(), qr_only)
     assert result.checks == Checks(True, True, True, False, True)
+
+
+def test_the_back_says_foreigner_where_the_front_reads_a_national() -> None:
+    """A visa line on the back (or its MRZ document code IE, its QR's CEDULA_EXT) is evidence the
+    front alone may not show: the fused card is the foreigners', and both sides' evidence is kept."""
+    f = front()
+    b = back(mrz_lines(), LINK.replace("type=CEDULA&", "type=CEDULA_EXT&"))
+    assert (f.card_type, b.card_type) == (CardType.NATIONAL_2013, CardType.FOREIGNER_2013)
+    result, _ = fused(f, b)
+    assert result.card_type is CardType.FOREIGNER_2013
+    assert result.card_type_evidence == (*f.card_type_evidence, *b.card_type_evidence)
+    assert "QR document type CEDULA_EXT" in result.details()["card_type_evidence"]
+
+
+def test_a_fused_field_still_doubtful_keeps_its_sources_reasons() -> None:
+    f = front(score=0.3, birth=LineReading("birth", "15 ENE 2001", 0.3, (0.3, 0.3, 0.6, 0.34), False))
+    b = back(mrz_lines(bad=("birth",)), scores=(0.1, 0.1, 0.1))
+    result, fusion = fused(f, b)
+    assert not fusion["birth"]["conflict"] and result.fields["birth"].confidence < 0.9
+    why = (f.fields["birth"].reason, b.fields["birth"].reason)
+    assert why == ("line not detected; its zone was read", "check digit does not match")
+    assert result.fields["birth"].reason == "; ".join(why)
+    assert result.details()["fields"]["birth"]["low_confidence_reason"] == "; ".join(why)
+    # sure enough once fused: no reason
+    assert fused(front(), back(mrz_lines()))[0].fields["birth"].reason == ""
+
+
+def test_fusion_weighs_the_typed_sources_not_the_details() -> None:
+    """The back's MRZ and QR readings travel as typed readings (``Recognition.sources``): details
+    emptied of the MRZ and QR do not change the fusion."""
+    f, b = front(), back(mrz_lines(), LINK)
+    stripped = replace(b, extensions={"back": {"mrz": None, "qr": None}})
+    assert fused(f, stripped)[0].fields == fused(f, b)[0].fields
+    assert [r.source for r in b.sources["number"]] == ["mrz", "qr"]

@@ -9,7 +9,7 @@ and another source agrees, capped low where a check digit fails.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -18,7 +18,7 @@ from chile_id_ocr.card import dates, mrz, run
 from chile_id_ocr.card.qr import QrPayload
 from chile_id_ocr.errors import PoorImageError
 from chile_id_ocr.read.back import BackReading, TextLine
-from chile_id_ocr.result import CardType, Checks, FieldReading, Recognition, Side
+from chile_id_ocr.result import CardType, Checks, FieldReading, Recognition, Side, Source
 
 _CHECK_FAIL = 0.5  # a value whose check digit fails is reported with at most this confidence
 # Two or more failed check digits: the MRZ was misread as a whole (cut, shifted), and the
@@ -43,20 +43,23 @@ class NotChileanCardError(PoorImageError):
         self.details = details
 
 
-@dataclass(frozen=True)
-class _Value:
-    value: str | tuple[str, ...]
-    confidence: float
-    reason: str = ""
+def _mrz(value: str | tuple[str, ...], confidence: float, reason: str = "") -> FieldReading:
+    """A field as the MRZ gave it."""
+    return FieldReading(value, confidence, reason=reason, source=Source.MRZ)
 
 
-def _checked(value: str, score: float, valid: bool, confirmed: bool) -> _Value:
+def _qr(value: str, confidence: float = _QR_ONLY, reason: str = "") -> FieldReading:
+    """A field as the QR link gave it."""
+    return FieldReading(value, confidence, reason=reason, source=Source.QR)
+
+
+def _checked(value: str, score: float, valid: bool, confirmed: bool) -> FieldReading:
     if not valid:
-        return _Value(value, min(score, _CHECK_FAIL), "check digit does not match")
+        return _mrz(value, min(score, _CHECK_FAIL), "check digit does not match")
     confidence = 1.0 - (1.0 - score) * _AGREE
     if confirmed:
         confidence = 1.0 - (1.0 - confidence) * _AGREE
-    return _Value(value, confidence)
+    return _mrz(value, confidence)
 
 
 def mrz_date_text(yymmdd: str | None, *, birth: bool, today: date) -> tuple[str, date | None]:
@@ -82,20 +85,20 @@ def nationality_word(code: str) -> str:
     return "CHILENA" if code == "CHL" else code
 
 
-def _run_value(mrz_run: str | None, qr_run: str | None, score: float, composite: bool) -> tuple[_Value, bool | None]:
+def _run_value(
+    mrz_run: str | None, qr_run: str | None, score: float, composite: bool
+) -> tuple[FieldReading, bool | None]:
     value = mrz_run or qr_run
     if not value:
-        return _Value("", 0.0, "no RUN readable"), None
+        return _mrz("", 0.0, "no RUN readable"), None
     formatted = run.format(value)
     valid = run.is_valid(value)
     if mrz_run is None:
-        return _Value(
-            formatted, _QR_ONLY if valid else _CHECK_FAIL, "" if valid else "check digit does not match"
-        ), valid
+        return _qr(formatted, _QR_ONLY if valid else _CHECK_FAIL, "" if valid else "check digit does not match"), valid
     confirmed = qr_run is not None and run.compact(qr_run) == run.compact(mrz_run)
     field = _checked(formatted, score, valid and composite, confirmed)
     if valid and not composite:
-        field = _Value(formatted, min(score, 0.7), "MRZ composite check digit does not match")
+        field = _mrz(formatted, min(score, 0.7), "MRZ composite check digit does not match")
     return field, valid
 
 
@@ -105,10 +108,11 @@ def _ensure_chilean(td1: mrz.Td1, raw: tuple[str, ...], payload: QrPayload | Non
     that differs from CHL in at most two characters, says Chilean."""
     if payload is not None and payload.is_document_status:
         return
+    identity_card = td1.document_code[:1] in ("I", "C", "A")
     misread = sum(a != b for a, b in zip(td1.issuing_state, "CHL", strict=False)) <= 2
-    if misread and td1.run is not None and run.is_valid(td1.run):
+    if identity_card and misread and td1.run is not None and run.is_valid(td1.run):
         return
-    if td1.issuing_state != "CHL" or td1.document_code[:1] not in ("I", "C", "A"):
+    if td1.issuing_state != "CHL" or not identity_card:
         if sum(td1.checks.values()) < _ANOTHER_DOCUMENT:  # lines of print taken for an MRZ, not another card's
             raise PoorImageError("the lines that look like an MRZ do not read as one")
         details: dict[str, object] = {"side": "back", "mrz": {"lines": list(raw), "issuing_state": td1.issuing_state}}
@@ -158,32 +162,66 @@ def check_back(reading: BackReading, *, today: date) -> Recognition:
     if td1 is not None and m is not None:
         _ensure_chilean(td1, m.raw, payload)
     fields, checks, iso = _fields(td1, m.scores if m else (), payload if has_qr else None, today)
+    fields = {name: replace(v, confidence=float(np.clip(v.confidence, 0, 1))) for name, v in fields.items()}
+    card_type, evidence = _card_type(td1, payload, reading.text.visa is not None)
     return Recognition(
-        fields={
-            name: FieldReading(v.value, float(np.clip(v.confidence, 0, 1)), reason=v.reason)
-            for name, v in fields.items()
-        },
+        fields=fields,
         side=Side.BACK,
-        card_type=_card_type(td1, payload, reading.text.visa is not None),
+        card_type=card_type,
+        card_type_evidence=evidence,
+        sources=_sources(fields, payload if has_qr else None, today),
         checks=checks,
         iso_dates=iso,
         extensions={"back": back_details(reading)},
     )
 
 
-def _card_type(td1: mrz.Td1 | None, payload: QrPayload | None, visa: bool) -> CardType:
-    """The foreigners' card says so by its visa line, its MRZ document code IE, its QR link's
-    document type or a nationality other than Chilean."""
-    if visa or (payload is not None and payload.document_type == "CEDULA_EXT"):
-        return CardType.FOREIGNER_2013
-    if td1 is not None and td1.document_code == "IE":
-        return CardType.FOREIGNER_2013
+def _card_type(td1: mrz.Td1 | None, payload: QrPayload | None, visa: bool) -> tuple[CardType, tuple[str, ...]]:
+    """The card's type and what says so: the foreigners' card says so by its visa line, its MRZ
+    document code IE, its QR link's document type or a nationality other than Chilean."""
+    document_type = None if payload is None else payload.document_type
+    foreign = [
+        *(["visa line"] if visa else []),
+        *(["QR document type CEDULA_EXT"] if document_type == "CEDULA_EXT" else []),
+        *(["MRZ document code IE"] if td1 is not None and td1.document_code == "IE" else []),
+        *([f"MRZ nationality {td1.nationality}"] if td1 is not None and td1.nationality != "CHL" else []),
+    ]
+    if foreign:
+        return CardType.FOREIGNER_2013, tuple(foreign)
     if td1 is not None:
-        return CardType.NATIONAL_2013 if td1.nationality == "CHL" else CardType.FOREIGNER_2013
-    return CardType.UNKNOWN if payload is None or payload.document_type is None else CardType.NATIONAL_2013
+        return CardType.NATIONAL_2013, (f"MRZ nationality {td1.nationality}",)
+    if document_type is None:
+        return CardType.UNKNOWN, ()
+    return CardType.NATIONAL_2013, (f"QR document type {document_type}",)
 
 
-def _misread_mrz(fields: dict[str, _Value], checks: dict[str, bool], repaired: bool) -> dict[str, _Value]:
+def _sources(
+    fields: dict[str, FieldReading], payload: QrPayload | None, today: date
+) -> dict[str, tuple[FieldReading, ...]]:
+    """Per field, each source's own reading: the MRZ's (the field as checked, when the MRZ was
+    read) and the QR link's (the RUN, the document number and the dates of its MRZ extract)."""
+    out: dict[str, tuple[FieldReading, ...]] = {
+        name: (f,) for name, f in fields.items() if f.value and f.source is Source.MRZ
+    }
+    if payload is None:
+        return out
+    qr_values: dict[str, str] = {}
+    if payload.run:
+        qr_values["number"] = run.format(payload.run)
+    if payload.serial:
+        qr_values["document_number"] = payload.serial
+    for name, yymmdd, birth in (("birth", payload.mrz_birth, True), ("expiry_date", payload.mrz_expiry, False)):
+        text, _ = mrz_date_text(yymmdd, birth=birth, today=today)
+        if text:
+            qr_values[name] = text
+    for name, value in qr_values.items():
+        out[name] = (*out.get(name, ()), _qr(value))
+    return out
+
+
+def _misread_mrz(
+    fields: dict[str, FieldReading], checks: dict[str, bool], repaired: bool
+) -> dict[str, FieldReading]:
     """``fields`` doubted where the MRZ itself looks misread: when its lines had to be
     repaired (read too short or too long) and two or more of its check digits fail, they were
     read cut or shifted, and the fields no check digit covers (names, sex, nationality) are as
@@ -194,36 +232,36 @@ def _misread_mrz(fields: dict[str, _Value], checks: dict[str, bool], repaired: b
     out = {}
     for name, v in fields.items():
         if name in _UNCOVERED and misread:
-            v = _Value(v.value, v.confidence * _MISREAD, v.reason or _MISREAD_WHY)
+            v = replace(v, confidence=v.confidence * _MISREAD, reason=v.reason or _MISREAD_WHY)
         if not v.value and name != "issue_date":
-            v = _Value(v.value, 0.0, v.reason or "nothing readable")
+            v = replace(v, confidence=0.0, reason=v.reason or "nothing readable")
         out[name] = v
     return out
 
 
 def _fields(
     td1: mrz.Td1 | None, scores: tuple[float, ...], payload: QrPayload | None, today: date
-) -> tuple[dict[str, _Value], Checks, dict[str, str | None]]:
+) -> tuple[dict[str, FieldReading], Checks, dict[str, str | None]]:
     s1, s2, s3 = (*scores, 0.0, 0.0, 0.0)[:3]
-    fields: dict[str, _Value] = {"issue_date": _Value("", 0.0, "the issue date is not on the back")}
+    fields: dict[str, FieldReading] = {"issue_date": _mrz("", 0.0, "the issue date is not on the back")}
     checks = td1.checks if td1 is not None else {}
     if td1 is not None:
-        fields["surname"] = _Value(td1.surnames, s3 * _UNCHECKED)
+        fields["surname"] = _mrz(td1.surnames, s3 * _UNCHECKED)
         given = " ".join(td1.given_names)
         truncated = td1.given_names_truncated
-        fields["given_name"] = _Value(
+        fields["given_name"] = _mrz(
             given,
             s3 * (_TRUNCATED if truncated else _UNCHECKED),
             "may be truncated at 30 characters" if truncated else "",
         )
-        fields["sex"] = _Value(td1.sex if td1.sex in "MF" else "", s2 * _UNCHECKED)
-        fields["nationality"] = _Value(nationality_word(td1.nationality), s2 * _UNCHECKED)
+        fields["sex"] = _mrz(td1.sex if td1.sex in "MF" else "", s2 * _UNCHECKED)
+        fields["nationality"] = _mrz(nationality_word(td1.nationality), s2 * _UNCHECKED)
     qr_doc = payload.serial if payload is not None else None
     doc = td1.document_number if td1 is not None else qr_doc or ""
     if td1 is not None:
         fields["document_number"] = _checked(doc, s1, checks["document_number"], qr_doc == doc)
     elif doc:
-        fields["document_number"] = _Value(doc, _QR_ONLY)
+        fields["document_number"] = _qr(doc)
     iso: dict[str, str | None] = {"issue_date": None}
     day_of: dict[str, date | None] = {}
     for name, birth, check, score in (("birth", True, "birth", s2), ("expiry_date", False, "expiry", s2)):
@@ -235,7 +273,7 @@ def _fields(
         if td1 is not None:
             fields[name] = _checked(text, score, checks[check] and day is not None, qr_value == mrz_value)
         elif text:
-            fields[name] = _Value(text, _QR_ONLY)
+            fields[name] = _qr(text)
     mrz_run = td1.run if td1 is not None else None
     fields["number"], run_valid = _run_value(
         mrz_run, payload.run if payload else None, s2, checks.get("composite", True)

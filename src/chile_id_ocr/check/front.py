@@ -8,7 +8,7 @@ check is returned as read and flagged: never replaced by a guess.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -16,7 +16,7 @@ import numpy as np
 from chile_id_ocr.card import dates, document, names, run, text, validity
 from chile_id_ocr.card.layouts import UNKNOWN_LAYOUT, Layout
 from chile_id_ocr.read.front import FrontReading, LineReading, misread_labels, reads_as_printed
-from chile_id_ocr.result import CardType, Checks, FieldReading, Recognition, Side
+from chile_id_ocr.result import CardType, Checks, FieldReading, Recognition, Side, Source
 
 # Multipliers applied to the engine's score; calibrated on the synthetic evaluation (bench/accuracy.py).
 _ZONE_ONLY = 0.85  # the detector did not see the line; its zone was read
@@ -49,11 +49,9 @@ _INFERRED = 0.88
 _INFERRED_WHY = "the card's layout is not a known design: each value was found next to its label"
 
 
-@dataclass(frozen=True)
-class _Field:
-    value: str | tuple[str, ...]
-    confidence: float
-    reason: str = ""
+def _field(value: str | tuple[str, ...], confidence: float, reason: str = "") -> FieldReading:
+    """A field as the front's line gave it."""
+    return FieldReading(value, confidence, reason=reason, source=Source.FRONT)
 
 
 def _base(line: LineReading) -> tuple[float, str]:
@@ -67,11 +65,11 @@ def _base(line: LineReading) -> tuple[float, str]:
     return score, reasons[0] if reasons else ""
 
 
-def _name_field(*lines: LineReading | None) -> _Field:
+def _name_field(*lines: LineReading | None) -> FieldReading:
     named = [(ln, text.normalize_name(ln.text)) for ln in lines if ln is not None]
     named = [(ln, value) for ln, value in named if value]
     if not named:
-        return _Field((), 0.0, "nothing readable")
+        return _field((), 0.0, "nothing readable")
     parts = tuple(value for _, value in named)
     scores = [_base(ln) for ln, _ in named]
     conf = min(s for s, _ in scores)
@@ -79,21 +77,21 @@ def _name_field(*lines: LineReading | None) -> _Field:
     doubts = [why for why in map(names.doubt, parts) if why]
     if doubts:
         conf, reasons = conf * _NAME_DOUBT, [*reasons, *doubts]
-    return _Field(parts, conf, reasons[0] if reasons else "")
+    return _field(parts, conf, reasons[0] if reasons else "")
 
 
-def _date_field(line: LineReading) -> tuple[_Field, dates.CardDate | None]:
+def _date_field(line: LineReading) -> tuple[FieldReading, dates.CardDate | None]:
     conf, reason = _base(line)
     parsed = dates.parse_with_info(line.text)
     if parsed is None:
-        return _Field(line.text.strip(), conf * _UNPARSED, "not a valid date"), None
+        return _field(line.text.strip(), conf * _UNPARSED, "not a valid date"), None
     card_date, repaired = parsed
     if repaired:
         conf, reason = conf * _REPAIRED, reason or "repaired OCR confusions"
-    return _Field(card_date.text, conf, reason), card_date
+    return _field(card_date.text, conf, reason), card_date
 
 
-def _run_field(small: LineReading | None, large: LineReading | None) -> tuple[_Field, bool | None]:
+def _run_field(small: LineReading | None, large: LineReading | None) -> tuple[FieldReading, bool | None]:
     """Both printed RUNs; the reading that passes its check digit and agrees with the other wins."""
     reads = []
     for line in (large, small):
@@ -106,47 +104,47 @@ def _run_field(small: LineReading | None, large: LineReading | None) -> tuple[_F
                 conf, reason = conf * _REPAIRED, reason or "repaired OCR confusions"
             reads.append((parsed, conf, reason))
     if not reads:
-        return _Field("", 0.0, "no RUN readable"), None
+        return _field("", 0.0, "no RUN readable"), None
     valid = [r for r in reads if r[0].check_digit_valid]
     if len(reads) == 2 and reads[0][0].formatted == reads[1][0].formatted:
         parsed = reads[0][0]
         joint = 1.0 - (1.0 - reads[0][1]) * (1.0 - reads[1][1])
         if parsed.check_digit_valid:
-            return _Field(parsed.formatted, joint), True
-        return _Field(parsed.formatted, min(joint, _RUN_CHECK_FAIL), "check digit does not match"), False
+            return _field(parsed.formatted, joint), True
+        return _field(parsed.formatted, min(joint, _RUN_CHECK_FAIL), "check digit does not match"), False
     if valid:
         best = max(valid, key=lambda r: r[1])
         note = "the two printed RUNs disagree" if len(reads) == 2 else "only one printed RUN readable"
-        return _Field(best[0].formatted, best[1] * 0.97, best[2] or note), True
+        return _field(best[0].formatted, best[1] * 0.97, best[2] or note), True
     best = max(reads, key=lambda r: r[1])
-    return _Field(best[0].formatted, min(best[1], _RUN_CHECK_FAIL), "check digit does not match"), False
+    return _field(best[0].formatted, min(best[1], _RUN_CHECK_FAIL), "check digit does not match"), False
 
 
-def _document_field(line: LineReading) -> tuple[_Field, bool]:
+def _document_field(line: LineReading) -> tuple[FieldReading, bool]:
     conf, reason = _base(line)
     parsed = document.parse(line.text)
     if parsed is None:
-        return _Field(
+        return _field(
             line.text.replace(".", "").replace(" ", "").upper(), conf * _UNPARSED, "not a document number"
         ), False
     if parsed.repaired:
         conf, reason = conf * _REPAIRED, reason or "repaired OCR confusions"
-    return _Field(parsed.value, conf, reason), True
+    return _field(parsed.value, conf, reason), True
 
 
-def _sex_field(line: LineReading) -> _Field:
+def _sex_field(line: LineReading) -> FieldReading:
     conf, reason = _base(line)
     sex = text.parse_sex(line.text)
     if sex is None:
-        return _Field(line.text.strip().upper(), conf * _UNPARSED, "not M or F")
-    return _Field(sex, conf, reason)
+        return _field(line.text.strip().upper(), conf * _UNPARSED, "not M or F")
+    return _field(sex, conf, reason)
 
 
-def _nationality_field(line: LineReading) -> _Field:
+def _nationality_field(line: LineReading) -> FieldReading:
     conf, reason = _base(line)
     parsed = text.parse_nationality(line.text)
     if parsed is None:
-        return _Field(text.normalize_name(line.text), conf * _UNKNOWN_WORD, "unknown nationality")
+        return _field(text.normalize_name(line.text), conf * _UNKNOWN_WORD, "unknown nationality")
     value, snapped = parsed
     if snapped:
         conf, reason = conf * _REPAIRED, reason or "matched to a known nationality"
@@ -154,15 +152,15 @@ def _nationality_field(line: LineReading) -> _Field:
         cut = [known for known in text.NATIONALITIES if known.startswith(value)]
         why = f"not a nationality we know; cut short from {cut[0]}?" if cut else "not a nationality we know"
         conf, reason = conf * (_UNPARSED if cut else _UNKNOWN_WORD), why
-    return _Field(value, conf, reason)
+    return _field(value, conf, reason)
 
 
 _MISPLACED = "some values read as the card's printed labels: its rows may be misplaced"
 
 
-def _penalise(f: _Field, reason: str, factor: float = _CROSS_FAIL) -> _Field:
+def _penalise(f: FieldReading, reason: str, factor: float = _CROSS_FAIL) -> FieldReading:
     """``f`` with its confidence times ``factor``; ``reason`` unless it already has one."""
-    return _Field(f.value, f.confidence * factor, f.reason or reason)
+    return replace(f, confidence=f.confidence * factor, reason=f.reason or reason)
 
 
 _SINGLE_LINES = ("nationality", "sex", "birth", "issue_date", "expiry_date", "document_number")
@@ -173,13 +171,13 @@ def _line(lines: dict[str, LineReading], name: str) -> LineReading:
     return lines.get(name) or LineReading(name, "", 0.0, (0.0, 0.0, 0.0, 0.0), False)
 
 
-def _printed_text(f: _Field, layout: Layout) -> _Field:
+def _printed_text(f: FieldReading, layout: Layout) -> FieldReading:
     """``f`` all but failed when its value is the design's printed text (a row off: the title
     REPÚBLICA DE CHILE read as the surname)."""
     parts = f.value if isinstance(f.value, tuple) else (f.value,)
     if not any(reads_as_printed(part, layout) for part in parts):
         return f
-    return _Field(f.value, f.confidence * _PRINTED_TEXT, _PRINTED_TEXT_WHY)
+    return replace(f, confidence=f.confidence * _PRINTED_TEXT, reason=_PRINTED_TEXT_WHY)
 
 
 def check_front(reading: FrontReading, *, to_input: float, today: date) -> Recognition:
@@ -191,12 +189,12 @@ def check_front(reading: FrontReading, *, to_input: float, today: date) -> Recog
     other than CHILENA.
     """
     lines, fit = reading.lines, reading.fit
-    fields: dict[str, _Field] = {
+    fields: dict[str, FieldReading] = {
         "surname": _name_field(lines.get("surname_1"), lines.get("surname_2")),
         "given_name": _name_field(lines.get("given_name")),
     }
     given = fields["given_name"].value
-    fields["given_name"] = _Field(" ".join(given), fields["given_name"].confidence, fields["given_name"].reason)
+    fields["given_name"] = replace(fields["given_name"], value=" ".join(given))
     fields["nationality"] = _nationality_field(_line(lines, "nationality"))
     fields["sex"] = _sex_field(_line(lines, "sex"))
     parsed_dates: dict[str, dates.CardDate | None] = {}
@@ -205,7 +203,7 @@ def check_front(reading: FrontReading, *, to_input: float, today: date) -> Recog
     fields["document_number"], doc_valid = _document_field(_line(lines, "document_number"))
     for name in _SINGLE_LINES:
         if name not in lines:  # a layout found from labels that did not find this one
-            fields[name] = _Field("", 0.0, "its label was not found on the card")
+            fields[name] = _field("", 0.0, "its label was not found on the card")
     fields["number"], run_valid = _run_field(lines.get("run_small"), lines.get("run_large"))
 
     birth, issue, expiry = (parsed_dates[k] for k in ("birth", "issue_date", "expiry_date"))
@@ -242,29 +240,42 @@ def check_front(reading: FrontReading, *, to_input: float, today: date) -> Recog
     )
     card_quad = fit.quad * to_input
     readings = {
-        name: FieldReading(
-            value=f.value,
-            confidence=float(np.clip(f.confidence, 0.0, 1.0)),
-            box=_field_box(name, lines, card_quad),
-            reason=f.reason,
-        )
+        name: replace(f, confidence=float(np.clip(f.confidence, 0.0, 1.0)), box=_field_box(name, lines, card_quad))
         for name, f in fields.items()
     }
-    foreigner = "EXTRANJERO" in reading.marks or fields["nationality"].value != "CHILENA"
-    card_type = CardType.FOREIGNER_2013 if foreigner else CardType.NATIONAL_2013
-    if document.kind(str(fields["document_number"].value)) == "2024":
-        card_type = CardType.DESIGN_2024
-    if inferred:
-        card_type = CardType.UNKNOWN_LAYOUT
+    card_type, evidence = _card_type(reading, readings, inferred)
     return Recognition(
         fields=readings,
         side=Side.FRONT,
         card_type=card_type,
+        card_type_evidence=evidence,
         checks=checks,
         iso_dates={k: (d.iso if d is not None else None) for k, d in parsed_dates.items()},
         quad=_as_quad(card_quad),
         extensions={"front": _front_details(reading)},
     )
+
+
+def _card_type(
+    reading: FrontReading, fields: dict[str, FieldReading], inferred: bool
+) -> tuple[CardType, tuple[str, ...]]:
+    """The card's type and what says so: the foreigners' card prints EXTRANJERO or a nationality
+    other than CHILENA (a nationality not read says nothing); the design issued from December
+    2024 has its own document numbers; a layout found from its labels is not a known design."""
+    nationality = str(fields["nationality"].value)
+    evidence = [f"{mark} printed" for mark in reading.marks if mark == "EXTRANJERO"]
+    if nationality and nationality != "CHILENA":
+        evidence.append(f"nationality {nationality}")
+    card_type = CardType.FOREIGNER_2013 if evidence else CardType.NATIONAL_2013
+    if nationality == "CHILENA" and not evidence:
+        evidence.append("nationality CHILENA")
+    if document.kind(str(fields["document_number"].value)) == "2024":
+        card_type = CardType.DESIGN_2024
+        evidence.append("a document number of the design issued from December 2024")
+    if inferred:
+        card_type = CardType.UNKNOWN_LAYOUT
+        evidence.append("the layout was found from the card's labels")
+    return card_type, tuple(evidence)
 
 
 def _front_details(reading: FrontReading) -> dict[str, object]:

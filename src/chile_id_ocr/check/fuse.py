@@ -10,24 +10,16 @@ a conflict is reported, never hidden.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, replace
-from datetime import date
+from dataclasses import replace
 
-from chile_id_ocr.card import run
+from chile_id_ocr.card import dates, run
 from chile_id_ocr.card.mrz import FILLER
-from chile_id_ocr.check.back import mrz_date_text
-from chile_id_ocr.result import Checks, FieldReading, Recognition, Side
+from chile_id_ocr.result import CardType, Checks, FieldReading, Recognition, Side, Source
 
 _CONFLICT = 0.7  # the chosen value's confidence is multiplied by this when a source disagrees
 _MAX = 0.9999
-
-
-@dataclass(frozen=True)
-class _Source:
-    name: str  # "front", "mrz" or "qr"
-    value: str | tuple[str, ...]
-    key: str  # the value in a form comparable across sources
-    confidence: float
+_SURE = 0.9  # under this, a fused field keeps the reasons its sources gave
+_DATES = ("birth", "expiry_date", "issue_date")
 
 
 def ascii_key(text: str | tuple[str, ...]) -> str:
@@ -43,131 +35,109 @@ def ascii_key(text: str | tuple[str, ...]) -> str:
     return FILLER.join("".join(c if c.isalnum() else " " for c in plain).split())
 
 
-def _front_source(front: Recognition, name: str) -> _Source | None:
-    reading = front.fields.get(name)
-    if reading is None or not reading.value:
-        return None
-    key: str
+def _key(name: str, reading: FieldReading, iso: str | None = None) -> str:
+    """The reading's value in a form comparable across sources: names as the MRZ carries them,
+    RUNs without dots, dates as ISO dates (``iso``, or the date the text says)."""
     if name in ("surname", "given_name"):
-        key = ascii_key(reading.value)
-    elif name in ("birth", "expiry_date", "issue_date"):
-        key = front.iso_dates.get(name) or str(reading.value)
-    elif name == "number":
-        key = run.compact(str(reading.value))
-    else:
-        key = str(reading.value)
-    return _Source("front", reading.value, key, reading.confidence)
+        return ascii_key(reading.value)
+    if name == "number":
+        return run.compact(str(reading.value))
+    if name in _DATES:
+        if iso is None:
+            parsed = dates.parse_with_info(str(reading.value))
+            iso = None if parsed is None else parsed[0].iso
+        return iso or str(reading.value)
+    return str(reading.value)
 
 
-def _back_sources(back: Recognition, name: str, today: date) -> list[_Source]:
-    """The back's reading of ``name``, split into its MRZ and QR sources."""
-    reading = back.fields.get(name)
-    details = back.extensions.get("back", {})
-    assert isinstance(details, dict)
-    mrz = details.get("mrz") or {}
-    qr = (details.get("qr") or {}).get("params") or {}
-    sources: list[_Source] = []
-    if reading is not None and reading.value and mrz.get("lines"):
-        key = back.iso_dates.get(name) or ""
-        if name in ("surname", "given_name"):
-            key = ascii_key(reading.value)
-        elif name == "number":
-            key = run.compact(str(reading.value))
-        elif not key:
-            key = str(reading.value)
-        sources.append(_Source("mrz", reading.value, key, reading.confidence))
-    qr_value = _qr_value(name, qr, today)
-    if qr_value is not None:
-        sources.append(qr_value)
-    return sources
+def _sources(front: Recognition, back: Recognition, name: str) -> list[tuple[FieldReading, str]]:
+    """Every source's reading of ``name`` with its comparable key: the front's, then the back's
+    (its MRZ's and its QR link's, ``Recognition.sources``)."""
+    found: list[tuple[FieldReading, str]] = []
+    reading = front.fields.get(name)
+    if reading is not None and reading.value:
+        found.append((replace(reading, source=Source.FRONT), _key(name, reading, front.iso_dates.get(name))))
+    for source in back.sources.get(name, ()):
+        iso = back.iso_dates.get(name) if source.source is Source.MRZ else None
+        found.append((source, _key(name, source, iso)))
+    return found
 
 
-def _qr_value(name: str, params: dict[str, str], today: date) -> _Source | None:
-    mrz_part = params.get("mrz", "")
-    if name == "number" and params.get("RUN"):
-        return _Source("qr", run.format(params["RUN"]), run.compact(params["RUN"]), 0.97)
-    if name == "document_number" and params.get("serial"):
-        return _Source("qr", params["serial"], params["serial"], 0.97)
-    if name in ("birth", "expiry_date") and len(mrz_part) == 24:
-        yymmdd = mrz_part[10:16] if name == "birth" else mrz_part[17:23]
-        text, day = mrz_date_text(yymmdd, birth=name == "birth", today=today)
-        if day is not None:
-            return _Source("qr", text, day.isoformat(), 0.97)
-    return None
-
-
-def _agree(a: _Source, b: _Source, name: str) -> bool:
+def _agree(a: str, b: str, name: str) -> bool:
     if name == "given_name":  # the MRZ may cut the given names short
-        return a.key.startswith(b.key) or b.key.startswith(a.key) if min(len(a.key), len(b.key)) >= 2 else False
-    return a.key == b.key
+        return a.startswith(b) or b.startswith(a) if min(len(a), len(b)) >= 2 else False
+    return a == b
 
 
-def _fuse_field(name: str, sources: list[_Source]) -> tuple[FieldReading | None, dict[str, object]]:
+def _support(group: list[tuple[FieldReading, str]]) -> float:
+    """The probability that at least one of the agreeing sources is right, taken as independent."""
+    doubt = 1.0
+    for reading, _ in group:
+        doubt *= 1.0 - min(reading.confidence, _MAX)
+    return 1.0 - doubt
+
+
+def _shown(reading: FieldReading) -> str:
+    return reading.value if isinstance(reading.value, str) else " ".join(reading.value)
+
+
+def _fuse_field(name: str, sources: list[tuple[FieldReading, str]]) -> tuple[FieldReading | None, dict[str, object]]:
     if not sources:
         return None, {"sources": {}, "agree": [], "conflict": False}
-    groups: list[list[_Source]] = []
-    for s in sources:
+    groups: list[list[tuple[FieldReading, str]]] = []
+    for source in sources:
         for g in groups:
-            if _agree(g[0], s, name):
-                g.append(s)
+            if _agree(g[0][1], source[1], name):
+                g.append(source)
                 break
         else:
-            groups.append([s])
-
-    def support(group: list[_Source]) -> float:
-        doubt = 1.0
-        for s in group:
-            doubt *= 1.0 - min(s.confidence, _MAX)
-        return 1.0 - doubt
-
+            groups.append([source])
     if name in ("surname", "given_name"):  # the front's spelling, unless the front read nothing
-        best = next((g for g in groups if g[0].name == "front"), None) or max(groups, key=support)
+        best = next((g for g in groups if g[0][0].source is Source.FRONT), None) or max(groups, key=_support)
     else:
-        best = max(groups, key=support)
-    chosen = best[0]
-    confidence = min(support(best), _MAX)
+        best = max(groups, key=_support)
+    chosen = best[0][0]
+    confidence = min(_support(best), _MAX)
     conflict = len(groups) > 1
-    reason = ""
     if conflict:
         confidence *= _CONFLICT
-        others = ", ".join(
-            f"{s.name} {s.value if isinstance(s.value, str) else ' '.join(s.value)}"
-            for g in groups
-            if g is not best
-            for s in g
-        )
+        others = ", ".join(f"{r.source} {_shown(r)}" for g in groups if g is not best for r, _ in g)
         reason = f"sources disagree ({others})"
+    else:  # what made the agreeing sources doubtful, when they still are
+        reasons = dict.fromkeys(r.reason for r, _ in best if r.reason)
+        reason = "; ".join(reasons) if confidence < _SURE else ""
     detail = {
-        "sources": {s.name: list(s.value) if isinstance(s.value, tuple) else s.value for s in sources},
-        "agree": [s.name for s in best],
+        "sources": {str(r.source): r.api_value() for r, _ in sources},
+        "agree": [str(r.source) for r, _ in best],
         "conflict": conflict,
     }
     return FieldReading(chosen.value, confidence, reason=reason), detail
 
 
-def fuse(front: Recognition, back: Recognition, *, today: date) -> Recognition:
-    """One result from a front and a back read separately (``today`` dates the QR's two-digit years)."""
+def fuse(front: Recognition, back: Recognition) -> Recognition:
+    """One result from a front and a back read separately, each field from the sources that
+    support it best (``Recognition.sources``: the back's MRZ and QR link, dated by ``check_back``)."""
     fields: dict[str, FieldReading] = {}
     fusion: dict[str, object] = {}
     for name in sorted(set(front.fields) | set(back.fields)):
-        sources = [s for s in (_front_source(front, name),) if s is not None] + _back_sources(back, name, today)
-        reading, detail = _fuse_field(name, sources)
+        reading, detail = _fuse_field(name, _sources(front, back, name))
         fusion[name] = detail
         if reading is None:
             continue
-        box = (
-            front.fields[name].box if name in front.fields and detail["agree"] and "front" in detail["agree"] else None
-        )
+        box = front.fields[name].box if name in front.fields and _chosen(fusion, name, Source.FRONT) else None
         fields[name] = replace(reading, box=box, raw=front.fields[name].raw if name in front.fields else "")
     iso = dict(front.iso_dates)
     for name in ("birth", "expiry_date"):
-        if not _chosen(fusion, name, "front"):
+        if not _chosen(fusion, name, Source.FRONT):
             iso[name] = back.iso_dates.get(name)
     checks = _checks(front, back, fusion)
     return Recognition(
         fields=fields,
         side=Side.FRONT,
-        card_type=front.card_type,
+        card_type=_card_type(front, back),
+        card_type_evidence=(*front.card_type_evidence, *back.card_type_evidence),
+        sources={name: (*([front.fields[name]] if name in front.fields else []), *back.sources.get(name, ()))
+                 for name in fields},
         checks=checks,
         iso_dates=iso,
         quad=front.quad,
@@ -175,25 +145,37 @@ def fuse(front: Recognition, back: Recognition, *, today: date) -> Recognition:
     )
 
 
-def _chosen(fusion: dict[str, object], name: str, source: str) -> bool:
+def _chosen(fusion: dict[str, object], name: str, source: Source) -> bool:
+    """Whether ``source`` agrees with the value kept for ``name`` (or nothing was kept)."""
     detail = fusion.get(name)
-    return not isinstance(detail, dict) or not detail["agree"] or source in detail["agree"]
+    if not isinstance(detail, dict):
+        return True
+    agree = detail["agree"]
+    return not isinstance(agree, list) or not agree or str(source) in agree
+
+
+def _card_type(front: Recognition, back: Recognition) -> CardType:
+    """The front's, unless the front reads as a national's card and the back says foreigner (its
+    visa line, MRZ document code IE, QR document type): the back's evidence is kept too."""
+    if front.card_type is CardType.NATIONAL_2013 and back.card_type is CardType.FOREIGNER_2013:
+        return CardType.FOREIGNER_2013
+    return front.card_type
 
 
 def _checks(front: Recognition, back: Recognition, fusion: dict[str, object]) -> Checks:
-    """The front's checks, except where the fused value came from the back."""
-    run_valid = (
-        front.checks.run_check_digit_valid if _chosen(fusion, "number", "front") else back.checks.run_check_digit_valid
-    )
-    doc_valid = (
-        front.checks.document_number_valid
-        if _chosen(fusion, "document_number", "front")
-        else back.checks.document_number_valid
-    )
+    """The front's checks, except where the fused value came from the back: the RUN's and the
+    document number's check digits, and whether the card has expired (the expiry kept says)."""
+
+    def side(name: str) -> Checks:
+        return front.checks if _chosen(fusion, name, Source.FRONT) else back.checks
+
+    expired = side("expiry_date").expired
+    if expired is None:
+        expired = front.checks.expired if front.checks.expired is not None else back.checks.expired
     return Checks(
-        run_check_digit_valid=run_valid,
+        run_check_digit_valid=side("number").run_check_digit_valid,
         dates_valid=front.checks.dates_valid,
         issue_before_expiry=front.checks.issue_before_expiry,
-        expired=front.checks.expired if front.checks.expired is not None else back.checks.expired,
-        document_number_valid=doc_valid,
+        expired=expired,
+        document_number_valid=side("document_number").document_number_valid,
     )
