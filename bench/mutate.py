@@ -756,7 +756,7 @@ def markdown(results: dict[str, ModuleResult], meta: dict[str, Any]) -> str:
         f"- Tree measured: {meta['tree']}; {meta['jobs']} job(s); wall time {meta['seconds']:.0f} s "
         f"({meta['mutants_run']} mutants run, {meta['per_mutant']:.2f} s each; baseline {meta['baseline']:.1f} s, "
         f"{meta['tests']} tests)",
-        f"- Machine (lscpu / nproc): {meta['machine']}, {meta['nproc']} CPU(s)",
+        f"- lscpu / nproc: {meta['machine']}, {meta['nproc']} CPU(s) available (shared with other work while it ran)",
         "",
         "`bench/mutate.py`: an AST mutation tester of our own (operators in its docstring). Each mutant runs "
         "the fast tests (`tests/card`, `tests/check`, the doctests of `card/` and `check/`, less those that run "
@@ -778,7 +778,10 @@ def markdown(results: dict[str, ModuleResult], meta: dict[str, Any]) -> str:
         "",
         "</details>",
     ]
-    return "\n".join(parts)
+    text = "\n".join(parts)
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    return text
 
 
 def _rev(root: Path, rev: str) -> str:
