@@ -9,89 +9,33 @@ link by ten again, a failing one caps the value at 0.5...), never imported from 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
-from chile_id_ocr.card import mrz, qr
+from check_support import CLEAN_CHECKS, LINK, back_reading, conf, link, mrz_lines
+from chile_id_ocr.card import qr
 from chile_id_ocr.check.back import NotChileanCardError, back_details, check_back, mrz_date_text, nationality_word
 from chile_id_ocr.errors import PoorImageError
-from chile_id_ocr.read.back import BackReading, BackText, MrzReading, TextLine
+from chile_id_ocr.read.back import BackText, TextLine
 from chile_id_ocr.result import CardType, Checks, Recognition, Side
 
 TODAY = date(2026, 1, 1)
 SCORES = (0.9, 0.8, 0.7)  # the MRZ lines' engine scores: line 1, line 2, line 3
 _MISREAD = "the MRZ's check digits fail: its lines look misread"
 _CHECKS = ("document_number", "birth", "expiry", "composite")
+_CLEAN = replace(CLEAN_CHECKS, issue_before_expiry=None)  # a clean back's checks: it prints no issue date
 
 
-def mrz_lines(
-    *,
-    code: str = "IN",
-    state: str = "CHL",
-    doc: str = "500104037",
-    birth: str = "010115",
-    sex: str = "M",
-    expiry: str = "310115",
-    nationality: str = "CHL",
-    optional_2: str = "41000297<3<",
-    names: str = "FERNANDEZ<ZAMBRANO<<ESTEBAN",
-    bad: tuple[str, ...] = (),
-) -> tuple[str, str, str]:
-    """A TD1 MRZ as a Chilean card prints it (ESTEBAN's by default), its check digits computed,
-    those named in ``bad`` one off (the composite computed over the lines as printed)."""
-
-    def check(name: str, data: str) -> str:
-        digit = mrz.calc_check_digit(data)
-        return str((int(digit) + 1) % 10) if name in bad else digit
-
-    line1 = f"{code}{state}{doc}{check('document_number', doc)}787".ljust(30, "<")
-    line2 = f"{birth}{check('birth', birth)}{sex}{expiry}{check('expiry', expiry)}{nationality}{optional_2}"
-    line2 += check("composite", line1[5:30] + line2[0:7] + line2[8:15] + line2[18:29])
-    line3 = names.ljust(30, "<")[:30]
-    assert len(line1) == len(line2) == 30
-    return line1, line2, line3
-
-
-def link(
-    *,
-    run: str = "41000297-3",
-    type_: str | None = "CEDULA",
-    serial: str | None = "500104037",
-    birth: str = "010115",
-    expiry: str = "310115",
-    mrz_part: str | None = None,
-) -> str:
-    """A Civil Registry document-status link as the card's QR code carries it."""
-    cd = mrz.calc_check_digit
-    part = mrz_part if mrz_part is not None else f"{serial}{cd(serial or '')}{birth}{cd(birth)}{expiry}{cd(expiry)}"
-    params = [f"RUN={run}"]
-    params += [f"type={type_}"] if type_ else []
-    params += [f"serial={serial}"] if serial else []
-    params += [f"mrz={part}"]
-    return "https://portal.sidiv.registrocivil.cl/docstatus?" + "&".join(params)
-
-
-LINK = link()
-
-
-def reading(
+def back(
     lines: tuple[str, ...] | None = None,
     payload: str | None = None,
     *,
     scores: tuple[float, ...] = SCORES,
     text: BackText | None = None,
-) -> BackReading:
-    m = None if lines is None else MrzReading(tuple(lines), scores, mrz.parse(lines))
-    return BackReading(m, qr.parse(payload) if payload else None, text or BackText())
-
-
-def back(lines: tuple[str, ...] | None = None, payload: str | None = None, **kw) -> Recognition:
-    return check_back(reading(lines, payload, **kw), today=TODAY)
-
-
-def conf(rec: Recognition, name: str) -> float:
-    return rec.fields[name].confidence
+) -> Recognition:
+    return check_back(back_reading(lines, payload, scores=scores, text=text), today=TODAY)
 
 
 # --- public helpers ----------------------------------------------------------------------------
@@ -130,13 +74,7 @@ def test_a_clean_mrz_gives_every_field_but_the_issue_date() -> None:
     rec = back(mrz_lines())
     assert rec.side is Side.BACK
     assert rec.card_type is CardType.NATIONAL_2013
-    assert rec.checks == Checks(
-        run_check_digit_valid=True,
-        dates_valid=True,
-        issue_before_expiry=None,
-        expired=False,
-        document_number_valid=True,
-    )
+    assert rec.checks == _CLEAN
     assert {n: f.value for n, f in rec.fields.items()} == {
         "issue_date": "",
         "surname": ("FERNANDEZ", "ZAMBRANO"),
@@ -176,7 +114,7 @@ def test_missing_line_scores_count_as_zero() -> None:
 
 @pytest.mark.parametrize(("today", "expired"), [(date(2031, 1, 16), True), (date(2031, 1, 15), False), (TODAY, False)])
 def test_expired_is_whether_the_expiry_is_before_today(today: date, expired: bool) -> None:
-    assert check_back(reading(mrz_lines()), today=today).checks.expired is expired
+    assert check_back(back_reading(mrz_lines(), scores=SCORES), today=today).checks.expired is expired
 
 
 def test_an_expiry_that_is_no_date_is_empty_and_invalid() -> None:
@@ -234,44 +172,42 @@ def test_a_failed_composite_check_caps_a_valid_run() -> None:
     assert conf(back(mrz_lines(bad=("composite",)), LINK), "number") == pytest.approx(0.7)
 
 
-def test_a_run_whose_check_digit_fails_is_flagged_and_capped() -> None:
-    rec = back(mrz_lines(optional_2="41000298<3<"))
-    assert rec.fields["number"].value == "41.000.298-3"
-    assert conf(rec, "number") == pytest.approx(0.5)
-    assert rec.fields["number"].reason == "check digit does not match"
-    assert rec.checks.run_check_digit_valid is False
-    # The composite failing too keeps it at the check digit's cap.
-    both = back(mrz_lines(optional_2="41000298<3<", bad=("composite",)))
-    assert conf(both, "number") == pytest.approx(0.5)
-    assert both.fields["number"].reason == "check digit does not match"
-    assert both.checks.run_check_digit_valid is False
+_FAILS = "check digit does not match"
+_NO_RUN = "<<<<<<<<<<<"  # optional data 2 without a RUN
 
 
-def test_a_run_with_check_digit_k() -> None:
-    rec = back(mrz_lines(optional_2="10000013<K<"))
-    assert rec.fields["number"].value == "10.000.013-K"
-    assert rec.checks.run_check_digit_valid is True
-
-
-def test_no_run_in_the_mrz_and_no_qr_is_empty_and_unflagged() -> None:
-    rec = back(mrz_lines(optional_2="<<<<<<<<<<<"))
-    assert rec.fields["number"].value == ""
-    assert conf(rec, "number") == 0.0
-    assert rec.fields["number"].reason == "no RUN readable"
-    assert rec.checks.run_check_digit_valid is None
-
-
-def test_a_qr_stands_in_for_a_run_the_mrz_lacks() -> None:
-    rec = back(mrz_lines(optional_2="<<<<<<<<<<<"), LINK)
-    assert rec.fields["number"].value == "41.000.297-3"
-    assert conf(rec, "number") == pytest.approx(0.97)
-    assert rec.fields["number"].reason == ""
-    assert rec.checks.run_check_digit_valid is True
-    bad = back(mrz_lines(optional_2="<<<<<<<<<<<"), link(run="41000298-3"))
-    assert bad.fields["number"].value == "41.000.298-3"
-    assert conf(bad, "number") == pytest.approx(0.5)
-    assert bad.fields["number"].reason == "check digit does not match"
-    assert bad.checks.run_check_digit_valid is False
+@pytest.mark.parametrize(
+    ("lines", "payload", "value", "confidence", "reason", "valid"),
+    [
+        # A RUN whose check digit fails is flagged and capped...
+        pytest.param(mrz_lines(optional_2="41000298<3<"), None, "41.000.298-3", 0.5, _FAILS, False, id="fails"),
+        # ... the composite failing too keeps it at the check digit's cap.
+        pytest.param(
+            mrz_lines(optional_2="41000298<3<", bad=("composite",)), None, "41.000.298-3", 0.5, _FAILS, False,
+            id="fails-and-the-composite-too",
+        ),
+        pytest.param(
+            mrz_lines(optional_2="10000013<K<"), None, "10.000.013-K", 1 - (1 - 0.8) * 0.1, "", True,
+            id="check-digit-k",
+        ),
+        # No RUN in the MRZ and no QR: empty and unflagged.
+        pytest.param(mrz_lines(optional_2=_NO_RUN), None, "", 0.0, "no RUN readable", None, id="none"),
+        # A QR stands in for a RUN the MRZ lacks, flagged alike where its check digit fails.
+        pytest.param(mrz_lines(optional_2=_NO_RUN), LINK, "41.000.297-3", 0.97, "", True, id="qr-for-the-mrz"),
+        pytest.param(
+            mrz_lines(optional_2=_NO_RUN), link(run="41000298-3"), "41.000.298-3", 0.5, _FAILS, False,
+            id="qr-for-the-mrz-fails",
+        ),
+    ],
+)  # fmt: skip
+def test_the_run_and_its_check_digit(
+    lines: tuple[str, ...], payload: str | None, value: str, confidence: float, reason: str, valid: bool | None
+) -> None:
+    rec = back(lines, payload)
+    assert rec.fields["number"].value == value
+    assert conf(rec, "number") == pytest.approx(confidence, abs=0)  # abs=0: no RUN read is 0.0 exactly
+    assert rec.fields["number"].reason == reason
+    assert rec.checks.run_check_digit_valid is valid
 
 
 def test_a_given_name_filling_its_line_may_be_truncated() -> None:
@@ -339,6 +275,10 @@ def test_an_mrz_is_not_misread_on_one_failed_check_or_without_repairs(lines: tup
 # --- the QR link -------------------------------------------------------------------------------
 
 
+def test_the_link_builder_writes_the_registrys_link() -> None:
+    assert link() == LINK
+
+
 def test_an_agreeing_qr_confirms_the_numbers_and_dates() -> None:
     rec = back(mrz_lines(), LINK)
     # Each agreeing source divides the remaining doubt by ten again.
@@ -380,13 +320,7 @@ def test_a_qr_alone_gives_the_numbers_and_dates() -> None:
     for name in ("document_number", "birth", "expiry_date", "number"):
         assert conf(rec, name) == pytest.approx(0.97), name
         assert rec.fields[name].reason == ""
-    assert rec.checks == Checks(
-        run_check_digit_valid=True,
-        dates_valid=True,
-        issue_before_expiry=None,
-        expired=False,
-        document_number_valid=True,
-    )
+    assert rec.checks == _CLEAN
     assert rec.iso_dates == {"issue_date": None, "birth": "2001-01-15", "expiry_date": "2031-01-15"}
     assert rec.to_api()["surname"] == [] and rec.to_api()["confidence"]["surname"] == 0.0
 
@@ -551,7 +485,7 @@ def test_a_qr_alone_types_the_card_by_its_document_type() -> None:
 def test_the_back_details_hold_the_mrz_the_qr_and_the_text() -> None:
     lines = mrz_lines(bad=("birth",))
     text = BackText(birthplace=TextLine("SANTIAGO", 0.912345), profession=TextLine("PROFESOR", 0.8))
-    read = reading(lines, LINK, text=text)
+    read = back_reading(lines, LINK, scores=SCORES, text=text)
     details = back_details(read)
     assert check_back(read, today=TODAY).extensions == {"back": details}
     assert details == {
@@ -570,5 +504,5 @@ def test_the_back_details_hold_the_mrz_the_qr_and_the_text() -> None:
             "visa": None,
         },
     }
-    assert back_details(reading(None, None))["mrz"] is None
-    assert back_details(reading(None, None))["qr"] is None
+    assert back_details(back_reading(None, None, scores=SCORES))["mrz"] is None
+    assert back_details(back_reading(None, None, scores=SCORES))["qr"] is None

@@ -7,23 +7,16 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from chile_id_ocr.card import mrz, qr
+from check_support import LINK, back_reading
 from chile_id_ocr.check.back import NotChileanCardError, check_back
 from chile_id_ocr.errors import PoorImageError
-from chile_id_ocr.read.back import BackReading, BackText, MrzReading
+from chile_id_ocr.read.back import BackReading
 
 TODAY = dt.date(2026, 1, 1)
-LINK = (
-    "https://portal.sidiv.registrocivil.cl/docstatus?RUN=41000297-3&type=CEDULA&serial=500104037"
-    "&mrz=500104037201011583101159"
-)
 
 
 def _reading(lines: tuple[str, str, str] | None, payload: str | None) -> BackReading:
-    read = None
-    if lines is not None:
-        read = MrzReading(lines, (0.99, 0.99, 0.99), mrz.parse(lines))
-    return BackReading(read, qr.parse(payload) if payload else None, BackText())
+    return back_reading(lines, payload, scores=(0.99, 0.99, 0.99))
 
 
 def test_neither_mrz_nor_qr_is_a_poor_image() -> None:

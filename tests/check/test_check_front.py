@@ -6,45 +6,24 @@ from __future__ import annotations
 
 from datetime import date
 
-import numpy as np
-
+from check_support import BOX, FIT, JOAQUIN_FRONT
 from chile_id_ocr.card.layouts import FRONT_2013
 from chile_id_ocr.check.front import check_front
-from chile_id_ocr.locate.fit import CardFit
 from chile_id_ocr.read.front import FrontReading, LineReading, starts_late
 from chile_id_ocr.result import FieldReading
 
-_FIT = CardFit(
-    quad=np.array([[0, 0], [1100, 0], [1100, 694], [0, 694]], np.float32), boxes=(), score=1.0, anchors_found=9
-)
 _TODAY = date(2026, 11, 24)
-_CARD = {
-    "surname_1": "GONZÁLEZ",
-    "surname_2": "ROJAS",
-    "given_name": "JOAQUÍN ANDRÉS",
-    "nationality": "CHILENA",
-    "sex": "M",
-    "birth": "21 FEB 1982",
-    "document_number": "109.920.254",
-    "issue_date": "1 SEP 2020",
-    "expiry_date": "1 SEP 2030",
-    "run_small": "12.749.625-0",
-    "run_large": "RUN 12.749.625-0",
-}
-
-
-_BOX = (0.3, 0.2, 0.6, 0.25)
 
 
 def _fields(starts: dict[str, float] | None = None, **changed: str) -> dict[str, FieldReading]:
-    """The checked fields of ``_CARD`` read with ``changed`` texts, every line detected in a box
-    starting at ``_BOX``'s left edge or at the card fraction ``starts`` gives for it."""
-    boxes = {name: ((starts or {}).get(name, _BOX[0]), *_BOX[1:]) for name in {**_CARD, **changed}}
+    """The checked fields of ``JOAQUIN_FRONT`` read with ``changed`` texts, every line detected in a box
+    starting at ``BOX``'s left edge or at the card fraction ``starts`` gives for it."""
+    boxes = {name: ((starts or {}).get(name, BOX[0]), *BOX[1:]) for name in {**JOAQUIN_FRONT, **changed}}
     lines = {
         name: LineReading(name, value, 0.995, boxes[name], True, late=starts_late(boxes[name], FRONT_2013.field(name)))
-        for name, value in {**_CARD, **changed}.items()
+        for name, value in {**JOAQUIN_FRONT, **changed}.items()
     }
-    return check_front(FrontReading(_FIT, FRONT_2013, lines), to_input=1.0, today=_TODAY).fields
+    return check_front(FrontReading(FIT, FRONT_2013, lines), to_input=1.0, today=_TODAY).fields
 
 
 def _confidences(**changed: str) -> dict[str, float]:
@@ -105,8 +84,8 @@ def test_the_title_read_as_a_surname_is_all_but_failed() -> None:
 
 def test_a_layout_without_a_line_gives_that_field_empty_and_failed() -> None:
     """A layout found from labels may lack one (its label unread): the field is empty, at 0."""
-    lines = {n: LineReading(n, value, 0.995, _BOX, True) for n, value in _CARD.items() if n != "nationality"}
-    fields = check_front(FrontReading(_FIT, FRONT_2013, lines), to_input=1.0, today=_TODAY).fields
+    lines = {n: LineReading(n, value, 0.995, BOX, True) for n, value in JOAQUIN_FRONT.items() if n != "nationality"}
+    fields = check_front(FrontReading(FIT, FRONT_2013, lines), to_input=1.0, today=_TODAY).fields
     assert fields["nationality"].value == "" and fields["nationality"].confidence == 0.0
     assert "label was not found" in fields["nationality"].reason
     assert fields["sex"].value == "M"

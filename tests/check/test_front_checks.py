@@ -13,32 +13,16 @@ from datetime import date
 import numpy as np
 import pytest
 
+from check_support import BOX, CLEAN_CHECKS, FIT, JOAQUIN_FRONT, QUAD, conf
 from chile_id_ocr.card.layouts import FRONT_2013, UNKNOWN_LAYOUT, Layout
 from chile_id_ocr.check.front import check_front
 from chile_id_ocr.locate.confirm import Confirmation
 from chile_id_ocr.locate.fit import CardFit
 from chile_id_ocr.read.front import FrontReading, LineReading
-from chile_id_ocr.result import CardType, Checks, Recognition, Side
+from chile_id_ocr.result import CardType, Recognition, Side
 
 TODAY = date(2026, 11, 24)
 SCORE = 0.9  # every line's engine score unless a test says otherwise
-_QUAD = np.array([[0, 0], [1100, 0], [1100, 694], [0, 694]], np.float32)
-_FIT = CardFit(quad=_QUAD, boxes=(), score=1.0, anchors_found=9)
-_BOX = (0.3, 0.2, 0.6, 0.25)
-# A national's card whose dates follow the usual pattern (expiry on the issue's anniversary).
-_CARD = {
-    "surname_1": "GONZÁLEZ",
-    "surname_2": "ROJAS",
-    "given_name": "JOAQUÍN ANDRÉS",
-    "nationality": "CHILENA",
-    "sex": "M",
-    "birth": "21 FEB 1982",
-    "document_number": "109.920.254",
-    "issue_date": "1 SEP 2020",
-    "expiry_date": "1 SEP 2030",
-    "run_small": "12.749.625-0",
-    "run_large": "RUN 12.749.625-0",
-}
 FIELDS = (
     "surname", "given_name", "nationality", "sex", "birth", "issue_date", "expiry_date", "document_number", "number",
 )  # fmt: skip
@@ -50,27 +34,23 @@ _INFERRED = "the card's layout is not a known design: each value was found next 
 
 
 def line(name: str, text: str, score: float = SCORE, **kw: object) -> LineReading:
-    return LineReading(name, text, score, _BOX, kw.pop("detected", True), **kw)  # type: ignore[arg-type]
+    return LineReading(name, text, score, BOX, kw.pop("detected", True), **kw)  # type: ignore[arg-type]
 
 
 def reading(
     *, marks: tuple[str, ...] = (), layout: Layout = FRONT_2013, **changed: str | LineReading | None
 ) -> FrontReading:
-    """``_CARD`` with ``changed`` lines: a text read at ``SCORE``, a whole reading, or None for a
+    """``JOAQUIN_FRONT`` with ``changed`` lines: a text read at ``SCORE``, a whole reading, or None for a
     line the layout does not have."""
     lines = {}
-    for name, value in {**_CARD, **changed}.items():
+    for name, value in {**JOAQUIN_FRONT, **changed}.items():
         if value is not None:
             lines[name] = value if isinstance(value, LineReading) else line(name, value)
-    return FrontReading(_FIT, layout, lines, marks)
+    return FrontReading(FIT, layout, lines, marks)
 
 
 def front(*, today: date = TODAY, marks: tuple[str, ...] = (), layout: Layout = FRONT_2013, **changed) -> Recognition:
     return check_front(reading(marks=marks, layout=layout, **changed), to_input=1.0, today=today)
-
-
-def conf(rec: Recognition, name: str) -> float:
-    return rec.fields[name].confidence
 
 
 # --- a clean card ------------------------------------------------------------------------------
@@ -80,13 +60,7 @@ def test_a_clean_card_passes_every_check_at_the_engines_score() -> None:
     rec = front()
     assert rec.side is Side.FRONT
     assert rec.card_type is CardType.NATIONAL_2013
-    assert rec.checks == Checks(
-        run_check_digit_valid=True,
-        dates_valid=True,
-        issue_before_expiry=True,
-        expired=False,
-        document_number_valid=True,
-    )
+    assert rec.checks == CLEAN_CHECKS
     assert {n: rec.fields[n].value for n in FIELDS} == {
         "surname": ("GONZÁLEZ", "ROJAS"),
         "given_name": "JOAQUÍN ANDRÉS",
@@ -109,7 +83,7 @@ def test_a_clean_card_passes_every_check_at_the_engines_score() -> None:
 
 def test_the_front_details_say_the_layout_the_words_confirmed_and_the_marks() -> None:
     assert front().extensions == {"front": {"layout": "front_2013", "printed_words_read": [], "marks": []}}
-    fit = CardFit(_QUAD, (), 1.0, 9, confirmation=Confirmation(words=("APELLIDOS", "NOMBRES"), tried=12))
+    fit = CardFit(QUAD, (), 1.0, 9, confirmation=Confirmation(words=("APELLIDOS", "NOMBRES"), tried=12))
     rec = check_front(FrontReading(fit, FRONT_2013, reading().lines, ("EXTRANJERO",)), to_input=1.0, today=TODAY)
     assert rec.extensions["front"] == {
         "layout": "front_2013",
@@ -337,29 +311,25 @@ def test_the_pattern_is_judged_without_an_issue_date() -> None:
 # --- the document number -----------------------------------------------------------------------
 
 
-def test_a_2013_document_number_is_valid_and_read_without_dots() -> None:
-    rec = front(document_number="109 920 254")
-    assert rec.fields["document_number"].value == "109920254"
-    assert rec.checks.document_number_valid is True
+@pytest.mark.parametrize(
+    ("text", "value", "factor", "reason", "valid", "others"),
+    [
+        pytest.param("109 920 254", "109920254", 1.0, "", True, 1.0, id="read-without-dots"),
+        pytest.param("1O9.92O.254", "109920254", 0.88, "repaired OCR confusions", True, 1.0, id="repaired"),
+        # No document number: kept as read, failed, and the capture is poor.
+        pytest.param("12.34 5x", "12345X", 0.3, "not a document number", False, 0.88, id="no-document-number"),
+    ],
+)
+def test_a_2013_document_number_is_read_without_dots_repaired_or_failed(
+    text: str, value: str, factor: float, reason: str, valid: bool, others: float
+) -> None:
+    rec = front(document_number=text)
+    assert rec.fields["document_number"].value == value
+    assert conf(rec, "document_number") == pytest.approx(0.9 * factor)
+    assert rec.fields["document_number"].reason == reason
+    assert rec.checks.document_number_valid is valid
     assert rec.card_type is CardType.NATIONAL_2013
-
-
-def test_a_document_number_read_with_ocr_confusions_is_repaired_and_doubted() -> None:
-    rec = front(document_number="1O9.92O.254")
-    assert rec.fields["document_number"].value == "109920254"
-    assert conf(rec, "document_number") == pytest.approx(0.9 * 0.88)
-    assert rec.fields["document_number"].reason == "repaired OCR confusions"
-    assert rec.checks.document_number_valid is True
-
-
-def test_a_value_that_is_no_document_number_is_kept_as_read_and_fails() -> None:
-    rec = front(document_number="12.34 5x")
-    assert rec.fields["document_number"].value == "12345X"
-    assert conf(rec, "document_number") == pytest.approx(0.9 * 0.3)
-    assert rec.fields["document_number"].reason == "not a document number"
-    assert rec.checks.document_number_valid is False
-    assert rec.card_type is CardType.NATIONAL_2013
-    assert conf(rec, "sex") == pytest.approx(0.9 * 0.88)
+    assert conf(rec, "sex") == pytest.approx(0.9 * others)
 
 
 # --- sex, nationality, names -------------------------------------------------------------------
@@ -438,7 +408,7 @@ def test_names_not_read_are_empty_and_fail() -> None:
 )
 def test_how_a_line_was_read_lowers_its_fields_confidence(how: dict, factor: float, reason: str) -> None:
     for name, field in (("sex", "sex"), ("given_name", "given_name"), ("document_number", "document_number")):
-        rec = front(**{name: line(name, _CARD[name], **how)})
+        rec = front(**{name: line(name, JOAQUIN_FRONT[name], **how)})
         assert conf(rec, field) == pytest.approx(0.9 * factor), (name, how)
         assert rec.fields[field].reason == reason
         assert conf(rec, "nationality") == pytest.approx(0.9)

@@ -9,77 +9,33 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-import numpy as np
 import pytest
 
-from chile_id_ocr.card import mrz, qr
+from check_support import BOX, CLEAN_CHECKS, ESTEBAN_FRONT, FIT, LINK, back_reading, link, mrz_lines
 from chile_id_ocr.card.layouts import FRONT_2013
 from chile_id_ocr.check.back import check_back
 from chile_id_ocr.check.front import check_front
 from chile_id_ocr.check.fuse import ascii_key, fuse
-from chile_id_ocr.locate.fit import CardFit
-from chile_id_ocr.read.back import BackReading, BackText, MrzReading
 from chile_id_ocr.read.front import FrontReading, LineReading
-from chile_id_ocr.result import CardType, Checks, Recognition, Side
+from chile_id_ocr.result import CardType, Recognition, Side
 
 TODAY = date(2026, 1, 1)
 FIELDS = (
     "birth", "document_number", "expiry_date", "given_name", "issue_date", "nationality", "number", "sex", "surname",
 )  # fmt: skip
-_FIT = CardFit(np.array([[0, 0], [1100, 0], [1100, 694], [0, 694]], np.float32), (), 1.0, 9)
-# ESTEBAN's card, front and back: his dates follow the usual pattern (expiry on his birthday).
-_FRONT = {
-    "surname_1": "FERNÁNDEZ",
-    "surname_2": "ZAMBRANO",
-    "given_name": "ESTEBAN",
-    "nationality": "CHILENA",
-    "sex": "M",
-    "birth": "15 ENE 2001",
-    "document_number": "500.104.037",
-    "issue_date": "14 OCT 2020",
-    "expiry_date": "15 ENE 2031",
-    "run_small": "41.000.297-3",
-    "run_large": "RUN 41.000.297-3",
-}
-LINK = (
-    "https://portal.sidiv.registrocivil.cl/docstatus?RUN=41000297-3&type=CEDULA&serial=500104037"
-    "&mrz=500104037201011583101159"
-)
 
 
 def front(score: float = 0.6, marks: tuple[str, ...] = (), **changed: str | LineReading) -> Recognition:
     """ESTEBAN's front, every line read at ``score`` but those ``changed``; each line in its own box."""
     lines = {}
-    for i, (name, value) in enumerate({**_FRONT, **changed}.items()):
+    for i, (name, value) in enumerate({**ESTEBAN_FRONT, **changed}.items()):
         box = (0.3, 0.05 * i, 0.6, 0.05 * i + 0.04)
         lines[name] = value if isinstance(value, LineReading) else LineReading(name, value, score, box, True)
-    return check_front(FrontReading(_FIT, FRONT_2013, lines, marks), to_input=1.0, today=TODAY)
-
-
-def mrz_lines(
-    *,
-    doc: str = "500104037",
-    birth: str = "010115",
-    expiry: str = "310115",
-    optional_2: str = "41000297<3<",
-    names: str = "FERNANDEZ<ZAMBRANO<<ESTEBAN",
-    bad: tuple[str, ...] = (),
-) -> tuple[str, str, str]:
-    """ESTEBAN's MRZ with these fields, its check digits computed, those in ``bad`` one off."""
-
-    def check(name: str, data: str) -> str:
-        digit = mrz.calc_check_digit(data)
-        return str((int(digit) + 1) % 10) if name in bad else digit
-
-    line1 = f"INCHL{doc}{check('document_number', doc)}787".ljust(30, "<")
-    line2 = f"{birth}{check('birth', birth)}M{expiry}{check('expiry', expiry)}CHL{optional_2}"
-    line2 += check("composite", line1[5:30] + line2[0:7] + line2[8:15] + line2[18:29])
-    return line1, line2, names.ljust(30, "<")[:30]
+    return check_front(FrontReading(FIT, FRONT_2013, lines, marks), to_input=1.0, today=TODAY)
 
 
 def back(lines: tuple[str, str, str] | None = None, payload: str | None = None, scores=(0.5, 0.5, 0.5)) -> Recognition:
-    m = None if lines is None else MrzReading(lines, scores, mrz.parse(lines))
-    return check_back(BackReading(m, qr.parse(payload) if payload else None, BackText()), today=TODAY)
+    return check_back(back_reading(lines, payload, scores=scores), today=TODAY)
 
 
 def fused(f: Recognition, b: Recognition) -> tuple[Recognition, dict]:
@@ -204,9 +160,7 @@ def test_a_qr_alone_on_the_back_is_trusted_at_097() -> None:
     ],
 )
 def test_the_qr_dates_are_read_from_the_links_mrz_extract(birth: str, expiry: str, expected: dict) -> None:
-    cd = mrz.calc_check_digit
-    payload = LINK.split("&mrz=")[0] + f"&mrz=500104037{cd('500104037')}{birth}{cd(birth)}{expiry}{cd(expiry)}"
-    _, fusion = fused(front(), back(None, payload))
+    _, fusion = fused(front(), back(None, link(birth=birth, expiry=expiry)))
     for name, value in expected.items():
         assert fusion[name]["sources"]["qr"] == value, name
 
@@ -267,7 +221,7 @@ def test_a_conflict_goes_to_the_better_supported_front_and_its_iso_date(
 
 def test_the_conflict_reason_names_every_source_that_disagrees() -> None:
     f = front()
-    b = back(mrz_lines(), LINK.replace("RUN=41000297-3", "RUN=12749625-0"))
+    b = back(mrz_lines(), link(run="12749625-0"))
     result, fusion = fused(f, b)
     assert result.fields["number"].value == "41.000.297-3"
     expected = joint(f.fields["number"].confidence, b.fields["number"].confidence) * 0.7
@@ -275,7 +229,7 @@ def test_the_conflict_reason_names_every_source_that_disagrees() -> None:
     assert result.fields["number"].reason == "sources disagree (qr 12.749.625-0)"
     assert fusion["number"]["agree"] == ["front", "mrz"]
     # Three sources, three values: the best supported (the QR's 0.97) wins, the two others are named.
-    b = back(mrz_lines(optional_2="10000013<K<"), LINK.replace("RUN=41000297-3", "RUN=12749625-0"))
+    b = back(mrz_lines(optional_2="10000013<K<"), link(run="12749625-0"))
     result, fusion = fused(f, b)
     assert result.fields["number"].value == "12.749.625-0"
     assert result.fields["number"].confidence == pytest.approx(0.97 * 0.7)
@@ -293,7 +247,7 @@ def test_the_conflict_reason_names_every_source_that_disagrees() -> None:
 def _low_names(**changed: str) -> Recognition:
     """ESTEBAN's front, its name lines read at 0.4: less sure than an MRZ read at 0.99."""
     texts = {"surname_1": "FERNÁNDEZ", "surname_2": "ZAMBRANO", "given_name": "ESTEBAN", **changed}
-    return front(**{n: LineReading(n, t, 0.4, (0.3, 0.2, 0.6, 0.25), True) for n, t in texts.items()})
+    return front(**{n: LineReading(n, t, 0.4, BOX, True) for n, t in texts.items()})
 
 
 @pytest.mark.parametrize("name", ["surname", "given_name"])
@@ -378,35 +332,47 @@ def test_ascii_key() -> None:
 # --- the checks the result carries -------------------------------------------------------------
 
 
-def test_the_run_check_comes_from_the_back_when_the_backs_run_is_kept() -> None:
-    f = front(run_small="41.000.297-4", run_large="RUN 41.000.297-4")
-    b = back(mrz_lines())
-    assert (f.checks.run_check_digit_valid, b.checks.run_check_digit_valid) == (False, True)
+@pytest.mark.parametrize(
+    ("front_lines", "mrz", "check", "field", "value", "checks"),
+    [
+        pytest.param(
+            {"run_small": "41.000.297-4", "run_large": "RUN 41.000.297-4"}, {},
+            "run_check_digit_valid", "number", "41.000.297-3", {"front": False, "back": True, "fused": True},
+            id="run-kept-from-the-back",
+        ),
+        pytest.param(
+            {}, {"optional_2": "41000298<3<"},
+            "run_check_digit_valid", "number", "41.000.297-3", {"front": True, "back": False, "fused": True},
+            id="run-kept-from-the-front",
+        ),
+        pytest.param(
+            {"document_number": "12345"}, {},
+            "document_number_valid", "document_number", "500104037", {"front": False, "back": True, "fused": True},
+            id="document-number-kept-from-the-back",
+        ),
+        pytest.param(
+            {}, {"doc": "500104038", "bad": ("document_number",)},
+            "document_number_valid", "document_number", "500104037", {"front": True, "back": False, "fused": True},
+            id="document-number-kept-from-the-front",
+        ),
+        pytest.param(  # the back's expiry fails its check
+            {}, {"expiry": "251231", "bad": ("expiry",)},
+            "expired", "expiry_date", "15 ENE 2031", {"front": False, "back": True, "fused": False},
+            id="expiry-kept-from-the-front",
+        ),
+    ],
+)  # fmt: skip
+def test_a_check_comes_from_the_side_whose_value_is_kept(
+    front_lines: dict, mrz: dict, check: str, field: str, value: str, checks: dict[str, bool]
+) -> None:
+    """The front read with ``front_lines``, the back's MRZ with ``mrz``: ``check`` as each side and the
+    fused result say it, the fused result keeping ``field``'s ``value``."""
+    f, b = front(**front_lines), back(mrz_lines(**mrz))
+    assert getattr(f.checks, check) is checks["front"]
+    assert getattr(b.checks, check) is checks["back"]
     result, _ = fused(f, b)
-    assert result.fields["number"].value == "41.000.297-3"
-    assert result.checks.run_check_digit_valid is True
-
-
-def test_the_run_check_comes_from_the_front_when_the_fronts_run_is_kept() -> None:
-    f, b = front(), back(mrz_lines(optional_2="41000298<3<"))
-    assert (f.checks.run_check_digit_valid, b.checks.run_check_digit_valid) == (True, False)
-    result, _ = fused(f, b)
-    assert result.fields["number"].value == "41.000.297-3"
-    assert result.checks.run_check_digit_valid is True
-
-
-def test_the_document_check_comes_from_the_side_whose_number_is_kept() -> None:
-    f, b = front(document_number="12345"), back(mrz_lines())
-    assert (f.checks.document_number_valid, b.checks.document_number_valid) == (False, True)
-    result, _ = fused(f, b)
-    assert result.fields["document_number"].value == "500104037"
-    assert result.checks.document_number_valid is True
-
-    f, b = front(), back(mrz_lines(doc="500104038", bad=("document_number",)))
-    assert (f.checks.document_number_valid, b.checks.document_number_valid) == (True, False)
-    result, _ = fused(f, b)
-    assert result.fields["document_number"].value == "500104037"
-    assert result.checks.document_number_valid is True
+    assert result.fields[field].value == value
+    assert getattr(result.checks, check) is checks["fused"]
 
 
 def test_expired_falls_back_to_the_backs_when_the_front_cannot_tell() -> None:
@@ -417,14 +383,6 @@ def test_expired_falls_back_to_the_backs_when_the_front_cannot_tell() -> None:
         assert b.checks.expired is expired
         result, _ = fused(f, b)
         assert result.checks.expired is expired, expiry
-
-
-def test_expired_is_the_fronts_when_the_fronts_expiry_is_kept() -> None:
-    f, b = front(), back(mrz_lines(expiry="251231", bad=("expiry",)))  # the back's expiry fails its check
-    assert (f.checks.expired, b.checks.expired) == (False, True)
-    result, _ = fused(f, b)
-    assert result.fields["expiry_date"].value == "15 ENE 2031"
-    assert result.checks.expired is False
 
 
 def test_expired_follows_the_expiry_kept() -> None:
@@ -447,14 +405,14 @@ def test_the_date_checks_are_the_fronts() -> None:
     qr_only = back(None, LINK.replace("&mrz=500104037201011583101159", ""))
     assert qr_only.checks.dates_valid is False
     result, _ = fused(front(), qr_only)
-    assert result.checks == Checks(True, True, True, False, True)
+    assert result.checks == CLEAN_CHECKS
 
 
 def test_the_back_says_foreigner_where_the_front_reads_a_national() -> None:
     """A visa line on the back (or its MRZ document code IE, its QR's CEDULA_EXT) is evidence the
     front alone may not show: the fused card is the foreigners', and both sides' evidence is kept."""
     f = front()
-    b = back(mrz_lines(), LINK.replace("type=CEDULA&", "type=CEDULA_EXT&"))
+    b = back(mrz_lines(), link(type_="CEDULA_EXT"))
     assert (f.card_type, b.card_type) == (CardType.NATIONAL_2013, CardType.FOREIGNER_2013)
     result, _ = fused(f, b)
     assert result.card_type is CardType.FOREIGNER_2013

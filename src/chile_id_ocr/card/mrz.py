@@ -6,13 +6,8 @@ Chilean cards (2013 design) print::
     0101158M3101159CHL41000297<3<8    birth + check, sex, expiry + check, nationality, RUN, composite check
     FERNANDEZ<ZAMBRANO<<ESTEBAN<FE    surnames << given names, truncated at 30 characters
 
-Check digits use the weights 7, 3, 1 over the character values (digits as
-themselves, ``A``-``Z`` as 10-35, the filler ``<`` as 0):
-
->>> calc_check_digit("500104037")
-'2'
->>> is_valid_check("010115", "8")
-True
+How the check digits marked ``+ check`` above are computed, with examples, is in
+:mod:`chile_id_ocr.card.mrz_check`.
 
 :func:`parse` reads three OCR lines. It repairs the typical confusions of an OCR
 engine only where the position tells what the card prints there (a letter where
@@ -34,8 +29,8 @@ as digits (the official specimen fails three of its four checks):
 ...        "FREDEZ<VIDAL<<MARCELA<CAROLINA"]).checks
 {'document_number': False, 'birth': False, 'expiry': True, 'composite': False}
 
-The check digits are in :mod:`chile_id_ocr.card.mrz_check` and the repairs in
-:mod:`chile_id_ocr.card.mrz_repair`; this module keeps exporting their names.
+The repairs are in :mod:`chile_id_ocr.card.mrz_repair`; this module keeps exporting
+their names and those of :mod:`chile_id_ocr.card.mrz_check`.
 """
 
 from __future__ import annotations
