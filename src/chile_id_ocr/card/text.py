@@ -370,9 +370,11 @@ def parse_nationality(text: str) -> tuple[str, bool] | None:
     True
     >>> parse_nationality(" .- ") is None
     True
+    >>> parse_nationality("NACIONALIDAD") is None  # the label alone names none
+    True
     """
     word = "".join(c for c in unicodedata.normalize("NFC", text).upper() if c.isalnum())
-    if word.startswith("NACIONALIDAD") and len(word) > len("NACIONALIDAD"):
+    if word.startswith("NACIONALIDAD"):
         word = word[len("NACIONALIDAD") :]
     mapped, _ = to_letters(word)
     mapped = "".join(c for c in mapped if c.isalpha())
