@@ -27,7 +27,7 @@ from chile_id_ocr.vision.geometry import map_points, rectify
 
 # MRZ blocks read per image, all looks together: reading a block costs several recognitions, and
 # a page of print offers many stacks of equally long lines.
-_READS = 12
+_READS = 24
 
 _FINE_SIDE = 1600  # ... and at this size when it is not found at DETECT_SIDE
 _CARD_SEARCH_SIDE = 1280  # a located card is searched at this size when the whole image fails
