@@ -222,7 +222,7 @@ def parse(lines: Sequence[str]) -> Td1 | None:
     raw = [normalize_line(line) for line in lines]
     if min(len(line) for line in raw) < 20 or max(len(line) for line in raw) > LINE_LENGTH + 6:
         return None
-    best: tuple[tuple[int, bool, bool, int], str, str] | None = None
+    best: tuple[tuple[int, bool, bool, bool, int], str, str] | None = None
     for line1 in _line_1_choices(raw[0]):
         for line2 in _line_2_choices(raw[1]):
             key = _score(line1, line2, raw[0], raw[1])

@@ -11,6 +11,7 @@ import itertools
 import re
 from collections.abc import Iterable, Sequence
 
+from chile_id_ocr.card.document import kind
 from chile_id_ocr.card.mrz_check import _RUN_IN_OPTIONAL, FILLER, LINE_LENGTH, _checks
 from chile_id_ocr.card.text import DIGIT_CONFUSIONS, LETTER_CONFUSIONS
 
@@ -171,11 +172,14 @@ def _line_3(raw: str) -> str:
     return _letters(line[:kept]) + _fillers(line[kept:]) if kept < len(line) else _letters(line)
 
 
-def _score(line1: str, line2: str, raw1: str, raw2: str) -> tuple[int, bool, bool, int]:
-    """Rank a reading: passing checks, a RUN in its place, an all-digit document number, fewest changes."""
+def _score(line1: str, line2: str, raw1: str, raw2: str) -> tuple[int, bool, bool, bool, int]:
+    """Rank a reading: passing checks, a RUN in its place, an all-digit document number, a document
+    number of either format at all (a 2024 number starts with a letter: ``85FD89055`` is none), fewest
+    changes."""
     changes = sum(a != b for a, b in zip(line1 + line2, _fit_length(raw1) + raw2, strict=False))
     run_ok = _RUN_IN_OPTIONAL.match(line2[18:29]) is not None
-    return sum(_checks(line1, line2).values()), run_ok, line1[5:14].isdigit(), -changes
+    number = line1[5:14]
+    return sum(_checks(line1, line2).values()), run_ok, number.isdigit(), kind(number) is not None, -changes
 
 
 def _repairs(raw: Sequence[str], lines: Iterable[str]) -> tuple[str, ...]:
