@@ -96,7 +96,7 @@ def _search_text(scene: Scene, layout: Layout, found: _Found, stop: Callable[[],
     for k, side in enumerate(_TEXT_SEARCH_SIDES):
         if found.good() or stop() or (k and side > longer * _UPSCALE_LIMIT):
             break
-        boxes = scene.remember(("text", side, 0.0), partial(_search, image, side, engine))
+        boxes = scene.remember((side, 0.0), partial(_search, image, side, engine))
         first_search = first_search or boxes
         found.add(text_candidates(boxes), stop)
         if not found.good():
@@ -109,7 +109,7 @@ def _search_text(scene: Scene, layout: Layout, found: _Found, stop: Callable[[],
             if found.good() or stop():
                 break
             side = _TEXT_SEARCH_SIDES[0]
-            boxes = scene.remember(("text", side, theta), partial(_search, image, side, engine, turn=theta))
+            boxes = scene.remember((side, theta), partial(_search, image, side, engine, turn=theta))
             found.add(text_candidates(boxes), stop)
             found.add(layout_candidates(boxes, layout), stop)
         found.settle()

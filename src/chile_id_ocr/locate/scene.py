@@ -2,19 +2,20 @@
 
 Every stage that looks for the card (outlines, the card detector's mask, the QR code, text
 detections of the whole image or of a candidate) asks the ``Scene``, which computes each once
-per image and keeps count: text detections are the costly step (a few hundred milliseconds
-each on one core), so their number is capped (``Budget.detections``), and so is the number of
-text boxes one detection hands on (``Budget.text_boxes``, the surest kept): nothing downstream
-grows with how much text an image holds.
+per image and keeps count: text detections are the costly step (about a second of one core per
+million pixels), so the pixels they see and their number are capped per image, the pixels of one
+detection too (``Budget``), and so is the number of text boxes one detection hands on (the surest
+kept): nothing downstream grows with how much text an image holds.
 
 The scene also keeps the evidence that decides the side: a QR code decoded, or a text
 detection made while looking for a front that shows lines stacked like an MRZ
 (``mrz_band.shows_mrz``). The front search looks at ``mrz_seen`` after each candidate and
-stops there; the pipeline then reads a back.
+stops there; the pipeline then reads a back. (Only where the card detector marks a card: a
+justified page's lines stack like an MRZ.)
 
 "No card here" is found fast: the card detector (``models/card_mask.py``) marks a card's pixels
 on a 256 px copy in a few milliseconds, and where it marks none (a blank or flat page, noise, a
-page of print, a room) and no QR code was found, only the cheap candidates are tried (outlines
+page of print, a form, a room) and no QR code was found, only the cheap candidates are tried (outlines
 and the whole frame); the searches of the whole image's text are left out.
 """
 
@@ -87,15 +88,15 @@ class MeteredEngine:
         if spent.detections >= budget.detections or spent.pixels >= budget.pixels:
             spent.refused += 1
             return []
-        h, w = image.shape[:2]
+        longer, shorter = max(image.shape[:2]), max(1, min(image.shape[:2]))
         # The longest side at which the detector's copy keeps within its pixel cap.
-        side = min(limit_side, max(h, w), int((budget.detect_pixels * max(h, w) / max(1, min(h, w))) ** 0.5))
+        side = min(limit_side, longer, int((budget.detect_pixels * longer / shorter) ** 0.5))
         spent.detections += 1
-        spent.pixels += side * side * min(h, w) // max(1, max(h, w))
+        spent.pixels += side * side * shorter // longer
         boxes = self._engine.detect(image, side)
-        if len(boxes) > self._budget.text_boxes:
-            self.spent.boxes_dropped += len(boxes) - self._budget.text_boxes
-            boxes = sorted(boxes, key=lambda b: -b.score)[: self._budget.text_boxes]
+        if len(boxes) > budget.text_boxes:
+            spent.boxes_dropped += len(boxes) - budget.text_boxes
+            boxes = sorted(boxes, key=lambda b: -b.score)[: budget.text_boxes]
         if self._watch and not self.mrz_seen and shows_mrz(boxes):
             self.mrz_seen = True
         return boxes
@@ -122,7 +123,7 @@ class Scene:
     budget: Budget = field(default_factory=Budget)
     spent: Spent = field(default_factory=Spent)
     _fits: dict[tuple[str, bytes], CardFit | None] = field(default_factory=dict, repr=False)
-    _searches: dict[tuple[str, int, float], list[TextBox]] = field(default_factory=dict, repr=False)
+    _searches: dict[tuple[int, float], list[TextBox]] = field(default_factory=dict, repr=False)
 
     @cached_property
     def engine(self) -> MeteredEngine:
@@ -136,9 +137,9 @@ class Scene:
         detector marks a card."""
         return self.engine.mrz_seen
 
-    def remember(self, key: tuple[str, int, float], search: Callable[[], list[TextBox]]) -> list[TextBox]:
-        """The text boxes of a search of the whole image (``key``: what, at which size, turned by how
-        much), searched once per image: a second look at the same place (the front looked for
+    def remember(self, key: tuple[int, float], search: Callable[[], list[TextBox]]) -> list[TextBox]:
+        """The text boxes of a search of the whole image (``key``: at which size, turned by how many
+        degrees), searched once per image: a second look at the same place (the front looked for
         again after a back's MRZ did not read) costs nothing."""
         if key not in self._searches:
             self._searches[key] = search()
