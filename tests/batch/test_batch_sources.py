@@ -34,12 +34,13 @@ def test_a_file_is_one_card_whatever_its_name_and_a_glob_takes_images(tmp_path: 
 def test_csv_manifest_pairs_sides_and_resolves_relative_paths(tmp_path: Path) -> None:
     (tmp_path / "m").mkdir()
     manifest = tmp_path / "m" / "cards.csv"
-    # Excel writes a byte-order mark; ids default to the front; absolute paths and URLs stay as they are.
+    # Excel writes a byte-order mark; ids default to the front; absolute paths and URLs stay as they are (outside
+    # the manifest's folder: read only when the operator allows it).
     manifest.write_text(
         "\ufeffid,front,back\ncard-1,f1.jpg,b1.jpg\n,/abs/f2.jpg,\n card-3 ,memory://bucket/f3.jpg,\n",
         encoding="utf-8",
     )
-    assert list(Sources((str(manifest),))) == [
+    assert list(Sources((str(manifest),), allow_outside=True)) == [
         Item("card-1", str(tmp_path / "m" / "f1.jpg"), str(tmp_path / "m" / "b1.jpg")),
         Item("/abs/f2.jpg", "/abs/f2.jpg"),
         Item("card-3", "memory://bucket/f3.jpg"),
@@ -65,12 +66,39 @@ def test_jsonl_manifest(tmp_path: Path) -> None:
         ("m.jsonl", '["a.jpg"]\n', "line 1: not an object"),
         ("m.jsonl", '{"front": 3}\n', "'front' is not text"),
         ("m.csv", "front\nnosuchfs://bucket/a.jpg\n", "cannot read nosuchfs:// inputs"),
+        ("m.csv", 'front\n"a.jpg\n' + "b\n" * 40_000, "m.csv line 32767: a row of more than 65536 bytes"),
+        ("m.csv", "front\n" + "x" * 70_000 + "\n", "m.csv line 2: a row of more than 65536 bytes"),
+        ("m.jsonl", '{"front": "a.jpg"}\n{"x": ' + "[" * 20 + "]" * 20 + "}\n", "line 2: JSON nested more than 16"),
+        ("m.jsonl", '{"front": "a[[[[[[[[[[[[[[[[[[[[.jpg"}\n{"front": "\n', "line 2: not JSON"),
     ],
 )
 def test_manifest_problems_name_the_place(tmp_path: Path, name: str, text: str, message: str) -> None:
     (tmp_path / name).write_text(text)
     with pytest.raises(SourceError, match=message):
         list(Sources((str(tmp_path / name),)))
+
+
+def test_a_manifest_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
+    (tmp_path / "m.csv").write_bytes(b"front\na.jpg\n\xff\xfe.jpg\n")
+    with pytest.raises(SourceError, match=r"m.csv line 3: not UTF-8 text"):
+        list(Sources((str(tmp_path / "m.csv"),)))
+
+
+def test_manifest_rows_stay_in_the_manifests_folder_unless_allowed(tmp_path: Path) -> None:
+    (tmp_path / "m" / "sub").mkdir(parents=True)
+    (tmp_path / "secret.jpg").write_bytes(b"x")
+    (tmp_path / "m" / "sub" / "link.jpg").symlink_to(tmp_path / "secret.jpg")  # inside by name, outside for real
+    inside = ["sub/a.jpg", f"{tmp_path}/m/b.jpg", "sub/../c.jpg", (tmp_path / "m" / "d.jpg").as_uri()]
+    outside = ["../secret.jpg", str(tmp_path / "secret.jpg"), "sub/link.jpg", "/etc/passwd",
+               (tmp_path / "secret.jpg").as_uri(), "memory://bucket/e.jpg"]  # fmt: skip
+    for number, path in enumerate(outside):
+        manifest = tmp_path / "m" / f"cards{number}.jsonl"
+        manifest.write_text("".join(json.dumps({"front": p}) + "\n" for p in inside) + json.dumps({"back": path,
+                            "front": "f.jpg"}) + "\n")  # fmt: skip
+        with pytest.raises(SourceError, match=rf"cards{number}.jsonl line 5: .* is outside the manifest's folder "
+                           rf"{tmp_path}/m \(--allow-outside-paths reads it\)"):  # fmt: skip
+            list(Sources((str(manifest),)))
+        assert len(list(Sources((str(manifest),), allow_outside=True))) == 5
 
 
 def test_a_missing_input_is_a_usage_error(tmp_path: Path) -> None:

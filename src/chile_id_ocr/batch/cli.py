@@ -1,7 +1,8 @@
 """``chile-id-ocr batch INPUT... --out OUT``: read many cards, on this machine or a Ray cluster.
 
 Exit status: 0 when the job ran to its end (also if some cards are error records), 1 when the engine could not
-run (workers that do not start, Ray missing or unreachable), 2 for usage errors (bad inputs, OUT exists),
+run (workers that do not start, Ray missing or unreachable), 2 for usage errors (bad inputs: a missing file, a
+manifest row too long, nested too deep or naming a file outside the manifest's folder; OUT exists),
 130 when stopped by Ctrl-C or SIGTERM (what was written stays; ``--resume`` goes on).
 """
 
@@ -14,6 +15,7 @@ from dataclasses import fields
 from typing import TypeVar
 
 from chile_id_ocr.batch.job import ENGINES, Job, run_job
+from chile_id_ocr.batch.order import DEFAULT_WINDOW, ORDERS
 from chile_id_ocr.batch.progress import DEFAULT_EVERY, MODES
 from chile_id_ocr.batch.ray_engine import RayUnavailableError
 from chile_id_ocr.batch.sinks import FORMATS, SinkError
@@ -40,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog=PROG,
         description="Read many card images: files, folders (recursive), glob patterns, CSV/JSONL manifests "
-        "(id, front, back). One record per card, written as it is produced.",
+        "(id, front, back). One record per card, written in input order as soon as it can be (docs/batch.md).",
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image file, folder, glob pattern or manifest")
     p.add_argument("--out", required=True, help="output file (.jsonl, .csv) or Parquet folder (.parquet); - for stdout")
@@ -65,6 +67,24 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=DEFAULT_THRESHOLD,
         help=f"the summary counts fields under this confidence (default {DEFAULT_THRESHOLD:g})",
+    )
+    p.add_argument(
+        "--allow-outside-paths",
+        action="store_true",
+        help="read files a manifest names outside its own folder (refused by default; symbolic links resolved)",
+    )
+    p.add_argument(
+        "--order",
+        choices=ORDERS,
+        default="input",
+        help="write the records in input order (default) or as the cards finish (completion)",
+    )
+    p.add_argument(
+        "--order-window",
+        type=_positive(int),
+        default=DEFAULT_WINDOW,
+        metavar="N",
+        help=f"input order: at most N cards read ahead of the first one not yet written (default {DEFAULT_WINDOW})",
     )
     p.add_argument("--progress", choices=MODES, default="auto", help="bar on a terminal, plain lines otherwise")
     p.add_argument(

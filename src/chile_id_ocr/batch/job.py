@@ -1,8 +1,11 @@
 """A batch job, as the data flows: sources -> (skip what OUT holds) -> engine -> sink, with progress and summary.
 
 The sources are walked twice, never held: once to count the cards (and find any problem in the inputs before
-anything is read), once to feed the engine. Ctrl-C or SIGTERM stops the engine at once; what was written stays
-written and the sink is closed properly, so ``--resume`` goes on from there.
+anything is read), once to feed the engine. Records are written in input order (``order.InputOrder``, at most
+``order_window`` cards ahead of the first one not yet written) or, with ``order="completion"``, as they come.
+Ctrl-C or SIGTERM stops the engine at once; what was written stays written and the sink is closed properly, so
+``--resume`` goes on from there (the outcomes still waiting for an earlier card are dropped: read again then, they
+keep the resumed OUT in input order).
 """
 
 from __future__ import annotations
@@ -12,12 +15,13 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TextIO
 
 from chile_id_ocr.batch.local import run_local
+from chile_id_ocr.batch.order import DEFAULT_WINDOW, InputOrder
 from chile_id_ocr.batch.progress import DEFAULT_EVERY, Progress
 from chile_id_ocr.batch.records import Item, Outcome
 from chile_id_ocr.batch.sinks import format_of, open_sink, prior_ids
@@ -49,9 +53,14 @@ class Job:
     threshold: float = DEFAULT_THRESHOLD
     progress: str = "auto"
     progress_every: float = DEFAULT_EVERY
+    allow_outside_paths: bool = False
+    order: str = "input"
+    order_window: int = DEFAULT_WINDOW
 
 
-def _outcomes(job: Job, items: Iterator[Item], total: int) -> Generator[Outcome, None, None]:
+def _outcomes(
+    job: Job, items: Iterator[Item], total: int, room: Callable[[], bool] | None
+) -> Generator[Outcome, None, None]:
     """The engine's outcomes (no engine at all when there is nothing to read, e.g. a finished job resumed)."""
     if total == 0:
         nothing: tuple[Outcome, ...] = ()
@@ -61,7 +70,13 @@ def _outcomes(job: Job, items: Iterator[Item], total: int) -> Generator[Outcome,
         from chile_id_ocr.batch.ray_engine import run_ray
 
         return run_ray(items, total, settings, job.workers, job.address)
-    return run_local(items, settings, job.workers or default_workers())
+    return run_local(items, settings, job.workers or default_workers(), room)
+
+
+def _in_order(outcomes: Iterable[Outcome], order: InputOrder | None) -> Iterator[Outcome]:
+    """The engine's outcomes as they are to be written."""
+    for outcome in outcomes:
+        yield from (outcome,) if order is None else order.put(outcome)
 
 
 @contextmanager
@@ -122,7 +137,7 @@ def run_job(job: Job, stderr: TextIO | None = None) -> Summary:
     """
     stream = stderr if stderr is not None else sys.stderr
     fmt = format_of(job.out, job.format)
-    sources = Sources(job.inputs)
+    sources = Sources(job.inputs, job.allow_outside_paths)
     done = prior_ids(job.out, fmt, resume=job.resume, overwrite=job.overwrite)
     summary = Summary(threshold=job.threshold)
     start = time.monotonic()
@@ -134,8 +149,12 @@ def run_job(job: Job, stderr: TextIO | None = None) -> Summary:
                 _announce(job, total, summary, stream)
             sink = open_sink(job.out, fmt, resume=job.resume, overwrite=job.overwrite)
             progress = Progress(total, job.progress, stream, job.progress_every)
-            outcomes = _outcomes(job, (item for item in sources if item.id not in done), total)
-            for outcome in outcomes:
+            items = (item for item in sources if item.id not in done)
+            workers = job.workers or default_workers()
+            order = None if job.order == "completion" else InputOrder(items, max(job.order_window, workers))
+            room = None if order is None else order.room
+            outcomes = _outcomes(job, items if order is None else order.items(), total, room)
+            for outcome in _in_order(outcomes, order):
                 sink.write(outcome)
                 summary.add(outcome)
                 progress.update(outcome.error_code is not None)
