@@ -1,4 +1,6 @@
-"""The service's configuration: one object, read from the environment (``CHILE_ID_OCR_*`` and ``DATABASE_URL``).
+"""The service's configuration: one object, read from the environment (``CHILE_ID_OCR_*`` and ``DATABASE_URL``)
+over a TOML file (``--config PATH`` or ``$CHILE_ID_OCR_CONFIG``: ``api/config.py``). Each setting's docstring is
+its meaning in docs/configuration.md, which ``api/config.reference()`` writes.
 
 >>> s = Settings(data_dir="/tmp/x", workers=2)
 >>> s.database(), s.admission_limit(), s.body_reader_limit()
@@ -12,8 +14,9 @@ import os
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from chile_id_ocr.api.config import ConfigFile, config_path
 from chile_id_ocr.store.credentials import MasterKey
 from chile_id_ocr.store.db import make_engine, migrate
 from chile_id_ocr.store.repo import Store
@@ -28,40 +31,88 @@ def default_data_dir() -> Path:
 
 
 class Settings(BaseSettings):
-    """Every knob of the server; see README's configuration table."""
+    """Every knob of the server: flags over the environment over the configuration file (docs/configuration.md)."""
 
-    model_config = SettingsConfigDict(env_prefix="CHILE_ID_OCR_", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_prefix="CHILE_ID_OCR_", extra="ignore", populate_by_name=True, use_attribute_docstrings=True
+    )
 
     data_dir: Path = Field(default_factory=default_data_dir)
+    """Data directory (SQLite database, `master.key`); default `$XDG_DATA_HOME/chile-id-ocr`, else
+    `~/.local/share/chile-id-ocr`."""
     database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL", "database_url"))
+    """The service's database: `sqlite:///PATH` or `postgresql://USER:PASSWORD@HOST/DB`; not set: SQLite in the data
+    directory."""
     master_key: SecretStr | None = None
+    """Master key (32+ bytes, base64 or text) for secret keys and tokens; not set: `master.key` in the data directory
+    (created on first use)."""
     host: str = "127.0.0.1"
+    """Address `serve` listens on (`--host`); `0.0.0.0` for every interface."""
     port: int = 8000
+    """Port `serve` listens on (`--port`)."""
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
+    """Recognition worker processes (`--workers`); default one per core."""
     queue_limit: int | None = Field(default=None, ge=1)
+    """Requests admitted at once (running or waiting for a worker); beyond, 429. Not set: 2 x workers + 2."""
     max_body_bytes: int = Field(default=2 * IMAGE_LIMIT + MB, ge=1024)
+    """Largest request body, in bytes (21 MiB)."""
     body_timeout: float = Field(default=30.0, gt=0)
+    """Seconds for a request body to arrive (then AIS.0101)."""
     token_ttl_seconds: int = 24 * 3600
+    """Token lifetime, in seconds."""
     clock_skew_seconds: int = 15 * 60
+    """Largest `X-Sdk-Date` offset accepted from a signed (AK/SK) request, in seconds."""
     url_allowlist: str = ""
+    """Comma-separated networks the `url` input may reach although not public, e.g. `10.0.0.0/8`."""
     url_connect_timeout: float = 5.0
+    """`url` download: connect timeout, in seconds."""
     url_read_timeout: float = 10.0
+    """`url` download: read timeout, in seconds."""
     url_max_bytes: int = IMAGE_LIMIT
+    """`url` download: most bytes read (10 MiB)."""
     url_max_redirects: int = 3
+    """`url` download: most redirects followed, each checked again."""
     access_log: bool = True
+    """Write the access log (one line per request, no personal data)."""
     # Hardening: budgets and limits (README, "Hardening / limits").
     reader_limit: int | None = Field(default=None, ge=1)
+    """Request bodies read at once (before admission); beyond, 429. Not set: 4 x the admission limit, at least 16."""
     max_pixels: int = Field(default=40_000_000, ge=225)
+    """Most pixels an image may decode to (read from its header)."""
     job_cpu_seconds: float = Field(default=20.0, gt=0)
+    """CPU seconds one recognition may use in its worker (then AIS.0105)."""
     token_ip_burst: int = Field(default=10, ge=1)
+    """`/v3/auth/tokens` requests per client address: the burst."""
     token_ip_per_minute: float = Field(default=20.0, gt=0)
+    """`/v3/auth/tokens` requests per client address: then this many a minute."""
     token_user_failures: int = Field(default=5, ge=1)
+    """Wrong passwords per user name before throttling."""
     token_user_refill_seconds: float = Field(default=60.0, gt=0)
+    """Then one more wrong password allowed every this many seconds."""
     token_hash_concurrency: int = Field(default=2, ge=1)
+    """Password checks (argon2) run at once."""
     signature_replay_cache: bool = False
+    """Refuse an AK/SK signature already used (per process)."""
     auth_failure_burst: int = Field(default=20, ge=1)
+    """Authentication failures per address before each further refusal is delayed."""
     auth_failure_per_second: float = Field(default=2.0, gt=0)
+    """Authentication failures allowed per second after the burst."""
     auth_failure_delay: float = Field(default=1.0, ge=0)
+    """Seconds each refusal past the allowance waits before it is sent."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments (the flags), then the environment, then the configuration file, if one is named."""
+        path = config_path()
+        config_file = (ConfigFile(settings_cls, path),) if path else ()
+        return (init_settings, env_settings, dotenv_settings, *config_file, file_secret_settings)
 
     def database(self) -> str:
         """``DATABASE_URL``, else SQLite in the data directory."""
