@@ -6,27 +6,89 @@ With ``--back BACK`` (one FILE, the front), both sides are read into one line th
 names the back: ``{"file": FRONT, "back": BACK, "result": {...}}``.
 That line format is a public interface. Exit status 0 when it ran (also if some
 images failed), 2 on usage errors.
+
+``recognize`` needs only the engine (``pip install chile-id-ocr``). The other commands live in their own
+modules, imported only when they run: ``serve`` and ``admin`` need the ``[server]`` extra, ``synth`` the
+``[synth]`` one; without it the command says which extra to install, in one line (exit status 1).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
+import re
 import sys
+from importlib import metadata
+
+from chile_id_ocr import __version__
+
+DISTRIBUTION = "chile-id-ocr"
+# Each command that lives in a module of its own: that module (with a ``main(argv) -> int``) and the extra it needs.
+COMMANDS: dict[str, tuple[str, str | None]] = {
+    "batch": ("chile_id_ocr.batch.cli", None),  # the local engine needs no extra; Parquet, URLs and Ray say theirs
+    "synth": ("chile_id_ocr.synth.cli", "synth"),
+    "serve": ("chile_id_ocr.api.server", "server"),
+    "admin": ("chile_id_ocr.api.admin", "server"),
+}
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="chile-id-ocr", description="Read Chilean identity cards.")
+    parser.add_argument("--version", action="version", version=f"chile-id-ocr {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     rec = sub.add_parser("recognize", help="read card images; one JSON line per file")
     rec.add_argument("files", nargs="+", metavar="FILE")
     rec.add_argument("--details", action="store_true", help="add the extension object under 'details'")
     rec.add_argument("--back", metavar="BACK", help="the back of the card in FILE: both sides read into one line")
-    sub.add_parser("batch", help="read many cards to JSONL, CSV or Parquet (see README)", add_help=False)
-    sub.add_parser("synth", help="generate synthetic card images with ground truth", add_help=False)
-    sub.add_parser("serve", help="serve the HTTP API (see README)", add_help=False)
-    sub.add_parser("admin", help="administer projects, users, access keys, usage", add_help=False)
+    sub.add_parser("batch", help="read many cards to JSONL, CSV or Parquet (docs/batch.md)", add_help=False)
+    sub.add_parser("synth", help="generate synthetic card images with ground truth [synth]", add_help=False)
+    sub.add_parser("serve", help="serve the HTTP API [server] (docs/http-service.md)", add_help=False)
+    sub.add_parser("admin", help="administer projects, users, access keys, usage [server]", add_help=False)
     return parser
+
+
+def missing_requirements(extra: str) -> list[str]:
+    """The distributions ``extra`` requires that are not installed (none known when the package's metadata is not)."""
+    try:
+        requirements = metadata.requires(DISTRIBUTION) or []
+    except metadata.PackageNotFoundError:  # run from a source tree: the import below tells
+        return []
+    missing = []
+    for requirement in requirements:
+        spec, _, marker = requirement.partition(";")
+        if re.search(rf"""extra\s*==\s*["']{re.escape(extra)}["']""", marker) is None:
+            continue
+        name = re.match(r"[A-Za-z0-9._-]+", spec.strip())
+        if name is None:
+            continue
+        try:
+            metadata.distribution(name.group(0))
+        except metadata.PackageNotFoundError:
+            missing.append(name.group(0))
+    return missing
+
+
+def _needs_extra(command: str, extra: str, missing: str) -> int:
+    sys.stderr.write(
+        f"chile-id-ocr {command}: needs the [{extra}] extra ({missing} is not installed): "
+        f"pip install '{DISTRIBUTION}[{extra}]'\n"
+    )
+    return 1
+
+
+def _delegate(command: str, argv: list[str]) -> int:
+    """Run a command that lives in its own module, once the extra it needs is known to be installed."""
+    module_name, extra = COMMANDS[command]
+    if extra is not None and (missing := missing_requirements(extra)):
+        return _needs_extra(command, extra, ", ".join(missing))
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if extra is None or (exc.name or "").startswith("chile_id_ocr"):
+            raise
+        return _needs_extra(command, extra, exc.name or "a module")
+    return int(module.main(argv))
 
 
 def _recognize_one(path: str, details: bool, back: str | None = None) -> dict[str, object]:
@@ -36,29 +98,10 @@ def _recognize_one(path: str, details: bool, back: str | None = None) -> dict[st
     return {**files_head(path, back), **body}
 
 
-def _service(command: str, argv: list[str]) -> int:
-    """``serve`` and ``admin``: the HTTP service, in ``chile_id_ocr.api``."""
-    if command == "serve":
-        from chile_id_ocr.api.server import main as serve_main
-
-        return serve_main(argv)
-    from chile_id_ocr.api.admin import main as admin_main
-
-    return admin_main(argv)
-
-
 def main(argv: list[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    if args_list and args_list[0] == "synth":
-        from chile_id_ocr.synth.cli import main as synth_main
-
-        return synth_main(args_list[1:])
-    if args_list and args_list[0] == "batch":
-        from chile_id_ocr.batch.cli import main as batch_main
-
-        return batch_main(args_list[1:])
-    if args_list and args_list[0] in ("serve", "admin"):
-        return _service(args_list[0], args_list[1:])
+    if args_list and args_list[0] in COMMANDS:
+        return _delegate(args_list[0], args_list[1:])
     try:
         args = _parser().parse_args(args_list)
     except SystemExit as exc:
