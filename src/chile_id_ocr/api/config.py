@@ -84,6 +84,14 @@ def describe(exc: ValidationError) -> str:
     return f"invalid setting{where}: " + "; ".join(problems)
 
 
+SETTINGS_ERRORS = (ConfigError, ValidationError)
+
+
+def failure(exc: Exception) -> str:
+    """One line for a configuration that cannot be used (one of ``SETTINGS_ERRORS``)."""
+    return describe(exc) if isinstance(exc, ValidationError) else str(exc)
+
+
 def toml_value(value: Any) -> str:
     """``value`` written as TOML (JSON's string escapes are TOML's)."""
     if isinstance(value, bool):
