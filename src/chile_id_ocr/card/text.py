@@ -27,6 +27,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from rapidfuzz.distance import Levenshtein
+
 __all__ = [
     "DIGIT_CONFUSIONS",
     "ISO3_CODES",
@@ -135,15 +137,7 @@ def edit_distance(a: str, b: str) -> int:
     >>> edit_distance("KITTEN", "SITTING")
     3
     """
-    if len(a) < len(b):
-        a, b = b, a
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
+    return int(Levenshtein.distance(a, b))
 
 
 def distance_within(text: str, word: str) -> int:

@@ -113,6 +113,9 @@ class MeteredEngine:
     def log_likelihoods(self, crop: np.ndarray, texts: Sequence[str], alphabet: str = "") -> list[float]:
         return self._engine.log_likelihoods(crop, texts, alphabet)
 
+    def for_one_image(self) -> MeteredEngine:
+        return self
+
 
 @dataclass
 class Scene:
@@ -129,7 +132,7 @@ class Scene:
     def engine(self) -> MeteredEngine:
         """The text engine for this image: metered, and watching for an MRZ where the card
         detector marks a card (a justified page's lines can stack like one)."""
-        return MeteredEngine(self.base_engine, self.budget, self.spent, watch=self.shows_card)
+        return MeteredEngine(self.base_engine.for_one_image(), self.budget, self.spent, watch=self.shows_card)
 
     @property
     def mrz_seen(self) -> bool:

@@ -7,6 +7,8 @@ nothing downloads at run time. Models load once per process, on first use.
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +26,8 @@ _REC_HEIGHT = 48  # the recognizer's input height
 # much as a long name. A 160 px floor reads the same and is about 30% faster.
 _MIN_REC_WIDTH = 160
 _REC_MODEL = "PP-OCRv6_rec_small.onnx"  # in the rapidocr wheel
+# Line crops whose features one image's engine remembers (a front reads about 20, a few twice).
+_MEMO_CROPS = 64
 # Prior correction for the general classifier. PP-OCR was trained on text where accented
 # capitals are rare, so it under-reads them: on the card's names it returned N for Ñ and A
 # for Á about one time in four while still giving the accented class a visible share of the
@@ -72,6 +76,8 @@ class TextEngine(Protocol):
 
     def log_likelihoods(self, crop: np.ndarray, texts: Sequence[str], alphabet: str = "") -> list[float]: ...
 
+    def for_one_image(self) -> TextEngine: ...
+
 
 def default_threads() -> int:
     """Intra-op threads per process: ``CHILE_ID_OCR_THREADS``, else 1 (fastest per core here)."""
@@ -109,6 +115,15 @@ class OcrEngine:
         self._printed = _restricted(self._general, card.characters if card else _PRINTED)
         self._card = None if card is None else (card, self._printed)
         self._card_pairs = _pair_indices(card.characters if card else ())
+        self._memo: dict[tuple[tuple[int, ...], bytes], np.ndarray] | None = None
+
+    def for_one_image(self) -> OcrEngine:
+        """This engine as one image's stages use it: the same models, and each line crop's
+        features computed once (the confirmation, the reading and the rereading of a doubtful
+        line look at the same crops); what it remembers goes with the image."""
+        view = copy.copy(self)
+        view._memo = {}
+        return view
 
     def detect(self, image: np.ndarray, limit_side: int) -> list[TextBox]:
         """Text lines in ``image``, detected on a copy whose longer side is at most ``limit_side``."""
@@ -120,6 +135,17 @@ class OcrEngine:
 
     def features(self, crop: np.ndarray) -> np.ndarray:
         """The recognizer backbone's features of one line crop: (time steps, features)."""
+        memo = self._memo
+        if memo is None:
+            return self._run_backbone(crop)
+        key = (crop.shape, hashlib.blake2b(np.ascontiguousarray(crop).data, digest_size=16).digest())
+        if key not in memo:
+            if len(memo) >= _MEMO_CROPS:
+                memo.pop(next(iter(memo)))
+            memo[key] = self._run_backbone(crop)
+        return memo[key]
+
+    def _run_backbone(self, crop: np.ndarray) -> np.ndarray:
         return self._backbone.run(None, {self._backbone_input: _prepare(crop)})[0][0]
 
     def read(self, crops: Sequence[np.ndarray], alphabet: str = "") -> list[TextRead]:
