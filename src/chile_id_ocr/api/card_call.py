@@ -17,6 +17,7 @@ from chile_id_ocr.api.authenticate import by_signature, by_token, uses_token
 from chile_id_ocr.api.errors import ApiError
 from chile_id_ocr.api.fetch import fetch_image
 from chile_id_ocr.api.incoming import ClientGone, parse_json_off_loop, read_body
+from chile_id_ocr.api.recapture import flag_capture
 from chile_id_ocr.api.schemas import ChileIdCardRequest
 from chile_id_ocr.api.services import Services, offload
 from chile_id_ocr.api.settings import IMAGE_LIMIT
@@ -64,8 +65,8 @@ async def recognize_card(svc: Services, request: Request, project_id: str, call:
     if outcome.error is not None:
         raise ApiError(outcome.error["error_code"], outcome.error["error_msg"])
     response: dict[str, Any] = {"result": outcome.result}
-    if card.details:
-        response["details"] = outcome.details
+    if card.details or card.crops:
+        response["details"] = flag_capture(outcome.details, svc.settings.recapture_threshold)
     return response
 
 
@@ -103,7 +104,8 @@ async def build_job(svc: Services, card: ChileIdCardRequest) -> Job:
     image = await fetch_image(card.url, svc.fetch_policy) if card.url else None
     back = await fetch_image(card.back_url, svc.fetch_policy) if card.back_url else None
     return Job(
-        image_b64=_ascii(card.image), image=image, back_b64=_ascii(card.back_image), back=back, details=card.details
+        image_b64=_ascii(card.image), image=image, back_b64=_ascii(card.back_image), back=back,
+        details=card.details or card.crops, crops=card.crops,
     )
 
 

@@ -39,6 +39,11 @@ class ChileIdCardRequest(BaseModel):
     details: bool = Field(default=False, description="Extension: add the `details` object to the response.")
     back_image: str | None = Field(default=None, description="Extension: base64 of the card's back, for two sides.")
     back_url: str | None = Field(default=None, description="Extension: URL of the card's back.")
+    crops: bool = Field(
+        default=False,
+        description="Extension: the front's portrait, signature and ghost portrait (PNG, base64) in "
+        "`details.crops`; implies `details`.",
+    )
 
     @classmethod
     def parse(cls, data: Any) -> ChileIdCardRequest:

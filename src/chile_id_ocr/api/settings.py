@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     """`url` download: most redirects followed, each checked again."""
     access_log: bool = True
     """Write the access log (one line per request, no personal data)."""
+    recapture_threshold: float | None = Field(default=None, ge=0, le=1)
+    """Score (`details.capture.score`) from which a capture is flagged (`details.capture.flagged`) as a screen, a
+    photocopy or a printout of a card; not set: no flag, the kind and score alone (docs/crops-and-recapture.md)."""
     # Hardening: budgets and limits (README, "Hardening / limits").
     reader_limit: int | None = Field(default=None, ge=1)
     """Request bodies read at once (before admission); beyond, 429. Not set: 4 x the admission limit, at least 16."""

@@ -45,6 +45,7 @@ class Job:
     back_b64: bytes | None = None
     back: bytes | None = None
     details: bool = False
+    crops: bool = False  # the front's pictures in the details (never logged)
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,8 @@ def _run(job: Job, recognize: Any, start: float) -> Outcome:
                 error = ApiError.of("AIS.0101", "two-sided recognition (back_image, back_url) is not available yet")
                 return Outcome(error=error.to_api(), seconds=time.perf_counter() - start)
             kwargs["back"] = back
+        if job.crops:
+            kwargs["crops"] = True
         recognition = recognize(image, details=job.details, **kwargs)
         details = recognition.details() if job.details else None
         return Outcome(recognition.to_api(), details, None, time.perf_counter() - start)
