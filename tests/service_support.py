@@ -27,6 +27,7 @@ import requests
 import uvicorn
 
 from chile_id_ocr.api.app import create_app
+from chile_id_ocr.api.server import uvicorn_config
 from chile_id_ocr.api.settings import Settings
 
 
@@ -42,7 +43,7 @@ class ThreadServer:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.app = create_app(settings)
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=0, log_level="warning", access_log=False)
+        config = uvicorn_config(self.app, settings, host="127.0.0.1", port=0, log_level="warning", access_log=False)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="uvicorn", daemon=True)
         self.port = 0

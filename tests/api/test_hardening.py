@@ -138,11 +138,11 @@ def test_the_job_of_a_client_gone_is_dropped_and_frees_its_slot(
     before = metric(server, 499)
     body = json.dumps({"image": specimen_b64}).encode()
     headers = {"Content-Type": "application/json", "Content-Length": str(len(body)), "X-Auth-Token": token}
-    pool = server.app.state.services.pool
+    pool, fair = server.app.state.services.pool, server.app.state.services.fair
     with closing(raw_request(server, f"/v2/{creds.project_id}/ocr/chile-id-card", headers, body)):
-        assert wait_for(lambda: pool.admitted == 1), "the request was never admitted"
+        assert wait_for(lambda: fair.admitted == 1), "the request was never admitted"
     assert wait_for(lambda: metric(server, 499) > before)
-    assert pool.admitted == 0
+    assert fair.admitted == 0
     assert wait_for(lambda: pool.submitted == 0)  # the worker's job done, its result dropped
 
 

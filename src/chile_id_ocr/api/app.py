@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from chile_id_ocr.api.access import AccessLog
 from chile_id_ocr.api.handlers import add_error_handlers
 from chile_id_ocr.api.identity_routes import add_identity_routes
-from chile_id_ocr.api.logs import quiet_noisy_loggers
+from chile_id_ocr.api.logs import quiet_noisy_loggers, rate_limit_noisy_loggers
 from chile_id_ocr.api.ocr_routes import add_card_routes
 from chile_id_ocr.api.openapi import without_validation_errors
 from chile_id_ocr.api.operations import add_operations_routes
@@ -51,8 +51,9 @@ def create_app(settings: Settings) -> FastAPI:
         redirect_slashes=False,  # never a redirect built from the request's Host (a client would re-send its body)
     )
     quiet_noisy_loggers()
+    rate_limit_noisy_loggers(settings.noisy_log_per_minute)
     app.state.services = svc
-    svc.metrics.watch(svc.pool.queue_depth, svc.pool.in_flight, lambda: svc.pool.admitted)
+    svc.metrics.watch(svc.fair.queue_depth, svc.pool.in_flight, lambda: svc.fair.admitted)
     app.add_middleware(AccessLog, metrics=svc.metrics, enabled=settings.access_log)
     add_error_handlers(app)
     add_card_routes(app)

@@ -12,16 +12,17 @@ from typing import Any, TypeVar
 
 from fastapi import Request
 
-from chile_id_ocr.api.auth import Principal
+from chile_id_ocr.api.auth import Principal, parse_authorization
 from chile_id_ocr.api.authenticate import by_signature, by_token, uses_token
 from chile_id_ocr.api.errors import ApiError
+from chile_id_ocr.api.fairness import Ticket
 from chile_id_ocr.api.fetch import fetch_image
 from chile_id_ocr.api.incoming import ClientGone, parse_json_off_loop, read_body
 from chile_id_ocr.api.recapture import flag_capture
 from chile_id_ocr.api.schemas import ChileIdCardRequest
 from chile_id_ocr.api.services import Services, offload
 from chile_id_ocr.api.settings import IMAGE_LIMIT
-from chile_id_ocr.api.workers import Job
+from chile_id_ocr.api.workers import Job, Outcome
 from chile_id_ocr.store.repo import SUCCESS
 
 T = TypeVar("T")
@@ -39,27 +40,32 @@ class Call:
 async def recognize_card(svc: Services, request: Request, project_id: str, call: Call) -> dict[str, Any]:
     """Authenticate, read, validate, admit, fetch, recognize: the response body, or an ``ApiError``.
 
-    A slot of the pool is taken only once the caller is authenticated and its whole body has arrived: a slow or
-    unauthenticated sender holds at most a body reader (``readers``, far more of them), never a slot."""
+    A place in the fair scheduler (``api/fairness.py``) is taken only once the caller is authenticated and its
+    whole body has arrived: a slow or unauthenticated sender holds at most a body reader (``readers``: far more
+    of them, a few per client, each cut when its body comes slower than ``body_min_rate``), never a place."""
     if uses_token(request):
         call.principal = await by_token(svc, request, project_id)
+        reader_key = f"project {call.principal.project.id}"
     else:  # signed: what can be checked without the body is checked before reading it
-        await offload(
-            svc.auth.precheck_signature,
-            request.headers.get("authorization", ""),
-            {k.lower(): v for k, v in request.headers.items()},
-            datetime.now(UTC),
+        authorization = request.headers.get("authorization", "")
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        await offload(svc.auth.precheck_signature, authorization, headers, datetime.now(UTC))
+        # Not verified until the body has come: counted per access key and network, so that a sender who knows
+        # an AK but not its SK cannot use up that key's readers for its owner elsewhere.
+        reader_key = f"ak {parse_authorization(authorization).ak} {svc.token_limits.network(request)}"
+    settings = svc.settings
+    with svc.readers.hold(reader_key):
+        body = await read_body(
+            request, settings.max_body_bytes, settings.body_timeout, settings.body_min_rate, settings.body_rate_grace
         )
-    with svc.readers.hold():
-        body = await read_body(request, svc.settings.max_body_bytes, svc.settings.body_timeout)
     if call.principal is None:
         call.principal = await by_signature(svc, request, project_id, body)
     card = ChileIdCardRequest.parse(await parse_json_off_loop(body))
     del body
     check_image_sizes(card)
-    with svc.pool.slot():
+    with svc.fair.admit(call.principal.project.id) as ticket:
         job = await build_job(svc, card)
-        outcome = await until_disconnected(request, svc.pool.run(job))
+        outcome = await until_disconnected(request, _in_turn(svc, ticket, job))
     call.seconds = outcome.seconds
     svc.metrics.recognition.observe(outcome.seconds)
     if outcome.error is not None:
@@ -68,6 +74,11 @@ async def recognize_card(svc: Services, request: Request, project_id: str, call:
     if card.details or card.crops:
         response["details"] = flag_capture(outcome.details, svc.settings.recapture_threshold)
     return response
+
+
+async def _in_turn(svc: Services, ticket: Ticket, job: Job) -> Outcome:
+    async with svc.fair.turn(ticket):
+        return await svc.pool.run(job)
 
 
 def check_image_sizes(card: ChileIdCardRequest) -> None:

@@ -21,8 +21,7 @@ async def tarpit(request: Request) -> None:
     further refusal: a flooding client that waits for its answers then costs next to nothing (a sleeping
     coroutine), whatever it sends. Successful calls are never delayed."""
     svc = services_of(request)
-    address = request.client.host if request.client else "-"
-    if svc.failures.take(address) > 0:
+    if svc.failures.take(svc.token_limits.network(request)) > 0:
         await asyncio.sleep(svc.settings.auth_failure_delay)
 
 

@@ -1,5 +1,6 @@
-"""The identity routes: ``POST /v3/auth/tokens`` (IAM-style tokens, password method, limited per address and
-per user name) and ``GET /v3/auth/projects``, answering errors in the identity service's shape."""
+"""The identity routes: ``POST /v3/auth/tokens`` (IAM-style tokens, password method, limited per client network
+and per user name and network, ``TokenLimits`` in ``api/services.py``) and ``GET /v3/auth/projects``,
+answering errors in the identity service's shape."""
 
 from __future__ import annotations
 
@@ -54,8 +55,8 @@ def add_identity_routes(app: FastAPI) -> None:
     async def issue_token(request: Request) -> JSONResponse:
         svc = services_of(request)
         limits = svc.token_limits
-        address = request.client.host if request.client else "-"
-        wait = limits.by_address.take(address)
+        network = limits.network(request)
+        wait = limits.by_address.take(network)
         if wait:
             raise ApiError.of("APIG.0308", "too many token requests from this address", retry_after=wait)
         try:
@@ -69,14 +70,21 @@ def add_identity_routes(app: FastAPI) -> None:
             raise IdentityError(400, "Only the password method is supported.")
         user = auth.identity.password.user
         user_key = f"{user.domain.name.lower()}/{user.name.lower()}"
-        wait = limits.by_user.wait(user_key)
-        if wait:  # too many wrong passwords for this name lately (known or not: no hint either way)
+        pair = f"{user_key} {network}"
+        # Too many wrong passwords for this name (known or not: no hint either way) from this network, or from
+        # everywhere while this network is not one the user signed in from lately: that network waits.
+        wait = limits.by_user_network.wait(pair)
+        if not wait and not limits.is_trusted(user_key, network):
+            wait = limits.by_user.wait(user_key)
+        if wait:
             raise ApiError.of("APIG.0308", "too many failed attempts for this user", retry_after=wait)
         async with limits.hashing:
             found = await offload(svc.store.authenticate, user.name, user.domain.name, user.password)
         if found is None:
+            limits.by_user_network.take(pair)
             limits.by_user.take(user_key)
             raise IdentityError(401, "The username or password is wrong.")
+        limits.trust(user_key, network)
         project = None
         if auth.scope is not None:  # without a scope, an unscoped token: it only lists the user's projects
             project = await offload(svc.store.get_project, auth.scope.project.id)

@@ -13,6 +13,7 @@ Everything here runs on the event loop (no locks needed) and is in memory: limit
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -58,25 +59,57 @@ class TokenBuckets:
 
 
 class Gate:
-    """At most ``limit`` holders at once; beyond, APIG.0308 (429) at once.
+    """At most ``limit`` holders at once, and at most ``per_key`` of them with one key; beyond, APIG.0308 (429)
+    at once.
 
-    >>> gate = Gate(1, "busy")
-    >>> with gate.hold():
+    >>> gate = Gate(3, "busy", per_key=1)
+    >>> with gate.hold("a"), gate.hold("b"):
     ...     gate.held
-    1
+    2
+    >>> with gate.hold("a"), gate.hold("a"):
+    ...     pass
+    Traceback (most recent call last):
+    chile_id_ocr.api.errors.ApiError: rate limit: busy
     """
 
-    def __init__(self, limit: int, reason: str) -> None:
+    def __init__(self, limit: int, reason: str, per_key: int | None = None) -> None:
         self.limit = limit
         self.reason = reason
+        self.per_key = per_key or limit
         self.held = 0
+        self.by_key: dict[str, int] = {}
 
     @contextmanager
-    def hold(self) -> Iterator[None]:
-        if self.held >= self.limit:
+    def hold(self, key: str = "") -> Iterator[None]:
+        mine = self.by_key.get(key, 0)
+        if self.held >= self.limit or mine >= self.per_key:
             raise ApiError.of("APIG.0308", self.reason)
         self.held += 1
+        self.by_key[key] = mine + 1
         try:
             yield
         finally:
             self.held -= 1
+            self.by_key[key] -= 1
+            if not self.by_key[key]:
+                del self.by_key[key]
+
+
+def client_network(address: str, v4_prefix: int = 24, v6_prefix: int = 64) -> str:
+    """The network a client address is counted in by the per-address limits: its ``/v4_prefix`` (IPv4) or
+    ``/v6_prefix`` (IPv6), so that one host rotating through the addresses it holds (an IPv6 /64, loopback's
+    addresses) is one client. An address that is not an IP address is its own key.
+
+    >>> client_network("203.0.113.7"), client_network("2001:db8::1:2"), client_network("::ffff:10.1.2.3")
+    ('203.0.113.0/24', '2001:db8::/64', '10.1.2.0/24')
+    >>> client_network("testclient")
+    'testclient'
+    """
+    try:
+        ip = ipaddress.ip_address(address.split("%")[0])
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    prefix = v4_prefix if ip.version == 4 else v6_prefix
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))

@@ -61,6 +61,54 @@ def quiet_noisy_loggers() -> None:
             logger.setLevel(logging.WARNING)
 
 
+class RateLimitFilter(logging.Filter):
+    """At most ``per_minute`` records a minute pass; the first one after a suppression says how many were
+    dropped. Put on loggers that a flood can make write a line per connection (``asyncio``'s accept errors
+    when file descriptors run out, uvicorn's invalid requests).
+
+    >>> f = RateLimitFilter(2)
+    >>> [f.filter(logging.makeLogRecord({"msg": "x"})) for _ in range(4)]
+    [True, True, False, False]
+    >>> f.window -= 60
+    >>> record = logging.makeLogRecord({"msg": "x"})
+    >>> f.filter(record), record.getMessage()
+    (True, 'x (2 similar records suppressed in the last minute)')
+    """
+
+    def __init__(self, per_minute: int) -> None:
+        super().__init__()
+        self.per_minute = per_minute
+        self.window = time.monotonic()
+        self.passed = 0
+        self.dropped = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        now = time.monotonic()
+        if now - self.window >= 60.0:
+            self.window, self.passed = now, 0
+            if self.dropped:
+                record.msg = f"{record.getMessage()} ({self.dropped} similar records suppressed in the last minute)"
+                record.args = ()
+                self.dropped = 0
+        if self.passed >= self.per_minute:
+            self.dropped += 1
+            return False
+        self.passed += 1
+        return True
+
+
+RATE_LIMITED_LOGGERS = ("asyncio", "uvicorn.error")
+
+
+def rate_limit_noisy_loggers(per_minute: int) -> None:
+    """A :class:`RateLimitFilter` on each of ``RATE_LIMITED_LOGGERS`` (replacing one put there before)."""
+    for name in RATE_LIMITED_LOGGERS:
+        logger = logging.getLogger(name)
+        for old in [f for f in logger.filters if isinstance(f, RateLimitFilter)]:
+            logger.removeFilter(old)
+        logger.addFilter(RateLimitFilter(per_minute))
+
+
 def configure_logging(level: int = logging.INFO) -> None:
     """The root logger writes structured lines to stderr; uvicorn's loggers go through it too."""
     handler = logging.StreamHandler()

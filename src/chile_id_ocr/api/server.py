@@ -13,9 +13,14 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from chile_id_ocr.api.config import SETTINGS_ERRORS, effective, failure, use_config
 from chile_id_ocr.api.settings import Settings
+
+if TYPE_CHECKING:
+    import uvicorn
+    from fastapi import FastAPI
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -49,10 +54,28 @@ def print_config(settings: Settings) -> str:
     return effective(settings, derived)
 
 
+def uvicorn_config(app: FastAPI, settings: Settings, open_files: int | None = None, **options: Any) -> uvicorn.Config:
+    """uvicorn's configuration for ``app``: the guarded protocol (``api/edge.py``) with the settings' head,
+    idle and connection limits, the connection limit and backlog derived from ``open_files`` (default: the
+    process's soft limit now). The limits and their counters are kept on ``app.state.edge``."""
+    import resource
+
+    import uvicorn
+
+    from chile_id_ocr.api.edge import EdgeLimits, connection_budget, guarded_protocol
+
+    files = open_files or resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    max_connections, backlog = connection_budget(files, settings.max_connections)
+    limits = EdgeLimits(settings.max_header_bytes, settings.max_headers, settings.header_timeout, max_connections)
+    app.state.edge = limits
+    return uvicorn.Config(app, http=guarded_protocol(limits), backlog=backlog, proxy_headers=False, **options)
+
+
 def main(argv: Sequence[str]) -> int:
     import uvicorn
 
     from chile_id_ocr.api.app import create_app
+    from chile_id_ocr.api.edge import raise_open_file_limit
     from chile_id_ocr.api.logs import configure_logging
 
     try:
@@ -68,7 +91,11 @@ def main(argv: Sequence[str]) -> int:
         sys.stdout.write(print_config(settings))
         return 0
     configure_logging(logging.INFO)
+    open_files = raise_open_file_limit()
     app = create_app(settings)
     # log_config=None: uvicorn's own loggers go through the root logger's structured, escaped lines.
-    uvicorn.run(app, host=settings.host, port=settings.port, access_log=False, proxy_headers=False, log_config=None)
+    config = uvicorn_config(
+        app, settings, open_files, host=settings.host, port=settings.port, access_log=False, log_config=None
+    )
+    uvicorn.Server(config).run()
     return 0

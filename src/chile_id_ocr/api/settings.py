@@ -102,6 +102,30 @@ class Settings(BaseSettings):
     """Authentication failures allowed per second after the burst."""
     auth_failure_delay: float = Field(default=1.0, ge=0)
     """Seconds each refusal past the allowance waits before it is sent."""
+    # The connection edge, slow bodies, fairness and sign-in throttling (docs/security.md).
+    max_header_bytes: int = Field(default=64 * 1024, ge=1024)
+    """Largest request head (request line and headers together), in bytes; beyond, 431 and the connection closed."""
+    max_headers: int = Field(default=100, ge=8)
+    """Most headers in one request; beyond, 431 and the connection closed."""
+    header_timeout: float = Field(default=10.0, gt=0)
+    """Seconds a connection has to send a whole request head (after opening or its last answer); then closed."""
+    max_connections: int | None = Field(default=None, ge=1)
+    """Connections held at once (past it, the longest idle one is closed). Not set: derived from the open-file limit."""
+    body_min_rate: float = Field(default=8192.0, ge=0)
+    """Slowest average rate of a request body, bytes a second, after the grace (then AIS.0101); 0: none."""
+    body_rate_grace: float = Field(default=5.0, gt=0)
+    """Seconds a request body may take before its rate is held to `body_min_rate`."""
+    readers_per_client: int | None = Field(default=None, ge=1)
+    """Request bodies read at once for one client (token, access key, address). Not set: a quarter of the
+    reader limit, at least 2."""
+    limit_prefix_v4: int = Field(default=24, ge=8, le=32)
+    """IPv4 prefix length that counts as one client network for the per-address limits."""
+    limit_prefix_v6: int = Field(default=64, ge=16, le=128)
+    """IPv6 prefix length that counts as one client network for the per-address limits."""
+    token_user_total_failures: int = Field(default=30, ge=1)
+    """Wrong passwords per user name from all networks together before throttling (refilled alike)."""
+    noisy_log_per_minute: int = Field(default=60, ge=1)
+    """Lines a minute each noisy logger (uvicorn's, the protocol's) may write; the rest are counted, not written."""
 
     @classmethod
     def settings_customise_sources(
@@ -128,6 +152,10 @@ class Settings(BaseSettings):
     def body_reader_limit(self) -> int:
         """Request bodies read at once (authenticated or not yet: AK/SK needs the body); beyond it, 429."""
         return self.reader_limit or max(16, 4 * self.admission_limit())
+
+    def client_readers_limit(self) -> int:
+        """Request bodies read at once for one client (a project's token, an access key, an address)."""
+        return self.readers_per_client or max(2, self.body_reader_limit() // 4)
 
     def allowed_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
         """Networks the operator allows ``url`` to reach although they are not public."""

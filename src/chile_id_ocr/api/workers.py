@@ -2,9 +2,8 @@
 
 Each worker is a spawned process with one thread that loads the models once (its initializer). The event loop
 awaits jobs with ``run_in_executor`` and never runs recognition itself; base64 decoding happens in the worker too.
-``RecognitionPool.slot()`` admits at most ``limit`` requests at once (waiting or running; a request is admitted
-only once authenticated and with its whole body read); beyond that a request is refused at once with APIG.0308, so
-memory stays bounded whatever the load.
+Admission (at most ``limit`` requests at once, a fair share per project) is ``api/fairness.py``'s: it submits
+at most one job per worker at a time.
 
 Budgets: each job may use ``cpu_seconds`` of CPU time in its worker (``ITIMER_PROF``; over it, AIS.0105), and
 decoding refuses images over ``max_pixels`` from their header (``vision/decode.py``, AIS.0103). A worker that dies
@@ -23,10 +22,8 @@ import os
 import re
 import signal
 import time
-from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -169,7 +166,6 @@ class RecognitionPool:
         self.workers = workers
         self.limit = limit
         self.budgets = (max_pixels, cpu_seconds)
-        self.admitted = 0
         self.submitted = 0
         self.ready = False
         self._executor: ProcessPoolExecutor | None = None
@@ -201,17 +197,6 @@ class RecognitionPool:
 
     def queue_depth(self) -> int:
         return max(0, self.submitted - self.workers)
-
-    @contextmanager
-    def slot(self) -> Iterator[None]:
-        """Admit one request, or refuse it at once with APIG.0308 when ``limit`` are in progress."""
-        if self.admitted >= self.limit:
-            raise ApiError.of("APIG.0308", "too many requests in progress, retry later")
-        self.admitted += 1
-        try:
-            yield
-        finally:
-            self.admitted -= 1
 
     async def run(self, job: Job) -> Outcome:
         """Recognize in a worker; a worker that dies (killed, out of memory) gives AIS.0105 with HTTP 503 and
