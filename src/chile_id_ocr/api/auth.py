@@ -230,6 +230,8 @@ class Authenticator:
             raise ApiError.of("ModelArts.0203", "the token is not scoped to a project")
         if claims.project_id != project_id:
             raise ApiError.of("ModelArts.0203", "the token is scoped to another project")
+        if not self.store.user_active(claims.user_id):
+            raise ApiError.of("ModelArts.0203", "the token's user is disabled or deleted")
         return Principal(claims.user_id, claims.domain, self._project(project_id, claims.domain), "token")
 
     def by_signature(self, authorization: str, req: SignedRequest, project_id: str, now: datetime) -> Principal:

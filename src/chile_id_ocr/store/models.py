@@ -37,6 +37,8 @@ class User(_DomainNamed, Base):
     __tablename__ = "users"
 
     password_hash: Mapped[str] = mapped_column(String(255))
+    # Set: the user can neither sign in nor use its access keys or its tokens (``admin disable-user``).
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class AccessKey(Base):

@@ -1,6 +1,8 @@
 """``Store``: every read and write of projects, users, access keys and usage counters.
 
-Methods return frozen dataclasses, never ORM objects, so callers hold no session.
+Methods return frozen dataclasses, never ORM objects, so callers hold no session. What cannot be done is raised
+as ``NotFound`` or ``Conflict`` with a message that names the thing, never a database error (whose text may carry
+the statement's parameters: a password hash).
 """
 
 from __future__ import annotations
@@ -9,8 +11,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, select, text, update
+from sqlalchemy import Engine, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from chile_id_ocr.store import credentials
@@ -22,6 +25,10 @@ SUCCESS = "OK"
 
 class NotFound(LookupError):
     """A project, user or key that does not exist."""
+
+
+class Conflict(ValueError):
+    """A name already taken in its domain."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,10 @@ class UserInfo:
     id: str
     name: str
     domain: str
+    disabled: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        return {"id": self.id, "name": self.name, "domain": self.domain, "disabled": self.disabled}
 
 
 @dataclass(frozen=True)
@@ -81,7 +92,7 @@ def _project(row: Project) -> ProjectInfo:
 
 
 def _user(row: User) -> UserInfo:
-    return UserInfo(row.id, row.name, row.domain)
+    return UserInfo(row.id, row.name, row.domain, row.disabled_at is not None)
 
 
 class Store:
@@ -115,9 +126,24 @@ class Store:
             return [_project(r) for r in session.scalars(select(Project).order_by(Project.domain, Project.name))]
 
     def create_project(self, name: str, domain: str, enabled: bool = True) -> ProjectInfo:
+        try:
+            with self._session() as session, session.begin():
+                row = Project(
+                    id=credentials.new_id(), name=name, domain=domain, service_enabled=enabled, created_at=_now()
+                )
+                session.add(row)
+        except IntegrityError:
+            raise Conflict(f"a project named {name} already exists in domain {domain}") from None
+        return _project(row)
+
+    def delete_project(self, project_id: str) -> ProjectInfo:
+        """Delete a project and its usage counters; its users and their keys stay (they belong to the domain)."""
         with self._session() as session, session.begin():
-            row = Project(id=credentials.new_id(), name=name, domain=domain, service_enabled=enabled, created_at=_now())
-            session.add(row)
+            row = session.get(Project, project_id)
+            if row is None:
+                raise NotFound(f"no project {project_id}")
+            session.execute(delete(UsageCounter).where(UsageCounter.project_id == project_id))
+            session.delete(row)
         return _project(row)
 
     def set_service(self, project_id: str, enabled: bool) -> ProjectInfo:
@@ -131,9 +157,52 @@ class Store:
     # users
 
     def create_user(self, name: str, domain: str, password: str) -> UserInfo:
-        with self._session() as session, session.begin():
-            row = self._add_user(session, name, domain, password)
+        try:
+            with self._session() as session, session.begin():
+                if self._find_user(session, name, domain) is not None:
+                    raise Conflict(f"a user named {name} already exists in domain {domain}")
+                row = self._add_user(session, name, domain, password)
+        except IntegrityError:  # created meanwhile by another instance
+            raise Conflict(f"a user named {name} already exists in domain {domain}") from None
         return _user(row)
+
+    def list_users(self) -> list[UserInfo]:
+        with self._session() as session:
+            return [_user(r) for r in session.scalars(select(User).order_by(User.domain, User.name))]
+
+    def _existing_user(self, session: Session, name: str, domain: str) -> User:
+        row = self._find_user(session, name, domain)
+        if row is None:
+            raise NotFound(f"no user {name} in domain {domain}")
+        return row
+
+    def set_user_disabled(self, name: str, domain: str, disabled: bool) -> UserInfo:
+        """A disabled user can neither sign in nor use its access keys or tokens; enabling restores them."""
+        with self._session() as session, session.begin():
+            row = self._existing_user(session, name, domain)
+            if disabled != (row.disabled_at is not None):
+                row.disabled_at = _now() if disabled else None
+        return _user(row)
+
+    def set_password(self, name: str, domain: str, password: str) -> UserInfo:
+        with self._session() as session, session.begin():
+            row = self._existing_user(session, name, domain)
+            row.password_hash = credentials.hash_password(password)
+        return _user(row)
+
+    def delete_user(self, name: str, domain: str) -> UserInfo:
+        """Delete a user and its access keys (its tokens stop working: they are checked against the user)."""
+        with self._session() as session, session.begin():
+            row = self._existing_user(session, name, domain)
+            session.execute(delete(AccessKey).where(AccessKey.user_id == row.id))
+            session.delete(row)
+        return _user(row)
+
+    def user_active(self, user_id: str) -> bool:
+        """Whether the user still exists and is not disabled (a token names its user)."""
+        with self._session() as session:
+            row = session.get(User, user_id)
+            return row is not None and row.disabled_at is None
 
     def _add_user(self, session: Session, name: str, domain: str, password: str) -> User:
         row = User(
@@ -157,7 +226,7 @@ class Store:
         if row is None:
             credentials.verify_no_user(password)  # as slow as a wrong password: user names do not show in timing
             return None
-        if not credentials.verify_password(row.password_hash, password):
+        if not credentials.verify_password(row.password_hash, password) or row.disabled_at is not None:
             return None
         return _user(row)
 
@@ -166,10 +235,7 @@ class Store:
     def create_access_key(self, user_name: str, domain: str) -> tuple[str, str]:
         """A new AK/SK pair for the user; the SK is shown only now."""
         with self._session() as session, session.begin():
-            user = self._find_user(session, user_name, domain)
-            if user is None:
-                raise NotFound(f"no user {user_name} in domain {domain}")
-            return self._new_key(session, user)
+            return self._new_key(session, self._existing_user(session, user_name, domain))
 
     def _new_key(self, session: Session, user: User) -> tuple[str, str]:
         ak, salt = credentials.new_access_key()
@@ -184,18 +250,32 @@ class Store:
             if getattr(result, "rowcount", 0) == 0:
                 raise NotFound(f"no active access key {ak}")
 
+    def rotate_access_key(self, ak: str) -> tuple[str, str]:
+        """Revoke ``ak`` and give its user a new pair, in one transaction; the new SK is shown only now."""
+        with self._session() as session, session.begin():
+            row = session.execute(select(AccessKey, User).join(User).where(AccessKey.ak == ak)).first()
+            if row is None or row[0].revoked_at is not None:
+                raise NotFound(f"no active access key {ak}")
+            key, user = row
+            key.revoked_at = _now()
+            return self._new_key(session, user)
+
     def get_access_key(self, ak: str) -> KeyInfo | None:
         with self._session() as session:
             row = session.execute(select(AccessKey, User).join(User).where(AccessKey.ak == ak)).first()
         if row is None:
             return None
         key, user = row
-        return KeyInfo(key.ak, self.master_key.secret_key(key.ak, key.salt), _user(user), key.revoked_at is not None)
+        revoked = key.revoked_at is not None or user.disabled_at is not None  # a disabled user's keys do not work
+        return KeyInfo(key.ak, self.master_key.secret_key(key.ak, key.salt), _user(user), revoked)
 
     def list_access_keys(self) -> list[dict[str, object]]:
         with self._session() as session:
             rows = session.execute(select(AccessKey, User).join(User).order_by(AccessKey.created_at)).all()
-        return [{"ak": k.ak, "user": u.name, "domain": u.domain, "active": k.revoked_at is None} for k, u in rows]
+        return [
+            {"ak": k.ak, "user": u.name, "domain": u.domain, "active": k.revoked_at is None and u.disabled_at is None}
+            for k, u in rows
+        ]
 
     # usage
 
