@@ -40,6 +40,11 @@ def _parser() -> argparse.ArgumentParser:
     rec = sub.add_parser("recognize", help="read card images; one JSON line per file")
     rec.add_argument("files", nargs="+", metavar="FILE")
     rec.add_argument("--details", action="store_true", help="add the extension object under 'details'")
+    rec.add_argument(
+        "--crops",
+        action="store_true",
+        help="the front's portrait, signature and ghost portrait (PNG, base64) under details.crops; implies --details",
+    )
     rec.add_argument("--back", metavar="BACK", help="the back of the card in FILE: both sides read into one line")
     sub.add_parser("batch", help="read many cards to JSONL, CSV or Parquet (docs/batch.md)", add_help=False)
     sub.add_parser("synth", help="generate synthetic card images with ground truth [synth]", add_help=False)
@@ -82,19 +87,18 @@ def _delegate(command: str, argv: list[str]) -> int:
     module_name, extra = COMMANDS[command]
     if extra is not None and (missing := missing_requirements(extra)):
         return _needs_extra(command, extra, ", ".join(missing))
-    try:
-        module = importlib.import_module(module_name)
+    try:  # the command's module imports some of its extra's libraries only when they are needed
+        return int(importlib.import_module(module_name).main(argv))
     except ModuleNotFoundError as exc:
-        if extra is None or (exc.name or "").startswith("chile_id_ocr"):
+        if extra is None or (exc.name or "chile_id_ocr").startswith("chile_id_ocr"):
             raise
         return _needs_extra(command, extra, exc.name or "a module")
-    return int(module.main(argv))
 
 
-def _recognize_one(path: str, details: bool, back: str | None = None) -> dict[str, object]:
+def _recognize_one(path: str, details: bool, back: str | None = None, crops: bool = False) -> dict[str, object]:
     from chile_id_ocr.batch.records import files_head, recognize_files
 
-    body, _facts = recognize_files(path, back, details=details)
+    body, _facts = recognize_files(path, back, details=details, crops=crops)
     return {**files_head(path, back), **body}
 
 
@@ -110,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write("chile-id-ocr recognize: error: --back takes exactly one FILE (the front)\n")
         return 2
     for path in args.files:
-        line = _recognize_one(path, args.details, args.back)
+        line = _recognize_one(path, args.details, args.back, args.crops)
         sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
         sys.stdout.flush()
     return 0
