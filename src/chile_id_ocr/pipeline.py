@@ -22,6 +22,7 @@ from chile_id_ocr.locate.front import find_card
 from chile_id_ocr.locate.scene import Scene
 from chile_id_ocr.models.ocr import get_engine
 from chile_id_ocr.read.back import read_back
+from chile_id_ocr.read.evidence import both_sides, with_evidence
 from chile_id_ocr.read.front import rate, read_front, trusted
 from chile_id_ocr.read.front.free_layout import read_unknown_layout
 from chile_id_ocr.result import Recognition, Side
@@ -33,51 +34,59 @@ MIN_CARD_PIXELS = 180
 
 
 def recognize(
-    image: bytes, *, back: bytes | None = None, details: bool = False, today: date | None = None
+    image: bytes,
+    *,
+    back: bytes | None = None,
+    details: bool = False,
+    today: date | None = None,
+    crops: bool = False,
 ) -> Recognition:
     """Read a Chilean identity card from an image file's bytes: its front or its back.
 
     With ``back``, the two images are read separately and fused field by field (either
     order). ``details`` is accepted for symmetry with the CLI and the API: the returned
-    ``Recognition`` always carries what ``Recognition.details()`` reports.
+    ``Recognition`` always carries what ``Recognition.details()`` reports, the capture's
+    assessment (``capture``: original, screen, photocopy or printout) included. ``crops``
+    adds the front's portrait, signature and ghost portrait as PNG (base64) under ``crops``.
     Raises ``RecognitionError`` (with the contract's error code) when the image
     cannot be read; never another exception.
     """
     today = today or date.today()
     calibration = shipped()
     try:
-        first = read_side(image, today, calibration)
+        first = read_side(image, today, calibration, crops=crops)
         if back is None:
             return first
-        second = read_side(back, today, calibration)
+        second = read_side(back, today, calibration, crops=crops)
         if first.side == second.side:
             raise PoorImageError(f"both images show the card's {first.side.value}")
         front, rear = (first, second) if first.side is Side.FRONT else (second, first)
-        return fuse(front, rear)
+        return both_sides(fuse(front, rear), front, rear)
     except RecognitionError:
         raise
     except Exception as exc:
         raise InternalRecognitionError(f"unexpected {type(exc).__name__}") from exc
 
 
-def read_side(image: bytes, today: date, calibration: Calibration | None) -> Recognition:
+def read_side(image: bytes, today: date, calibration: Calibration | None, *, crops: bool = False) -> Recognition:
     """Whichever side the image shows, with confidences that ``calibration`` maps to the
-    probability of being right (``check/calibrate.py``; None: as the checks give them). A card
-    that reads as mostly doubt is AIS.0104, not a result."""
-    recognition = calibrated(_read_side(image, today), calibration)
+    probability of being right (``check/calibrate.py``; None: as the checks give them), the
+    capture's assessment and, with ``crops``, the front's pictures. A card that reads as mostly
+    doubt is AIS.0104, not a result."""
+    decoded = decode(image)
+    scene = Scene(decoded.pixels, get_engine())
+    recognition = calibrated(_read_side(decoded, scene, today), calibration)
     doubtful = too_doubtful(recognition, calibration)
     if doubtful is not None:
         raise PoorImageError(f"too little of the card could be read: {doubtful} of its fields are doubtful")
-    return recognition
+    return with_evidence(recognition, decoded, scene, crops=crops)
 
 
-def _read_side(image: bytes, today: date) -> Recognition:
+def _read_side(decoded: DecodedImage, scene: Scene, today: date) -> Recognition:
     """Whichever side the image shows, decided once from evidence: a decoded QR code says a
     back; otherwise the front is looked for, and the search stops as soon as one of its text
     detections shows an MRZ (a back: ``Scene.mrz_seen``) or no front is found. A back whose MRZ
     does not read as a card's, where the front search stopped at it, may still be a front."""
-    decoded = decode(image)
-    scene = Scene(decoded.pixels, get_engine())
     if scene.blank:
         raise PoorImageError(scene.why_no_card())
     if scene.qr is not None and scene.qr.text:

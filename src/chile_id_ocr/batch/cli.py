@@ -48,6 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output file (.jsonl, .csv) or Parquet folder (.parquet); - for stdout")
     p.add_argument("--format", choices=FORMATS, help="output format (default: from OUT's name)")
     p.add_argument("--details", action="store_true", help="add the extension object ('details') to each record")
+    p.add_argument(
+        "--crops",
+        action="store_true",
+        help="the front's portrait, signature and ghost portrait (PNG, base64) under details.crops; implies --details",
+    )
     again = p.add_mutually_exclusive_group()
     again.add_argument("--resume", action="store_true", help="skip the ids already in OUT and append to it")
     again.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")

@@ -44,6 +44,7 @@ class Job:
     out: str
     format: str | None = None
     details: bool = False
+    crops: bool = False
     resume: bool = False
     overwrite: bool = False
     engine: str = "local"
@@ -65,7 +66,7 @@ def _outcomes(
     if total == 0:
         nothing: tuple[Outcome, ...] = ()
         return (outcome for outcome in nothing)
-    settings = WorkerSettings(details=job.details, timeout=job.timeout)
+    settings = WorkerSettings(details=job.details or job.crops, timeout=job.timeout, crops=job.crops)
     if job.engine == "ray":
         from chile_id_ocr.batch.ray_engine import run_ray
 

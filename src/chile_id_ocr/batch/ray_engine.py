@@ -38,8 +38,8 @@ def rows_per_block(total: int, actors: int) -> int:
 class CardReader:
     """A Ray Data actor: one recognition worker for its whole life, one card at a time."""
 
-    def __init__(self, details: bool, timeout: float) -> None:
-        self.worker = WorkerProcess(WorkerSettings(details, timeout)).start()
+    def __init__(self, details: bool, timeout: float, crops: bool = False) -> None:
+        self.worker = WorkerProcess(WorkerSettings(details, timeout, crops)).start()
         self.worker.wait_ready()
 
     def __call__(self, batch: Any) -> Any:
@@ -111,7 +111,7 @@ def run_ray(
             return
         dataset = ray.data.from_arrow_refs(refs).map_batches(
             CardReader,
-            fn_constructor_kwargs={"details": settings.details, "timeout": settings.timeout},
+            fn_constructor_kwargs={"details": settings.details, "timeout": settings.timeout, "crops": settings.crops},
             batch_size=None,
             batch_format="pyarrow",
             compute=ray.data.ActorPoolStrategy(size=actors, max_tasks_in_flight_per_actor=1),

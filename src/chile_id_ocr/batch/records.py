@@ -76,9 +76,10 @@ def _read_or_error(location: str) -> bytes | RecognitionError:
 
 
 def recognize_files(
-    front: str, back: str | None = None, *, details: bool = False
+    front: str, back: str | None = None, *, details: bool = False, crops: bool = False
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Read a card from its files: the record's body (``result`` [+ ``details``] or the error) and its facts."""
+    """Read a card from its files: the record's body (``result`` [+ ``details``] or the error) and its facts;
+    ``crops`` adds the front's pictures to the details (and the details to the record)."""
     from chile_id_ocr import recognize
 
     data = _read_or_error(front)
@@ -88,12 +89,12 @@ def recognize_files(
             return got.to_api(), {}
     assert isinstance(data, bytes) and not isinstance(back_data, RecognitionError)  # returned above
     try:
-        recognition = recognize(data, back=back_data, details=details)
+        recognition = recognize(data, back=back_data, details=details, crops=crops)
     except RecognitionError as err:
         return err.to_api(), {}
     extension = recognition.details()
     body: dict[str, Any] = {"result": recognition.to_api()}
-    if details:
+    if details or crops:
         body["details"] = extension
     facts = {key: extension.get(key) for key in ("side", "card_type", "checks")}
     return body, facts
@@ -104,7 +105,7 @@ def files_head(front: str, back: str | None) -> dict[str, Any]:
     return {"file": front} if back is None else {"file": front, "back": back}
 
 
-def recognize_item(item: Item, details: bool = False) -> Outcome:
+def recognize_item(item: Item, details: bool = False, crops: bool = False) -> Outcome:
     """The batch record of one card: its ``id``, the files read, then the result or the error."""
-    body, facts = recognize_files(item.front, item.back, details=details)
+    body, facts = recognize_files(item.front, item.back, details=details, crops=crops)
     return Outcome({"id": item.id, **files_head(item.front, item.back), **body}, facts)

@@ -37,10 +37,12 @@ class WorkerStartError(RuntimeError):
 
 @dataclass(frozen=True)
 class WorkerSettings:
-    """``details``: records carry them; ``timeout``: seconds a card may take (both sides together)."""
+    """``details``: records carry them; ``timeout``: seconds a card may take (both sides together); ``crops``:
+    the details carry the front's pictures."""
 
     details: bool = False
     timeout: float = DEFAULT_TIMEOUT
+    crops: bool = False
 
 
 def _signal_name(returncode: int | None) -> str:
@@ -120,7 +122,7 @@ class WorkerProcess:
         self.item = item
         self.deadline = time.monotonic() + self.settings.timeout
         try:
-            request = {"item": asdict(item), "details": self.settings.details}
+            request = {"item": asdict(item), "details": self.settings.details, "crops": self.settings.crops}
             self.process.stdin.write((json.dumps(request) + "\n").encode())
             self.process.stdin.flush()
         except OSError:
@@ -221,7 +223,7 @@ def main() -> int:
     answers.flush()
     for line in sys.stdin:
         request = json.loads(line)
-        outcome = recognize_item(Item(**request["item"]), request["details"])
+        outcome = recognize_item(Item(**request["item"]), request["details"], request.get("crops", False))
         answers.write(outcome.to_json() + "\n")
         answers.flush()
     return 0

@@ -73,7 +73,7 @@ export async function listProjects(token) {
 
 /** The recognition API's answer ({result, details}) for a front (and back) in base64; a ServiceError otherwise. */
 export async function recognize({ token, projectId, image, backImage, signal }) {
-  const request = { image, details: true };
+  const request = { image, details: true, crops: true };
   if (backImage) request.back_image = backImage;
   const response = await send(`/v2/${encodeURIComponent(projectId)}/ocr/chile-id-card`, {
     method: "POST",

@@ -3,6 +3,7 @@
 
 import { ServiceError, base64Of, listProjects, passwordToken, recognize } from "./api.js";
 import { drawOverlay, h, renderBackText, renderChecks, renderError, renderFields, summary } from "./render.js";
+import { renderCapture, renderCrops } from "./evidence.js";
 
 const $ = (id) => document.getElementById(id);
 const SIDES = ["front", "back"];
@@ -223,6 +224,8 @@ async function show(body) {
   renderFields($("fields"), body);
   renderChecks($("checks"), details);
   renderBackText($("back-text"), details);
+  renderCapture($("capture"), details);
+  renderCrops($("crops"), details);
   $("json").textContent = JSON.stringify(body, null, 2);
   const sentence = summary(body);
   $("result-summary").textContent = sentence;
@@ -261,7 +264,8 @@ function highlight(name) {
 function forgetResult() {
   $("result").hidden = true;
   $("result").removeAttribute("aria-busy");
-  for (const id of ["fields", "checks", "overlay", "back-text", "json", "result-summary"]) $(id).replaceChildren();
+  for (const id of ["fields", "checks", "overlay", "back-text", "capture", "json", "result-summary"]) $(id).replaceChildren();
+  renderCrops($("crops"), {});
   for (const id of ["front-image", "back-image"]) {
     $(id).removeAttribute("src");
     $(id).alt = "";
