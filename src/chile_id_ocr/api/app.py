@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from chile_id_ocr.api.access import AccessLog
+from chile_id_ocr.api.docs_page import add_docs_routes
 from chile_id_ocr.api.handlers import add_error_handlers
 from chile_id_ocr.api.identity_routes import add_identity_routes
 from chile_id_ocr.api.logs import quiet_noisy_loggers, rate_limit_noisy_loggers
@@ -48,6 +49,8 @@ def create_app(settings: Settings) -> FastAPI:
         version="0.1.0",
         description="Self-hosted Chilean ID card OCR, compatible with the cloud's `chile-id-card` API.",
         lifespan=lifespan,
+        docs_url=None,  # /docs is api/docs_page.py's: Swagger UI shipped in the package, with a CSP
+        redoc_url=None,  # FastAPI's ReDoc page loads its script from a CDN
         redirect_slashes=False,  # never a redirect built from the request's Host (a client would re-send its body)
     )
     quiet_noisy_loggers()
@@ -60,5 +63,6 @@ def create_app(settings: Settings) -> FastAPI:
     add_identity_routes(app)
     add_operations_routes(app)
     add_page_routes(app)
+    add_docs_routes(app)
     without_validation_errors(app)
     return app

@@ -28,6 +28,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from chile_id_ocr.api.errors import ApiError
 
+_LINGER_BYTES = 1024 * 1024
 _RESERVED_FILES = 128  # descriptors kept for everything but client connections: database, workers' pipes, logs
 
 
@@ -97,6 +98,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._refused: str | None = None
         self._counted = False
         self._head_timer: asyncio.TimerHandle | None = None
+        self._lingering: int | None = None  # bytes still read and dropped after a 431
 
     # --- connections and idleness ---------------------------------------------------------------------------
 
@@ -153,6 +155,11 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     # --- request heads ------------------------------------------------------------------------------------------
 
     def data_received(self, data: bytes) -> None:
+        if self._lingering is not None:  # refused: what the client still sends is read and dropped
+            self._lingering -= len(data)
+            if self._lingering < 0:
+                self._drop()
+            return
         if self._awaiting_head:
             self._head_bytes += len(data)
         super().data_received(data)
@@ -200,9 +207,18 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.limits.counts["refused_heads"] += 1
         self.idle.pop(self, None)
         self._awaiting_head = False
-        if not self.transport.is_closing():
-            self.transport.write(_refusal(431, reason))
+        if self.transport.is_closing():
+            return
+        self.transport.write(_refusal(431, reason))
+        if not self.transport.can_write_eof():
             self.transport.close()
+            return
+        # A lingering close: the answer is sent and the sending side shut, then what the client still sends
+        # is read and dropped for a second (up to the head limit again) before the connection is closed;
+        # closing at once with unread data would reset the connection and could destroy the answer.
+        self.transport.write_eof()
+        self._lingering = self.limits.max_header_bytes + _LINGER_BYTES
+        self.loop.call_later(1.0, self._drop)
 
 
 def guarded_protocol(limits: EdgeLimits) -> type[GuardedHttpToolsProtocol]:
