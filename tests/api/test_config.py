@@ -44,7 +44,7 @@ def test_the_configuration_page_is_generated_from_the_settings() -> None:
         DOCS.write_text(text)
     for name in Settings.model_fields:
         assert f"| `{name}` |" in text
-    assert DOCS.read_text() == text, "docs/configuration.md is out of date: run this test with CHILE_ID_OCR_WRITE_DOCS=1"
+    assert DOCS.read_text() == text, "docs/configuration.md is out of date: run this with CHILE_ID_OCR_WRITE_DOCS=1"
 
 
 def test_the_file_is_read_the_environment_overrides_it_and_secrets_are_masked(tmp_path: Path, config: Path) -> None:
