@@ -65,6 +65,14 @@ class Progress:
                 self.stream.write(self.line(now) + "\n")
                 self.stream.flush()
 
+    def note(self, text: str) -> None:
+        """A line about the run between the progress lines (a Ray node lost, say); none with ``--progress none``."""
+        if self._bar is not None:
+            self._bar.write(text, file=self.stream)
+        elif self.mode == "plain":
+            self.stream.write(text + "\n")
+            self.stream.flush()
+
     def line(self, now: float) -> str:
         elapsed = max(now - self.start, 1e-9)
         rate = self.done / elapsed

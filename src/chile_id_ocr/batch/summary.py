@@ -41,6 +41,7 @@ class Summary:
     low_cards: int = 0
     seconds: float = 0.0
     interrupted: bool = False
+    engine_rows: list[tuple[str, str]] = field(default_factory=list)  # the engine's own lines (Ray: the cluster)
 
     def add(self, outcome: Outcome) -> None:
         self.cards += 1
@@ -78,6 +79,7 @@ class Summary:
         ]
         if self.skipped:
             rows.append(("already in OUT (--resume)", f"{self.skipped}"))
+        rows += self.engine_rows
         width = max(len(label) for label, _ in rows)
         lines = [f"chile-id-ocr batch {state} {self.cards} cards in {_duration(self.seconds)} ({rate}) -> {out}"]
         lines += [f"  {label:<{width}}  {value}" for label, value in rows]
