@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import fields
 from typing import TypeVar
 
+from chile_id_ocr.batch.cluster import CONNECT_TIMEOUT_ENV, DEFAULT_CONNECT_TIMEOUT
 from chile_id_ocr.batch.job import ENGINES, Job, run_job
 from chile_id_ocr.batch.order import DEFAULT_WINDOW, ORDERS
 from chile_id_ocr.batch.progress import DEFAULT_EVERY, MODES
@@ -59,6 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=ENGINES, default="local", help="local processes (default) or Ray")
     p.add_argument("--workers", type=_positive(int), help="worker processes (default: one per core; Ray: per CPU)")
     p.add_argument("--address", help="Ray cluster to join from one of its nodes: auto, or HEAD:6379")
+    p.add_argument(
+        "--connect-timeout",
+        type=_positive(float),
+        metavar="SECONDS",
+        help=f"Ray: seconds to join the cluster within (default ${CONNECT_TIMEOUT_ENV} or {DEFAULT_CONNECT_TIMEOUT:g})",
+    )
     p.add_argument(
         "--timeout",
         type=_positive(float),

@@ -57,10 +57,11 @@ class Job:
     allow_outside_paths: bool = False
     order: str = "input"
     order_window: int = DEFAULT_WINDOW
+    connect_timeout: float | None = None  # Ray: None is $CHILE_ID_OCR_RAY_CONNECT_TIMEOUT or 30 s
 
 
 def _outcomes(
-    job: Job, items: Iterator[Item], total: int, room: Callable[[], bool] | None
+    job: Job, items: Iterator[Item], total: int, room: Callable[[], bool] | None, progress: Progress, summary: Summary
 ) -> Generator[Outcome, None, None]:
     """The engine's outcomes (no engine at all when there is nothing to read, e.g. a finished job resumed)."""
     if total == 0:
@@ -70,7 +71,9 @@ def _outcomes(
     if job.engine == "ray":
         from chile_id_ocr.batch.ray_engine import run_ray
 
-        return run_ray(items, total, settings, job.workers, job.address)
+        return run_ray(
+            items, total, settings, job.workers, job.address, job.connect_timeout, progress.note, summary.engine_rows
+        )
     return run_local(items, settings, job.workers or default_workers(), room)
 
 
@@ -154,7 +157,7 @@ def run_job(job: Job, stderr: TextIO | None = None) -> Summary:
             workers = job.workers or default_workers()
             order = None if job.order == "completion" else InputOrder(items, max(job.order_window, workers))
             room = None if order is None else order.room
-            outcomes = _outcomes(job, items if order is None else order.items(), total, room)
+            outcomes = _outcomes(job, items if order is None else order.items(), total, room, progress, summary)
             for outcome in _in_order(outcomes, order):
                 sink.write(outcome)
                 summary.add(outcome)
