@@ -1,0 +1,90 @@
+"""The TD1 decoder on per-step probabilities written out by hand: the grammar's classes, the
+alignment to exactly 30 characters, and the check digits choosing among each position's choices."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from chile_id_ocr.models.mrz_decode import CLASSES, GRAMMAR, MAX_CHANGES, align, candidates, constrain
+
+ZONE = ("INCHL5333868093189<<<<<<<<<<<<", "6607249F3107243CHL12176277<3<0", "DEL<VALLE<GALLARDO<<PAULINA<AN")
+
+
+def _probs(line: str, second: dict[int, tuple[str, float]] | None = None, steps_per_char: int = 2) -> np.ndarray:
+    """A line's CTC probabilities: each character over ``steps_per_char`` steps then a blank;
+    ``second`` gives a position a rival character and the share it takes."""
+    rows = []
+    for pos, char in enumerate(line):
+        row = np.full(len(CLASSES), 1e-4)
+        row[CLASSES.index(char)] = 1.0
+        if second and pos in second:
+            rival, share = second[pos]
+            row[CLASSES.index(rival)] = share / (1 - share)
+        rows += [row / row.sum()] * steps_per_char
+        blank = np.full(len(CLASSES), 1e-4)
+        blank[0] = 1.0
+        rows.append(blank / blank.sum())
+    return np.array(rows)
+
+
+def _options(lines, seconds=None):
+    out = []
+    for k, line in enumerate(lines):
+        probs = _probs(line, (seconds or {}).get(k))
+        spans = align(np.log(probs), GRAMMAR[k], CLASSES)
+        assert spans is not None
+        out.append(candidates(probs, spans, GRAMMAR[k]))
+    return out
+
+
+def test_the_grammar_admits_the_printed_zone():
+    for line, grammar in zip(ZONE, GRAMMAR, strict=True):
+        assert all(char in allowed for char, allowed in zip(line, grammar, strict=True))
+
+
+def test_a_clean_zone_reads_as_printed_with_nothing_changed():
+    zone = constrain(_options(ZONE))
+    assert zone.lines == ZONE
+    assert zone.changed == 0
+    assert min(zone.scores) > 0.99
+
+
+def test_a_letter_read_where_a_digit_is_printed_takes_the_digit_class():
+    # position 3 of line 2 (a birth digit) looks most like an O, then like 0: the class admits digits only
+    misread = "660O249F3107243CHL12176277<3<0"
+    probs = _probs(misread, {3: ("0", 0.3)})
+    spans = align(np.log(probs), GRAMMAR[1], CLASSES)
+    assert "".join(CLASSES[c] for _, _, c in spans) == "6600249F3107243CHL12176277<3<0"
+
+
+def test_a_failing_check_digit_takes_the_likeliest_choice_that_passes_and_lowers_the_score():
+    # the 2 of the birth date (position 4) read as 1, with 2 a close second: the birth check fails
+    wrong = list(ZONE)
+    wrong[1] = "6607149F3107243CHL12176277<3<0"
+    zone = constrain(_options(wrong, {1: {4: ("2", 0.4)}}))
+    assert zone.lines == ZONE
+    assert zone.changed == 1
+    clean = constrain(_options(ZONE))
+    assert zone.scores[1] < clean.scores[1] * 0.91
+    assert zone.scores[0] == clean.scores[0]
+
+
+def test_no_more_than_the_allowed_changes_are_made():
+    wrong = list(ZONE)
+    wrong[1] = "1111111F3107243CHL12176277<3<0"  # every birth digit and its check wrong, with no rival
+    zone = constrain(_options(wrong))
+    assert zone.lines[1] == wrong[1]
+    assert zone.changed == 0
+    assert MAX_CHANGES == 2
+
+
+def test_too_few_steps_for_thirty_characters_align_to_nothing():
+    probs = _probs(ZONE[2], steps_per_char=1)[:25]
+    assert align(np.log(probs), GRAMMAR[2], CLASSES) is None
+
+
+@pytest.mark.parametrize("steps_per_char", [1, 3])
+def test_fillers_read_as_a_run_need_blanks_between_them(steps_per_char):
+    spans = align(np.log(_probs(ZONE[0], steps_per_char=steps_per_char)), GRAMMAR[0], CLASSES)
+    assert "".join(CLASSES[c] for _, _, c in spans) == ZONE[0]
