@@ -25,7 +25,7 @@ def test_migrations_create_the_schema_and_are_idempotent(store: Store) -> None:
     tables = set(inspect(store.engine).get_table_names())
     assert {"projects", "users", "access_keys", "usage_counters", "alembic_version"} <= tables
     with store.engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
 
 
 def test_upgrade_keeps_existing_data(store: Store) -> None:
