@@ -307,6 +307,7 @@ def render(out: dict[str, Any], args: argparse.Namespace) -> str:
                 names[key],
                 f"{p['alone']['rps']:.2f} / {p['again']['rps']:.2f}",
                 f"{p['beside']['rps']:.2f}",
+                f"{p['beside']['throttled']} / {p['beside']['other'] - p['beside']['ok']}",
                 f"{100 * p['share']:.0f} %",
                 targets[key],
                 hostile_counts,
@@ -314,7 +315,16 @@ def render(out: dict[str, Any], args: argparse.Namespace) -> str:
             ]
         )
     phases = report.md_table(
-        ["attack", "req/s alone (before / after)", "req/s beside", "share", "target", "attacker saw", "log lines"],
+        [
+            "attack",
+            "req/s alone (before / after)",
+            "req/s beside",
+            "beside: 429 / not 200",
+            "share",
+            "target",
+            "attacker saw",
+            "log lines",
+        ],
         rows,
     )
     guesses = report.md_table(["guessing", "answers to the guesser", "the real user then"], out["guessing"])

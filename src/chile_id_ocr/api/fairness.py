@@ -1,8 +1,9 @@
 """A fair share of the recognition workers for each project.
 
 :class:`FairScheduler` admits at most ``limit`` requests at once (running on a worker or waiting for one), keeps
-one FIFO queue per project, and hands a free worker to the projects in turn (round robin), so a project that
-floods with many clients gets no more turns than one that sends a request now and then.
+one FIFO queue per project, and hands a free worker to the waiting project with the fewest jobs running (in
+turn among equals, round robin), so a project that floods with many clients gets no more workers than one that
+sends a request now and then.
 
 When every place is taken, a newcomer from a project holding fewer places than the most demanding project takes
 the place of that project's newest waiting request, which is refused with APIG.0308 (429, Retry-After): the
@@ -42,6 +43,7 @@ class FairScheduler:
     limit: int
     running: int = 0
     held: dict[str, int] = field(default_factory=dict)  # project -> admitted requests (running or waiting)
+    busy: dict[str, int] = field(default_factory=dict)  # project -> requests running on a worker
     waiting: OrderedDict[str, deque[Ticket]] = field(default_factory=OrderedDict)  # the round: next project first
     refused_for_fairness: int = 0
 
@@ -90,7 +92,7 @@ class FairScheduler:
     async def turn(self, ticket: Ticket) -> AsyncIterator[None]:
         """Wait for a worker (in the project's turn), hold it for the block."""
         if self.running < self.workers and not self.waiting:
-            self.running += 1
+            self._start(ticket.project)
         else:
             ticket.turn = asyncio.get_running_loop().create_future()
             self.waiting.setdefault(ticket.project, deque()).append(ticket)
@@ -98,14 +100,14 @@ class FairScheduler:
                 await ticket.turn
             except BaseException:
                 if ticket.turn.done() and not ticket.turn.cancelled() and ticket.turn.exception() is None:
-                    self._release()  # given a worker at the moment it was cancelled: pass it on
+                    self._finish(ticket.project)  # given a worker as it was cancelled: pass the worker on
                 else:
                     self._forget(ticket)
                 raise
         try:
             yield
         finally:
-            self._release()
+            self._finish(ticket.project)
 
     def _forget(self, ticket: Ticket) -> None:
         queue = self.waiting.get(ticket.project)
@@ -114,16 +116,28 @@ class FairScheduler:
             if not queue:
                 del self.waiting[ticket.project]
 
-    def _release(self) -> None:
-        """A worker is free: the next project in the round gets it, else it is idle."""
-        while self.waiting:
-            project, queue = next(iter(self.waiting.items()))
-            ticket = queue.popleft()
-            del self.waiting[project]
-            if queue:
-                self.waiting[project] = queue  # to the end of the round
-            assert ticket.turn is not None
-            if not ticket.turn.done():
-                ticket.turn.set_result(None)
-                return
+    def _start(self, project: str) -> None:
+        self.running += 1
+        self.busy[project] = self.busy.get(project, 0) + 1
+
+    def _finish(self, project: str) -> None:
         self.running -= 1
+        self.busy[project] -= 1
+        if not self.busy[project]:
+            del self.busy[project]
+        if project in self.waiting:
+            self.waiting.move_to_end(project)  # it was just served: the others first among equals
+        self._hand_on()
+
+    def _hand_on(self) -> None:
+        """Free workers go to waiting projects: the one with the fewest jobs running first, then the round's
+        order (a project served goes to the end of the round)."""
+        while self.waiting and self.running < self.workers:
+            project = min(self.waiting, key=lambda p: self.busy.get(p, 0))
+            queue = self.waiting.pop(project)
+            ticket = queue.popleft()
+            if queue:
+                self.waiting[project] = queue
+            if ticket.turn is not None and not ticket.turn.done():
+                self._start(project)
+                ticket.turn.set_result(None)
