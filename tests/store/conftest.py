@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from chile_id_ocr.store.credentials import MasterKey
+from chile_id_ocr.store.db import make_engine, migrate
+from chile_id_ocr.store.repo import Store
 from service_support import Postgres, postgres_or_skip
 
 
@@ -22,3 +25,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store.db'}"
     return request.getfixturevalue("postgres").create_database()
+
+
+@pytest.fixture()
+def store(database_url: str, tmp_path: Path) -> Store:
+    """A migrated store on a fresh database of each kind."""
+    engine = make_engine(database_url)
+    migrate(engine)
+    return Store(engine, MasterKey.load(None, tmp_path / "keys"))

@@ -9,15 +9,8 @@ import pytest
 from sqlalchemy import inspect, text
 
 from chile_id_ocr.store.credentials import MasterKey
-from chile_id_ocr.store.db import make_engine, migrate
+from chile_id_ocr.store.db import migrate
 from chile_id_ocr.store.repo import NotFound, Store
-
-
-@pytest.fixture()
-def store(database_url: str, tmp_path: Path) -> Store:
-    engine = make_engine(database_url)
-    migrate(engine)
-    return Store(engine, MasterKey.load(None, tmp_path / "keys"))
 
 
 def test_migrations_create_the_schema_and_are_idempotent(store: Store) -> None:

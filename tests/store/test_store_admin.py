@@ -3,20 +3,9 @@ error, whose text quotes the password hash), deletes take what hangs on them, a 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from chile_id_ocr.store.credentials import MasterKey
-from chile_id_ocr.store.db import make_engine, migrate
 from chile_id_ocr.store.repo import Conflict, NotFound, Store
-
-
-@pytest.fixture()
-def store(database_url: str, tmp_path: Path) -> Store:
-    engine = make_engine(database_url)
-    migrate(engine)
-    return Store(engine, MasterKey.load(None, tmp_path / "keys"))
 
 
 def test_a_taken_name_is_a_conflict_that_names_it(store: Store) -> None:
