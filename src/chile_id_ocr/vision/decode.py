@@ -15,12 +15,22 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from chile_id_ocr.errors import ImageSizeError, UnsupportedFormatError
+from chile_id_ocr.vision import header
 
 MIN_SIDE = 15
 MAX_SIDE = 8192
 # Pixels decoded at most (after a JPEG's reduced-scale decoding), checked from the header before any pixel is
 # allocated: an 8192x8192 PNG or 1-bit TIFF of a few KB would otherwise cost seconds and hundreds of MB.
 MAX_PIXELS = int(os.environ.get("CHILE_ID_OCR_MAX_PIXELS", "40000000"))
+# The work and memory of decoding, estimated from the header before any pixel is decoded (``check_work``; the
+# reasons in docs/limits.md): the memory a decoder would hold (pixels, conversion, a tile, a progressive JPEG's
+# coefficients), a progressive JPEG's scans (libtiff's default limit for a JPEG inside a TIFF is the same 100)
+# and the pixels its scans go over, and a TIFF's pages.
+MB = 1 << 20
+MAX_DECODE_BYTES = int(os.environ.get("CHILE_ID_OCR_MAX_DECODE_MB", "512")) * MB
+MAX_SCANS = 100
+MAX_SCAN_PASSES = 32  # times MAX_PIXELS: a 8192x8192 4:4:4 progressive JPEG with libjpeg's 10 scans makes 14
+MAX_FRAMES = 64
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"\xff\xd8\xff", "JPEG"),
     (b"\x89PNG\r\n\x1a\n", "PNG"),
@@ -105,6 +115,31 @@ def check_pixels(width: int, height: int, factor: int = 1) -> None:
         raise ImageSizeError(f"the image is too large: {size}, at most {MAX_PIXELS / 1e6:.1f} Mpx")
 
 
+def check_work(data: bytes, fmt: str, width: int, height: int, factor: int = 1) -> None:
+    """Refuse a file whose decoding would take too much work or memory, from its header (``vision/header.py``):
+    over ``MAX_SCANS`` scans or ``MAX_FRAMES`` pages; tiles or strips making over ``MAX_PIXELS`` pixels; JPEG
+    scans going over ``MAX_SCAN_PASSES`` times ``MAX_PIXELS``; over ``MAX_DECODE_BYTES`` of memory."""
+    shape = header.layout(data, fmt, width, height, MAX_SCANS if fmt == "JPEG" else MAX_FRAMES)
+    too_much = "too much work to decode"
+    if shape.scans > MAX_SCANS:
+        raise ImageSizeError(f"the JPEG has over {MAX_SCANS} scans, {too_much}")
+    if shape.frames > MAX_FRAMES:
+        raise ImageSizeError(f"the TIFF has over {MAX_FRAMES} pages, {too_much}")
+    if fmt == "JPEG":
+        if shape.passes > MAX_SCAN_PASSES * MAX_PIXELS:
+            mpx = f"{shape.passes / 1e6:.0f} Mpx, at most {MAX_SCAN_PASSES * MAX_PIXELS / 1e6:.0f}"
+            raise ImageSizeError(f"the JPEG's {shape.scans} scans go over {mpx}, {too_much}")
+        memory = (width // factor) * (height // factor) * 3 + shape.buffer_bytes
+    else:
+        if shape.passes > MAX_PIXELS:
+            mpx = f"{shape.passes / 1e6:.1f} Mpx, at most {MAX_PIXELS / 1e6:.1f} Mpx"
+            raise ImageSizeError(f"the image is too large: its tiles make {mpx}")
+        memory = 2 * width * height * shape.bytes_per_pixel + shape.chunk_pixels * max(4, shape.bytes_per_pixel)
+    if memory > MAX_DECODE_BYTES:
+        limit = f"at most {MAX_DECODE_BYTES / MB:.0f} MB"
+        raise ImageSizeError(f"the image is too large: decoding it would take {memory / MB:.0f} MB, {limit}")
+
+
 def _reduction(fmt: str, width: int, height: int) -> tuple[int, int]:
     flags = cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION
     if fmt != "JPEG":
@@ -124,6 +159,7 @@ def decode(data: bytes) -> DecodedImage:
     check_size(width, height)
     factor, flags = _reduction(fmt, width, height)
     check_pixels(width, height, factor)
+    check_work(data, fmt, width, height, factor)
     pixels = None
     if factor == 1 and width * height > WORK_PIXELS:  # shrunk before its channels are expanded
         stored = _decode_unchanged(data)
