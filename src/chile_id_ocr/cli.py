@@ -74,9 +74,10 @@ def missing_requirements(extra: str) -> list[str]:
     return missing
 
 
-def _needs_extra(command: str, extra: str, missing: str) -> int:
+def _needs_extra(command: str, extra: str, missing: list[str]) -> int:
+    verb = "is" if len(missing) == 1 else "are"
     sys.stderr.write(
-        f"chile-id-ocr {command}: needs the [{extra}] extra ({missing} is not installed): "
+        f"chile-id-ocr {command}: needs the [{extra}] extra ({', '.join(missing)} {verb} not installed): "
         f"pip install '{DISTRIBUTION}[{extra}]'\n"
     )
     return 1
@@ -86,13 +87,13 @@ def _delegate(command: str, argv: list[str]) -> int:
     """Run a command that lives in its own module, once the extra it needs is known to be installed."""
     module_name, extra = COMMANDS[command]
     if extra is not None and (missing := missing_requirements(extra)):
-        return _needs_extra(command, extra, ", ".join(missing))
+        return _needs_extra(command, extra, missing)
     try:  # the command's module imports some of its extra's libraries only when they are needed
         return int(importlib.import_module(module_name).main(argv))
     except ModuleNotFoundError as exc:
         if extra is None or (exc.name or "chile_id_ocr").startswith("chile_id_ocr"):
             raise
-        return _needs_extra(command, extra, exc.name or "a module")
+        return _needs_extra(command, extra, [exc.name or "a module"])
 
 
 def _recognize_one(path: str, details: bool, back: str | None = None, crops: bool = False) -> dict[str, object]:
