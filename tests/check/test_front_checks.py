@@ -106,6 +106,23 @@ def test_boxes_and_the_card_quad_are_in_the_input_images_pixels() -> None:
 # --- the RUN, printed twice --------------------------------------------------------------------
 
 
+def test_the_surname_box_spans_both_surname_lines_and_the_run_box_is_one_print() -> None:
+    two = reading(
+        surname_1=LineReading("surname_1", "GONZALEZ", SCORE, (0.3, 0.2, 0.5, 0.25), True),
+        surname_2=LineReading("surname_2", "DE LA FUENTE", SCORE, (0.3, 0.26, 0.7, 0.31), True),
+        run_large=LineReading("run_large", JOAQUIN_FRONT["run_large"], SCORE, (0.05, 0.8, 0.3, 0.85), True),
+        run_small=LineReading("run_small", JOAQUIN_FRONT["run_small"], SCORE, (0.6, 0.9, 0.8, 0.93), True),
+    )
+    rec = check_front(two, to_input=1.0, today=TODAY)
+    x0, y0, x1, y1 = 0.3 * 1100, 0.2 * 694, 0.7 * 1100, 0.31 * 694
+    assert np.allclose(rec.fields["surname"].box, [[x0, y0], [x1, y0], [x1, y1], [x0, y1]], atol=0.05)
+    x0, y0, x1, y1 = 0.05 * 1100, 0.8 * 694, 0.3 * 1100, 0.85 * 694
+    assert np.allclose(rec.fields["number"].box, [[x0, y0], [x1, y0], [x1, y1], [x0, y1]], atol=0.05)
+    one = check_front(reading(surname_2=None), to_input=1.0, today=TODAY)
+    x0, y0, x1, y1 = 0.3 * 1100, 0.2 * 694, 0.6 * 1100, 0.25 * 694
+    assert np.allclose(one.fields["surname"].box, [[x0, y0], [x1, y0], [x1, y1], [x0, y1]], atol=0.05)
+
+
 def test_two_agreeing_runs_divide_each_others_doubt() -> None:
     rec = front(run_large=line("run_large", "RUN 12.749.625-0", 0.8), run_small=line("run_small", "12.749.625-0", 0.7))
     assert rec.fields["number"].value == "12.749.625-0"

@@ -17,6 +17,7 @@ from chile_id_ocr.card import dates, document, names, run, text, validity
 from chile_id_ocr.card.layouts import UNKNOWN_LAYOUT, Layout
 from chile_id_ocr.read.front import FrontReading, LineReading, misread_labels, reads_as_printed
 from chile_id_ocr.result import CardType, Checks, FieldReading, Recognition, Side, Source
+from chile_id_ocr.vision.geometry import card_to_image, map_points
 
 # Multipliers applied to the engine's score; calibrated on the synthetic evaluation (bench/accuracy.py).
 _ZONE_ONLY = 0.85  # the detector did not see the line; its zone was read
@@ -288,6 +289,7 @@ def _front_details(reading: FrontReading) -> dict[str, object]:
     }
 
 
+_STACKED = frozenset({"surname"})  # one value printed over these lines, one under the other
 _FIELD_LINES = {
     "surname": ("surname_1", "surname_2"),
     "given_name": ("given_name",),
@@ -296,11 +298,18 @@ _FIELD_LINES = {
 
 
 def _field_box(name: str, lines: dict[str, LineReading], card_quad: np.ndarray):
-    for line_name in _FIELD_LINES.get(name, (name,)):
-        line = lines.get(line_name)
-        if line is not None:
-            return _as_quad(line.image_quad(card_quad))
-    return None
+    """Where the field is printed, in image pixels: its first line found, or for a field printed
+    on stacked lines (the surnames), the box around all of them."""
+    found = [line for n in _FIELD_LINES.get(name, (name,)) if (line := lines.get(n)) is not None]
+    if not found:
+        return None
+    if name not in _STACKED:
+        return _as_quad(found[0].image_quad(card_quad))
+    boxes = np.array([line.box for line in found], np.float32)
+    x0, y0 = boxes[:, :2].min(axis=0)
+    x1, y1 = boxes[:, 2:].max(axis=0)
+    corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float32)
+    return _as_quad(map_points(card_to_image(card_quad), corners))
 
 
 def _as_quad(q: np.ndarray):
