@@ -1,6 +1,6 @@
 # chile-id-ocr: the HTTP service (and the batch command) in a container. docs/docker.md; compose.yaml runs it
 # beside PostgreSQL. The install step is the one scripts/setup.sh runs (pip install of the package with its
-# `server` and `batch` extras; tests/test_packaging.py checks that both install the same extras).
+# `server` extra; tests/test_packaging.py checks that CI installs every extra the image does).
 # The models are inside: the text models ship in the rapidocr wheel, the card's own in the package
 # (chile_id_ocr/models/weights); nothing is downloaded at run time.
 
@@ -13,7 +13,7 @@ WORKDIR /src
 RUN python -m venv /opt/chile-id-ocr
 COPY pyproject.toml README.md ./
 COPY src ./src
-RUN /opt/chile-id-ocr/bin/python -m pip install ".[server,batch]"
+RUN /opt/chile-id-ocr/bin/python -m pip install ".[server]"
 # The models are in the environment, and the command starts.
 RUN /opt/chile-id-ocr/bin/python -c "import importlib.resources as r; \
 w = r.files('chile_id_ocr') / 'models' / 'weights'; m = r.files('rapidocr') / 'models'; \
