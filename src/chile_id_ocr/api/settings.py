@@ -77,7 +77,7 @@ class Settings(BaseSettings):
     recapture_threshold: float | None = Field(default=None, ge=0, le=1)
     """Score (`details.capture.score`) from which a capture is flagged (`details.capture.flagged`) as a screen, a
     photocopy or a printout of a card; not set: no flag, the kind and score alone (docs/crops-and-recapture.md)."""
-    # Hardening: budgets and limits (README, "Hardening / limits").
+    # Hardening: budgets and limits (docs/http-service.md, "Hardening / limits").
     reader_limit: int | None = Field(default=None, ge=1)
     """Request bodies read at once (before admission); beyond, 429. Not set: 4 x the admission limit, at least 16."""
     max_pixels: int = Field(default=40_000_000, ge=225)
