@@ -8,6 +8,7 @@ import http.client
 import json
 import logging
 import os
+import re
 import select
 import socket
 import stat
@@ -98,6 +99,20 @@ def test_more_headers_than_the_limit_are_refused(server: ThreadServer) -> None:
     assert status == 431 and "more than 100 headers" in body["error_msg"]
     ok = {f"X-H{i}": "1" for i in range(90)}
     assert requests.get(f"{server.url}/health", headers=ok, timeout=10).status_code == 200
+
+
+def test_a_body_sent_after_an_early_answer_is_not_taken_for_a_head(server: ThreadServer, creds: Credentials) -> None:
+    """A request refused before its body is read (a forged token), its 200 KB body sent anyway, then another
+    request on the same connection: the body is dropped, not counted as the next head, and the next request
+    is answered."""
+    with closing(socket.create_connection(("127.0.0.1", server.port), timeout=30)) as sock:
+        head = f"POST {card_path(creds)} HTTP/1.1\r\nHost: x\r\nX-Auth-Token: forged\r\nContent-Length: 200000\r\n\r\n"
+        sock.sendall(head.encode())
+        received = sock.recv(65536)
+        sock.sendall(b"{" * 200_000 + b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        while received.count(b"HTTP/1.1 ") < 2 and (more := sock.recv(65536)):
+            received += more
+    assert re.findall(rb"HTTP/1.1 (\d+)", received) == [b"401", b"200"], received
 
 
 # --- idle connections --------------------------------------------------------------------------------------------

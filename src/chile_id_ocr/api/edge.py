@@ -106,6 +106,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().connection_made(transport)
         self._counted = True
         self.live[0] += 1
+        self._expect_head()
         self._become_idle()
         while self.live[0] > self.limits.max_connections:
             victim = next(iter(self.idle), None)
@@ -133,24 +134,42 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._uncount()
         self.transport.abort()
 
-    def _become_idle(self) -> None:
+    def _expect_head(self) -> None:
+        """The previous request (if any) has been received whole: what comes next is a new head."""
         self._awaiting_head = True
         self._head_bytes = self._head_fields = self._head_count = 0
+
+    def _become_idle(self) -> None:
+        """No request in progress: first in line to be shed, and closed unless a head comes in time."""
         self.idle[self] = None
+        self._arm_head_timer()
+
+    def _arm_head_timer(self) -> None:
         if self._head_timer is not None:
             self._head_timer.cancel()
         self._head_timer = self.loop.call_later(self.limits.header_timeout, self._head_timed_out)
 
     def _head_timed_out(self) -> None:
+        """No head (or, after an early answer, not the rest of the body) within ``header_timeout``."""
         self._head_timer = None
-        if self._awaiting_head and not self.transport.is_closing():
+        if (self.cycle is None or self.cycle.response_complete) and not self.transport.is_closing():
             self.limits.counts["timed_out"] += 1
             self._drop()
 
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._expect_head()
+        if self.cycle.response_complete and not self.pipeline and not self.transport.is_closing():
+            self._become_idle()  # answered before its body had all come (an early refusal): idle now
+
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        if not self.transport.is_closing() and not self.pipeline and self.cycle.response_complete:
+        if self.transport.is_closing() or self.pipeline or not self.cycle.response_complete:
+            return
+        if self._awaiting_head:
             self._become_idle()
+        else:  # answered before the body had all come: the rest of it must come in time too
+            self._arm_head_timer()
 
     # --- request heads ------------------------------------------------------------------------------------------
 
