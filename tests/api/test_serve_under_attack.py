@@ -9,19 +9,24 @@ import json
 import logging
 import os
 import re
+import resource
 import select
 import socket
 import stat
+import subprocess
+import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, closing, suppress
+from pathlib import Path
 
 import pytest
 import requests
 
 from chile_id_ocr.api.settings import Settings
-from service_support import Credentials, ThreadServer, bootstrap, serving, token_of
+from service_support import Credentials, ThreadServer, bootstrap, free_port, serving, token_of
 
 CHEAP = json.dumps({"image": "bm90IGFuIGltYWdl"}).encode()  # read as far as the worker: 400 AIS.0102
 
@@ -150,6 +155,44 @@ def test_idle_connections_are_shed_before_requests_are_refused(crowded: ThreadSe
     assert edge.counts["shed"] - shed_before >= 100
 
 
+def test_idle_connections_past_the_process_file_limit(tmp_path: Path) -> None:
+    """``chile-id-ocr serve`` in a process that may open 256 files: 600 idle connections, then requests on new
+    connections, all answered; the accept errors (if any) are not logged once per connection."""
+    port = free_port()
+    env = {**os.environ, "CHILE_ID_OCR_DATA_DIR": str(tmp_path / "data"), "CHILE_ID_OCR_NOISY_LOG_PER_MINUTE": "5"}
+
+    def few_files() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+
+    log = tmp_path / "server.log"
+    command = [sys.executable, "-m", "chile_id_ocr.cli", "serve", "--port", str(port), "--workers", "1"]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, preexec_fn=few_files)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        assert wait_for_health(url, process), log.read_text()
+        with ExitStack() as stack:
+            for _ in range(600):
+                stack.enter_context(socket.create_connection(("127.0.0.1", port), timeout=10))
+            statuses = [requests.get(f"{url}/health", timeout=30).status_code for _ in range(10)]
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+    text = log.read_text()
+    assert statuses == [200] * 10, text[-2000:]
+    assert text.count("logger=asyncio") <= 6, text[-2000:]
+
+
+def wait_for_health(url: str, process: subprocess.Popen[bytes], seconds: float = 120.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        with suppress(requests.ConnectionError):
+            if requests.get(f"{url}/health", timeout=5).status_code == 200:
+                return True
+        time.sleep(0.2)
+    return False
+
+
 def test_a_connection_that_sends_nothing_is_closed(crowded: ThreadServer) -> None:
     with socket.create_connection(("127.0.0.1", crowded.port)) as sock:
         sock.settimeout(30)
@@ -269,8 +312,6 @@ def test_a_flooding_tenant_does_not_crowd_out_another(
 
 
 def wait_for_full(fair: object, seconds: float = 60.0) -> bool:
-    import time
-
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if fair.admitted >= fair.limit:  # type: ignore[attr-defined]
