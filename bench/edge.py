@@ -148,16 +148,25 @@ def log_lines(log: Path) -> Counter[str]:
     )
 
 
+def measured(live: hostile.Running, body: bytes, seconds: float, **load: str) -> dict[str, Any]:
+    """The legitimate load (2 clients, or 1 of ``load``'s project) and the workers' mean seconds per job."""
+    before = srv.recognition_seconds(live.server)
+    out = attack.legit_load(live, body, 1 if load else 2, seconds, **load)
+    after = srv.recognition_seconds(live.server)
+    out["job_s"] = (after[0] - before[0]) / max(1.0, after[1] - before[1])
+    return out
+
+
 def phase(live: hostile.Running, body: bytes, seconds: float, attack_start: Any, **load: str) -> dict[str, Any]:
     """Legitimate load alone, beside the attack ``attack_start()`` starts (it returns a ``stop()``), alone."""
-    alone = attack.legit_load(live, body, 2 if not load else 1, seconds, **load)
+    alone = measured(live, body, seconds, **load)
     stop = attack_start()
     time.sleep(5.0)
     lines_before = log_lines(live.log)
-    beside = attack.legit_load(live, body, 2 if not load else 1, seconds, **load)
+    beside = measured(live, body, seconds, **load)
     lines = log_lines(live.log) - lines_before
     hostile_counts = stop()
-    again = attack.legit_load(live, body, 2 if not load else 1, seconds, **load)
+    again = measured(live, body, seconds, **load)
     baseline = (alone["rps"] + again["rps"]) / 2
     return {
         "alone": alone,
@@ -307,7 +316,8 @@ def render(out: dict[str, Any], args: argparse.Namespace) -> str:
                 names[key],
                 f"{p['alone']['rps']:.2f} / {p['again']['rps']:.2f}",
                 f"{p['beside']['rps']:.2f}",
-                f"{p['beside']['throttled']} / {p['beside']['other'] - p['beside']['ok']}",
+                f"{p['beside']['ok']} of {p['beside']['other']} ({p['beside']['throttled']} 429)",
+                f"{p['alone']['job_s']:.2f} / {p['beside']['job_s']:.2f}",
                 f"{100 * p['share']:.0f} %",
                 targets[key],
                 hostile_counts,
@@ -319,7 +329,8 @@ def render(out: dict[str, Any], args: argparse.Namespace) -> str:
             "attack",
             "req/s alone (before / after)",
             "req/s beside",
-            "beside: 429 / not 200",
+            "served beside",
+            "worker s/job alone / beside",
             "share",
             "target",
             "attacker saw",
@@ -334,7 +345,10 @@ def render(out: dict[str, Any], args: argparse.Namespace) -> str:
             f"{soft} (hard {hard}), which the server raises to the hard limit; its connection limit and backlog "
             f"follow from it (docs/security.md). Legitimate clients send the specimen with a token; each phase "
             f"{args.seconds:g} s, alone, beside the attack, alone again; 'share' is against the mean of the two runs "
-            "alone. Attackers run in other processes on the same machine and share its cores.",
+            "alone. 'Served beside': legitimate requests answered 200 of those sent during the attack. 'Worker s/job': "
+            "the workers' mean recognition time per job; where it grows beside an attack, the lost throughput is "
+            "the attackers' processes taking the machine's cores (they run on the same machine), not requests the "
+            "server refused or left waiting.",
             heads_table,
             phases,
             guesses,

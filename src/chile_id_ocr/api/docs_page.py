@@ -12,16 +12,14 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
 
-from chile_id_ocr.api.page import STATIC_DIR
+from chile_id_ocr.api.page import PAGE_HEADERS, STATIC_DIR
 
 DOCS_HEADERS = {
+    **PAGE_HEADERS,
     "Content-Security-Policy": (
         "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
         "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-cache",
 }
 
 
