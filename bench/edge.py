@@ -17,6 +17,7 @@ attack, and alone again; the figure is the share of the mean of the two runs alo
   half signed with the real AK (wrong signature), half with another tenant's valid token (target >= 80 %).
 - **guessing**: 10 wrong passwords for the real user from another network, then the real user from theirs;
   wrong passwords from 40 rotating networks, then the right one from a new network and from the user's own.
+- **files**: the SQLite database's mode (0600), and /docs: nothing from other hosts, a Content-Security-Policy.
 
 ``--write`` updates the ``hardening-edge`` section of BENCHMARKS.md.
 """
@@ -279,7 +280,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
         out["slow"] = phase(live, data, args.seconds, slow_start)
         out["guessing"] = guessing(live)
+        out["files"] = files_and_docs(live)
     return out
+
+
+def files_and_docs(live: hostile.Running) -> list[list[object]]:
+    """The database files' modes, and whether /docs loads anything from elsewhere and has a CSP."""
+    database = Path(live.server.env["CHILE_ID_OCR_DATA_DIR"]) / "chile-id-ocr.db"
+    rows: list[list[object]] = []
+    for path in (database, database.with_name(database.name + "-wal")):
+        mode = oct(path.stat().st_mode & 0o777) if path.exists() else "absent"
+        rows.append([f"mode of {path.name}", mode])
+    page = requests.get(f"{live.server.url}/docs", timeout=30)
+    external = [u for u in ("http://", "https://", "//cdn") if u in page.text]
+    rows.append(["/docs: URLs to other hosts", ", ".join(external) or "none"])
+    rows.append(["/docs: Content-Security-Policy", page.headers.get("Content-Security-Policy", "none")])
+    return rows
 
 
 def attack_flood(url: str, token: str, body: bytes, seconds: float, out: multiprocessing.Queue) -> None:
@@ -352,6 +368,7 @@ def render(out: dict[str, Any], args: argparse.Namespace) -> str:
             heads_table,
             phases,
             guesses,
+            report.md_table(["file or page", "found"], out["files"]),
         ]
     )
 
