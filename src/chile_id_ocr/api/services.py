@@ -69,7 +69,12 @@ def build_services(settings: Settings) -> Services:
         store=store,
         auth=Authenticator(store, tokens, settings.clock_skew_seconds, settings.signature_replay_cache),
         pool=RecognitionPool(
-            settings.workers, settings.admission_limit(), settings.max_pixels, settings.job_cpu_seconds
+            settings.workers,
+            settings.admission_limit(),
+            settings.max_pixels,
+            settings.job_cpu_seconds,
+            settings.worker_memory_mb,
+            settings.max_decode_mb,
         ),
         metrics=Metrics(),
         fetch_policy=policy,

@@ -84,6 +84,12 @@ class Settings(BaseSettings):
     """Most pixels an image may decode to (read from its header)."""
     job_cpu_seconds: float = Field(default=20.0, gt=0)
     """CPU seconds one recognition may use in its worker (then AIS.0105)."""
+    max_decode_mb: int = Field(default=512, ge=16)
+    """Most memory (MB) decoding one image may take, estimated from its header before decoding (then AIS.0103;
+    docs/limits.md)."""
+    worker_memory_mb: int = Field(default=1536, ge=0)
+    """Memory ceiling (MB) of each recognition worker's data (RLIMIT_DATA): a recognition that needs more gets
+    AIS.0105 and the worker serves on; 0: no ceiling (docs/limits.md)."""
     token_ip_burst: int = Field(default=10, ge=1)
     """`/v3/auth/tokens` requests per client address: the burst."""
     token_ip_per_minute: float = Field(default=20.0, gt=0)

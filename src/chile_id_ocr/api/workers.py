@@ -6,8 +6,10 @@ Admission (at most ``limit`` requests at once, a fair share per project) is ``ap
 at most one job per worker at a time.
 
 Budgets: each job may use ``cpu_seconds`` of CPU time in its worker (``ITIMER_PROF``; over it, AIS.0105), and
-decoding refuses images over ``max_pixels`` from their header (``vision/decode.py``, AIS.0103). A worker that dies
-answers the requests it had with 503 and Retry-After (AIS.0105): retrying is safe.
+decoding refuses, from the header, images over ``max_pixels`` or whose decoding would take over ``decode_mb`` or
+too much work (``vision/decode.py``, AIS.0103); each worker's data is capped at ``memory_mb`` (``api/ceiling.py``:
+a job past it answers AIS.0105 and the worker serves on). A worker that dies answers the requests it had with 503
+and Retry-After (AIS.0105): retrying is safe.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
+from chile_id_ocr.api import ceiling
 from chile_id_ocr.api.errors import ApiError
 from chile_id_ocr.errors import InternalRecognitionError, RecognitionError, UnsupportedFormatError
 
@@ -82,9 +85,14 @@ def _over_budget(_signum: int, _frame: object) -> None:
     raise JobBudgetExceeded
 
 
-def init_worker(max_pixels: int | None = None, cpu_seconds: float | None = None) -> None:
+def init_worker(
+    max_pixels: int | None = None,
+    cpu_seconds: float | None = None,
+    memory_mb: int | None = None,
+    decode_mb: int | None = None,
+) -> None:
     """Worker initializer: one thread, Ctrl-C left to the parent, the budgets, models loaded now rather than on
-    first job."""
+    first job, then the memory ceiling (``api/ceiling.py``; None or 0: none)."""
     global _budget_seconds
     os.environ["OMP_NUM_THREADS"] = "1"
     os.environ["CHILE_ID_OCR_THREADS"] = "1"
@@ -96,9 +104,11 @@ def init_worker(max_pixels: int | None = None, cpu_seconds: float | None = None)
 
     if max_pixels is not None:
         decode.MAX_PIXELS = max_pixels
-    from chile_id_ocr.models.ocr import get_engine
-
-    get_engine()
+    if decode_mb is not None:
+        decode.MAX_DECODE_BYTES = decode_mb * decode.MB
+    ceiling.preload()
+    if memory_mb:
+        ceiling.set_ceiling(memory_mb)
 
 
 def warm() -> int:
@@ -110,6 +120,7 @@ def run_job(job: Job) -> Outcome:
     from chile_id_ocr.pipeline import recognize  # the worker's, imported once per process
 
     start = time.perf_counter()
+    ceiling.cpu_backstop(_budget_seconds)
     signal.setitimer(signal.ITIMER_PROF, _budget_seconds)
     try:
         return _run(job, recognize, start)
@@ -153,19 +164,27 @@ def _run(job: Job, recognize: Any, start: float) -> Outcome:
         details = recognition.details() if job.details else None
         return Outcome(recognition.to_api(), details, None, time.perf_counter() - start)
     except RecognitionError as err:
-        return Outcome(error=err.to_api(), seconds=time.perf_counter() - start)
+        return Outcome(error=ceiling.explain(err).to_api(), seconds=time.perf_counter() - start)
     except Exception as exc:
-        internal = InternalRecognitionError(f"unexpected {type(exc).__name__}")
+        internal = ceiling.explain(InternalRecognitionError(f"unexpected {type(exc).__name__}"), exc)
         return Outcome(error=internal.to_api(), seconds=time.perf_counter() - start)
 
 
 class RecognitionPool:
     """``workers`` processes behind an admission limit of ``limit`` requests."""
 
-    def __init__(self, workers: int, limit: int, max_pixels: int | None = None, cpu_seconds: float | None = None):
+    def __init__(
+        self,
+        workers: int,
+        limit: int,
+        max_pixels: int | None = None,
+        cpu_seconds: float | None = None,
+        memory_mb: int | None = None,
+        decode_mb: int | None = None,
+    ):
         self.workers = workers
         self.limit = limit
-        self.budgets = (max_pixels, cpu_seconds)
+        self.budgets = (max_pixels, cpu_seconds, memory_mb, decode_mb)
         self.submitted = 0
         self.ready = False
         self._executor: ProcessPoolExecutor | None = None
