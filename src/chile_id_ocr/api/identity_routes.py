@@ -115,6 +115,8 @@ def add_identity_routes(app: FastAPI) -> None:
             claims = svc.auth.tokens.verify(request.headers.get("x-auth-token", "").strip(), datetime.now(UTC))
         except ApiError:
             raise IdentityError(401, "The request you have made requires authentication.") from None
+        if not await offload(svc.store.user_active, claims.user_id):  # disabled or deleted since the token
+            raise IdentityError(401, "The request you have made requires authentication.")
         projects = [p for p in await offload(svc.store.list_projects) if p.domain == claims.domain]
         listed = [
             {"id": p.id, "name": p.name, "domain_id": p.domain, "enabled": True, "service_enabled": p.service_enabled}
