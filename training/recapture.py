@@ -15,7 +15,6 @@ threshold are written to the package.
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
 import sys
 import time
 from pathlib import Path
@@ -23,31 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from chile_id_ocr.models.recapture import KINDS, WEIGHTS_FILE, RecaptureModel
-from chile_id_ocr.synth.recapture import DEV_SEEDS, measured
+from chile_id_ocr.synth.recapture import DEV_SEEDS, measure_all, seed_jobs
 
 HIDDEN = 16
-
-
-def jobs_for(seeds: range, originals: int, per_attack: int) -> list[tuple[int, str]]:
-    """(seed, kind) pairs: ``originals`` original captures and ``per_attack`` of each attack, each seed once."""
-    counts = {"original": originals, **{kind: per_attack for kind in KINDS[1:]}}
-    jobs, seed = [], seeds.start
-    for kind, count in counts.items():
-        for _ in range(count):
-            jobs.append((seed, kind))
-            seed += 1
-    if seed > seeds.stop:
-        raise ValueError(f"{seed - seeds.start} samples do not fit in {seeds}")
-    return jobs
-
-
-def collect(jobs: list[tuple[int, str]], workers: int) -> tuple[np.ndarray, np.ndarray, list[dict]]:
-    """The measurements, the kind index and the truth of every job."""
-    with mp.get_context("fork").Pool(workers) as pool:
-        done = pool.map(measured, jobs, chunksize=4)
-    x = np.stack([features for features, _ in done])
-    y = np.array([KINDS.index(kind) for _, kind in jobs])
-    return x, y, [truth for _, truth in done]
 
 
 def fit(x: np.ndarray, y: np.ndarray, hidden: int = HIDDEN, steps: int = 4000, decay: float = 1e-3) -> RecaptureModel:
@@ -95,12 +72,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", type=Path, help="keep the measurements here, and reuse them when there")
     args = ap.parse_args(argv)
     start = time.perf_counter()
-    jobs = jobs_for(DEV_SEEDS, args.originals, args.per_attack)
+    jobs = seed_jobs(DEV_SEEDS, args.originals, args.per_attack)
     if args.cache is not None and args.cache.exists():
         with np.load(args.cache) as cached:
             x, y = cached["x"], cached["y"]
     else:
-        x, y, _ = collect(jobs, args.jobs)
+        x, y, _ = measure_all(jobs, args.jobs)
         if args.cache is not None:
             np.savez(args.cache, x=x, y=y)
     print(f"measured {len(jobs)} samples in {time.perf_counter() - start:.0f} s", file=sys.stderr)

@@ -22,6 +22,7 @@ truth. Seeds split the set: :data:`DEV_SEEDS` for training, :data:`TEST_SEEDS` h
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import random
 from typing import Any
 
@@ -262,3 +263,22 @@ def measured(job: tuple[int, str]) -> tuple[np.ndarray, dict[str, Any]]:
     decoded = decode(sample.image)
     quad = np.asarray(sample.truth["card_quad"], np.float32) * decoded.scale
     return measure(decoded.pixels, quad), sample.truth
+
+
+def seed_jobs(seeds: range, originals: int, per_attack: int) -> list[tuple[int, str]]:
+    """(seed, kind) pairs from ``seeds``: ``originals`` original captures and ``per_attack`` of each attack, each
+    seed used once."""
+    counts = {"original": originals, **{kind: per_attack for kind in KINDS[1:]}}
+    jobs = [(kind, n) for kind, count in counts.items() for n in range(count)]
+    if len(jobs) > len(seeds):
+        raise ValueError(f"{len(jobs)} samples do not fit in {seeds}")
+    return [(seeds[i], kind) for i, (kind, _) in enumerate(jobs)]
+
+
+def measure_all(jobs: list[tuple[int, str]], workers: int) -> tuple[np.ndarray, np.ndarray, list[dict[str, Any]]]:
+    """Every job's measurements (N, features), its kind's index in ``KINDS`` and its truth, in ``workers`` processes."""
+    with mp.get_context("fork").Pool(workers) as pool:
+        done = pool.map(measured, jobs, chunksize=4)
+    x = np.stack([features for features, _ in done])
+    y = np.array([KINDS.index(kind) for _, kind in jobs])
+    return x, y, [truth for _, truth in done]

@@ -19,6 +19,9 @@ from chile_id_ocr.card.regions import REGIONS, Box, portrait_beside
 from chile_id_ocr.vision.geometry import card_to_image, map_points
 
 MAX_CARD_WIDTH = 2000
+#: Each picture is cut with this much more of the card around it (card widths and heights, each side): the
+#: located corners may be off by a percent or two of the card where the fit extrapolates from the text lines.
+MARGIN = 0.02
 NAMES: tuple[str, ...] = ("portrait", "signature", "ghost_portrait")
 
 
@@ -46,9 +49,11 @@ def picture_boxes(layout: str, quad: np.ndarray, value_quads: Iterable[np.ndarra
 
 
 def cut(image: np.ndarray, quad: np.ndarray, box: Box, width: int) -> np.ndarray:
-    """The ``box`` of the card at ``quad`` in ``image``, in the card's frame at ``width`` pixels per card width."""
+    """The ``box`` of the card at ``quad`` in ``image`` and ``MARGIN`` around it, in the card's frame at ``width``
+    pixels per card width."""
     height = width / CARD_ASPECT
-    x0, y0, x1, y1 = box
+    x0, y0 = max(0.0, box[0] - MARGIN), max(0.0, box[1] - MARGIN)
+    x1, y1 = min(1.0, box[2] + MARGIN), min(1.0, box[3] + MARGIN)
     w, h = max(1, round((x1 - x0) * width)), max(1, round((y1 - y0) * height))
     # an output pixel -> its card fraction -> the image (the warp's inverse map)
     to_card = np.array([[(x1 - x0) / w, 0, x0], [0, (y1 - y0) / h, y0], [0, 0, 1]], np.float64)
