@@ -87,10 +87,10 @@ def _fixed_mmap_threshold() -> None:
     libc.mallopt(_M_MMAP_THRESHOLD, 256 * 1024)
 
 
-def cpu_backstop(budget_seconds: float) -> None:
-    """Let the kernel stop this worker once it has used three times ``budget_seconds`` (plus 5 s) more CPU."""
+def cpu_backstop(budget_seconds: float, grace: float = 5.0) -> None:
+    """Let the kernel stop this worker once it has used three times ``budget_seconds`` plus ``grace`` more CPU."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    soft = math.ceil(usage.ru_utime + usage.ru_stime + 3 * budget_seconds + 5)
+    soft = math.ceil(usage.ru_utime + usage.ru_stime + 3 * budget_seconds + grace)
     hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
     if hard == resource.RLIM_INFINITY or soft < hard:
         resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
