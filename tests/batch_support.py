@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -72,7 +73,7 @@ def wait_for_reader(path: Path, timeout: float = 240.0) -> tuple[int, int]:
             if exc.errno != errno.ENXIO or time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
-    while not (holders := [pid for pid in _holders(path) if pid != os.getpid()]):  # its open() is returning
+    while not (holders := readers(path)):  # its open() is returning
         assert time.monotonic() < deadline, f"nobody holds {path} open"
         time.sleep(0.01)
     assert len(holders) == 1, holders
@@ -89,6 +90,27 @@ def kill_reader(path: Path) -> int:
 
 def run_cli(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen([*CLI, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def batch(*args: str, memory: int | None = None, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    """The batch command run to its end; ``memory``: its address space in bytes (RLIMIT_AS), to show a bound."""
+
+    def limit() -> None:
+        if memory is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout, preexec_fn=limit)
+
+
+def release(fd: int) -> None:
+    """Give the worker reading a FIFO (``wait_for_reader``) a few bytes that are not an image, and their end."""
+    os.write(fd, b"not an image")
+    os.close(fd)
+
+
+def readers(path: Path) -> list[int]:
+    """The processes other than this one that hold ``path`` open."""
+    return [pid for pid in _holders(path) if pid != os.getpid()]
 
 
 def pid_alive(pid: int) -> bool:

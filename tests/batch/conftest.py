@@ -27,7 +27,7 @@ def cards(real: Path, tmp_path_factory: pytest.TempPathFactory) -> Cards:
     pairs = root / "pairs.csv"
     pairs.write_text(
         "id,front,back\n"
-        f"specimen-both-sides,{real / 'specimen_front.jpg'},{real / 'specimen_back.jpg'}\n"
+        f"specimen-both-sides,{folder / 'specimen_front.jpg'},images/specimen_back.jpg\n"
         "missing,images/no_such_card.jpg,\n"
     )
     url_manifest = root / "url.jsonl"

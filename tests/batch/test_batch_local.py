@@ -32,12 +32,13 @@ def test_every_card_of_every_input_kind_is_written_once(cards: Cards, local_run:
 
 
 def test_records_are_the_recognize_command_lines_with_an_id(
-    cards: Cards, local_run: Run, real: Path, capsys: pytest.CaptureFixture[str]
+    cards: Cards, local_run: Run, capsys: pytest.CaptureFixture[str]
 ) -> None:
     singles = [str(cards.folder / n) for n in ("specimen_front.jpg", "scan_back.jpg", "notes.png")]
     for line in _recognize_lines(capsys, *singles):
         assert local_run.records[line["file"]] == {"id": line["file"], **line}
-    (pair,) = _recognize_lines(capsys, "--back", str(real / "specimen_back.jpg"), str(real / "specimen_front.jpg"))
+    both = [str(cards.folder / n) for n in ("specimen_back.jpg", "specimen_front.jpg")]
+    (pair,) = _recognize_lines(capsys, "--back", *both)
     assert local_run.records["specimen-both-sides"] == {"id": "specimen-both-sides", **pair}
     assert "fusion" in pair["details"]  # both sides were read together
 
@@ -73,7 +74,8 @@ def test_summary_counts_what_the_records_say(local_run: Run) -> None:
 def test_a_card_that_kills_or_outlasts_its_worker_is_an_error_record(cards: Cards, tmp_path: Path) -> None:
     crash, hang = fifo(tmp_path / "crash.jpg"), fifo(tmp_path / "hang.jpg")
     manifest = tmp_path / "m.csv"
-    manifest.write_text(f"id,front\ncrash,{crash}\nhang,{hang}\nafter,{cards.folder / 'specimen_front.jpg'}\n")
+    after = shutil.copy(cards.folder / "specimen_front.jpg", tmp_path)  # a manifest names files in its folder
+    manifest.write_text(f"id,front\ncrash,{crash}\nhang,{hang}\nafter,{after}\n")
     out = tmp_path / "out.csv"
     proc = run_cli(str(manifest), "--out", str(out), "--workers", "2", "--timeout", "10", "--progress-every", "1")
     killed = kill_reader(crash)
@@ -103,7 +105,8 @@ def _run_cli_sigint_ignored(*args: str) -> subprocess.Popen[str]:
 def test_ctrl_c_keeps_what_is_done_and_resume_goes_on(cards: Cards, tmp_path: Path) -> None:
     stuck = fifo(tmp_path / "stuck.jpg")
     manifest = tmp_path / "m.jsonl"
-    rows = [{"id": "first", "front": str(cards.folder / "notes.png")}, {"id": "stuck", "front": str(stuck)}]
+    first = shutil.copy(cards.folder / "notes.png", tmp_path)  # a manifest names files in its folder
+    rows = [{"id": "first", "front": str(first)}, {"id": "stuck", "front": str(stuck)}]
     manifest.write_text("".join(json.dumps(row) + "\n" for row in rows))
     out = tmp_path / "out.parquet"
     proc = _run_cli_sigint_ignored(str(manifest), "--out", str(out), "--workers", "1")

