@@ -16,6 +16,8 @@ ask; its outcomes are reordered the same way, waiting as long as the cluster ret
 ([], 1)
 >>> [o.record["id"] for o in order.put(Outcome({"id": "a", "file": "a.jpg"}))], order.room()
 (['a', 'b'], True)
+>>> [o.record["id"] for o in order.put(Outcome({"id": "b", "file": "b.jpg"}))]  # b again: not waited for
+['b']
 """
 
 from __future__ import annotations
@@ -62,7 +64,9 @@ class InputOrder:
         """The outcomes that are now next in input order (maybe none, maybe several)."""
         record = outcome.record
         key = (record["id"], record["file"], record.get("back"))
-        places = self._places[key]
+        places = self._places.get(key)
+        if places is None:  # no card taken is waiting for it (an engine that answered a card twice): as it comes
+            return [outcome]
         self._waiting[places.popleft()] = outcome
         if not places:
             del self._places[key]
