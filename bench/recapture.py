@@ -7,13 +7,12 @@ photographed or scanned), measured on the card's true corners. The real images (
 whole pipeline (``recognize``), so their card is where the product locates it; so does a small set of the test
 recaptures (``--e2e``), to show the located corners give the same verdicts.
 
-    python bench/recapture.py --originals 300 --per-attack 150 --jobs 2 --write
+    python bench/recapture.py --samples 700 --jobs 2 --cache /tmp/recapture-test.jsonl --write
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -161,22 +160,16 @@ def cost_section(jobs: list[tuple[int, str]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--originals", type=int, default=300)
-    ap.add_argument("--per-attack", type=int, default=150)
+    ap.add_argument("--samples", type=int, default=700, help="test captures: two originals for one of each attack")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--e2e", type=int, default=6, help="test images of each kind through the whole pipeline")
-    ap.add_argument("--cache", type=Path, help="keep the test measurements here, and reuse them when there")
+    ap.add_argument("--cache", type=Path, help="JSON lines: each measurement appended, those there reused")
+    ap.add_argument("--cached-only", action="store_true", help="score what --cache holds, measure nothing")
     ap.add_argument("--real", type=Path, default=DEFAULT_REAL)
     ap.add_argument("--write", action="store_true", help="write the section of BENCHMARKS.md")
     args = ap.parse_args(argv)
-    jobs = seed_jobs(TEST_SEEDS, args.originals, args.per_attack)
-    if args.cache is not None and args.cache.exists():
-        with np.load(args.cache, allow_pickle=False) as cached:
-            x, y, truths = cached["x"], cached["y"], json.loads(str(cached["truths"]))
-    else:
-        x, y, truths = measure_all(jobs, args.jobs)
-        if args.cache is not None:
-            np.savez(args.cache, x=x, y=y, truths=json.dumps(truths))
+    jobs = seed_jobs(TEST_SEEDS, args.samples)
+    x, y, truths = measure_all(jobs, args.jobs, args.cache, generate=not args.cached_only)
     parts = [
         "### Synthetic recaptures (measured on the card's true corners)",
         synthetic_section(x, y, truths),
@@ -186,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     parts.append(real_text)
     if args.e2e:
         parts += ["### Test recaptures through the whole pipeline (located corners)", e2e_section(args.e2e)]
-    parts += ["### Cost", cost_section(jobs[:: max(1, len(jobs) // 40)])]
+    parts += ["### Cost", cost_section(jobs[:: max(1, len(jobs) // 20)])]
     body = "\n\n".join(parts)
     print(body)
     if args.write:

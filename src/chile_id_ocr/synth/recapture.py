@@ -22,9 +22,12 @@ truth. Seeds split the set: :data:`DEV_SEEDS` for training, :data:`TEST_SEEDS` h
 
 from __future__ import annotations
 
+import json
 import multiprocessing as mp
+import os
 import random
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 import cv2
 import numpy as np
@@ -265,20 +268,48 @@ def measured(job: tuple[int, str]) -> tuple[np.ndarray, dict[str, Any]]:
     return measure(decoded.pixels, quad), sample.truth
 
 
-def seed_jobs(seeds: range, originals: int, per_attack: int) -> list[tuple[int, str]]:
-    """(seed, kind) pairs from ``seeds``: ``originals`` original captures and ``per_attack`` of each attack, each
-    seed used once."""
-    counts = {"original": originals, **{kind: per_attack for kind in KINDS[1:]}}
-    jobs = [(kind, n) for kind, count in counts.items() for n in range(count)]
-    if len(jobs) > len(seeds):
-        raise ValueError(f"{len(jobs)} samples do not fit in {seeds}")
-    return [(seeds[i], kind) for i, (kind, _) in enumerate(jobs)]
+#: The kinds of consecutive samples: two originals for one of each attack, interleaved so that any prefix of a
+#: run is balanced alike.
+PATTERN: tuple[str, ...] = ("original", "screen", "original", "photocopy", "printout")
 
 
-def measure_all(jobs: list[tuple[int, str]], workers: int) -> tuple[np.ndarray, np.ndarray, list[dict[str, Any]]]:
-    """Every job's measurements (N, features), its kind's index in ``KINDS`` and its truth, in ``workers`` processes."""
-    with mp.get_context("fork").Pool(workers) as pool:
-        done = pool.map(measured, jobs, chunksize=4)
-    x = np.stack([features for features, _ in done])
-    y = np.array([KINDS.index(kind) for _, kind in jobs])
-    return x, y, [truth for _, truth in done]
+def seed_jobs(seeds: range, count: int) -> list[tuple[int, str]]:
+    """``count`` (seed, kind) pairs from ``seeds``, the kinds in :data:`PATTERN`'s order, each seed used once."""
+    if count > len(seeds):
+        raise ValueError(f"{count} samples do not fit in {seeds}")
+    return [(seeds[i], PATTERN[i % len(PATTERN)]) for i in range(count)]
+
+
+def measure_all(
+    jobs: list[tuple[int, str]], workers: int, cache: Path | None = None, *, generate: bool = True
+) -> tuple[np.ndarray, np.ndarray, list[dict[str, Any]]]:
+    """The measurements (N, features), kind indices in ``KINDS`` and truths of the jobs, measured in ``workers``
+    processes. With ``cache`` (a JSON-lines file), each sample is appended as it is measured and samples already
+    there are not measured again; without ``generate``, only those are returned (a run stopped midway)."""
+    done: dict[tuple[int, str], tuple[np.ndarray, dict[str, Any]]] = {}
+    if cache is not None and cache.exists():
+        for line in cache.read_text().splitlines():
+            row = json.loads(line)
+            done[(row["seed"], row["kind"])] = (np.array(row["x"], np.float64), row["truth"])
+    todo = [job for job in jobs if job not in done] if generate else []
+    if todo:
+        with mp.get_context("fork").Pool(workers) as pool, _appending(cache) as sink:
+            for job, (features, truth) in pool.imap_unordered(_measured_job, todo):
+                done[job] = (features, truth)
+                row = {"seed": job[0], "kind": job[1], "x": features.tolist(), "truth": truth}
+                sink.write(json.dumps(row) + "\n")
+                sink.flush()
+    kept = [job for job in jobs if job in done]
+    if not kept:
+        return np.zeros((0, 0)), np.zeros(0, int), []
+    x = np.stack([done[job][0] for job in kept])
+    y = np.array([KINDS.index(kind) for _, kind in kept])
+    return x, y, [done[job][1] for job in kept]
+
+
+def _measured_job(job: tuple[int, str]) -> tuple[tuple[int, str], tuple[np.ndarray, dict[str, Any]]]:
+    return job, measured(job)
+
+
+def _appending(cache: Path | None) -> IO[str]:
+    return open(cache, "a") if cache is not None else open(os.devnull, "w")
