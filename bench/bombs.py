@@ -16,17 +16,28 @@ contract's code they must get, before any pixel is decoded:
 - ``PNG, 30000 px header``: declares 30000x30000 and holds 64 bytes (the round-1 bomb). AIS.0103.
 - ``GIF, 1000 frames`` and ``WebP``: formats the contract does not take, refused from their first bytes. AIS.0102.
 
-``probe`` (``python bench/bombs.py``) posts each to a real server on loopback with one worker, then the specimen,
-and reports the answer, its time, the worker's peak RSS during the bomb, and whether the specimen was still read;
-``--write`` updates the ``decoding-bombs`` section of BENCHMARKS.md.
+Run it to probe a real server on loopback (``chile-id-ocr serve``, one worker by default)::
+
+    python bench/bombs.py [--workers 1] [--real ../shared/real] [--write] [--label LABEL]
+
+Each bomb is posted once, then the specimen; the report gives the answer, the request's wall time, the worker's
+peak RSS during it (``VmHWM``, reset through ``/proc/PID/clear_refs`` before each request; that needs to own the
+worker, as the bench does) and whether the specimen was still read. ``--write`` updates the ``decoding-bombs``
+section of BENCHMARKS.md (``--section`` another; ``--label`` names the code measured, e.g. the commit before the
+fix when the bench is run with ``PYTHONPATH`` pointing at that commit's ``src``).
 """
 
 from __future__ import annotations
 
+import argparse
+import base64
+import contextlib
 import io
 import struct
+import time
 import zlib
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from PIL import Image
 
@@ -184,3 +195,84 @@ BOMBS: dict[str, tuple[Callable[[], bytes], str]] = {
     "GIF, 1000 frames": (gif_frames, "AIS.0102"),
     "WebP": (webp, "AIS.0102"),
 }
+
+
+def _peak_rss_mib(pids: Sequence[int]) -> float:
+    """The largest ``VmHWM`` among ``pids``, MiB."""
+    peaks = [0.0]
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        peaks += [int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmHWM:")]
+    return max(peaks)
+
+
+def _reset_peaks(pids: Sequence[int]) -> None:
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+
+def probe(args: argparse.Namespace) -> list[list[object]]:
+    import requests
+
+    import hostile
+
+    specimen = base64.b64encode((Path(args.real) / "specimen_front.jpg").read_bytes()).decode()
+    rows: list[list[object]] = []
+    with hostile.running(args.workers) as live:
+        headers = {"X-Auth-Token": live.token}
+
+        def post(image: str) -> tuple[str, float]:
+            start = time.perf_counter()
+            answer = requests.post(live.card_url, json={"image": image}, headers=headers, timeout=600)
+            code = answer.json().get("error_code", "ok") if answer.content else ""
+            return f"{answer.status_code} {code}", time.perf_counter() - start
+
+        post(specimen)  # warm
+        for name, (make, expected) in BOMBS.items():
+            data = make()
+            workers = [p for p in hostile.srv.tree(live.server.process.pid) if p != live.server.process.pid]
+            _reset_peaks(workers)
+            answer, seconds = post(base64.b64encode(data).decode())
+            peak = _peak_rss_mib(workers)
+            after, _ = post(specimen)
+            mark = "" if answer.endswith(expected) else f" (expected {expected})"
+            rows.append([name, f"{len(data) / 1000:,.1f}", answer + mark, f"{seconds:.2f}", f"{peak:.0f}", after])
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import report
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--real", default=str(Path(__file__).resolve().parents[2] / "shared" / "real"))
+    parser.add_argument("--label", default="")
+    parser.add_argument("--section", default="decoding-bombs")
+    parser.add_argument("--write", action="store_true")
+    args = parser.parse_args(argv)
+    rows = probe(args)
+    headers = ["bomb", "file KB", "answer", "wall s", "worker peak RSS MiB", "the specimen after"]
+    label = f" ({args.label})" if args.label else ""
+    body = "\n".join(
+        [
+            f"Each crafted file posted once to a server with {args.workers} worker(s){label}, then the specimen "
+            "(`bench/bombs.py` says what each file is).",
+            "",
+            report.md_table(headers, rows),
+        ]
+    )
+    print(body)
+    if args.write:
+        command = report.command_line("bombs.py", argv)
+        title = "Hardening: decoding bombs" + (f" ({args.label})" if args.label else "")
+        report.write_section(args.section, title, body, command)
+    missed = [row for row in rows if "expected" in str(row[2]) or not str(row[5]).startswith("200")]
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
