@@ -79,6 +79,18 @@ def test_manifest_rows_outside_its_folder_are_refused_unless_allowed(tmp_path: P
     ] * 2  # read, through the link: its bytes are no image
 
 
+def test_a_file_that_never_ends_is_read_no_further_than_64_mib(tmp_path: Path) -> None:
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    (folder / "zero.jpg").symlink_to("/dev/zero")  # a link in a folder given on the command line
+    out = tmp_path / "out.jsonl"
+    result = batch(str(folder), "--out", str(out), "--workers", "1", memory=3 * 1024 * MiB)
+    assert result.returncode == 0, result.stderr
+    (record,) = [json.loads(line) for line in out.read_text().splitlines()]
+    assert record["error_code"] == "AIS.0103"
+    assert record["error_msg"].endswith("The file is over 64 MiB, more than any card's image.")
+
+
 def test_csv_output_neutralises_formulas_and_jsonl_keeps_them(tmp_path: Path) -> None:
     ids = ['=HYPERLINK("http://attacker.example","card")', "+1", "-2+3", "@SUM(A1)", "'q", "plain"]
     # (leading tabs and carriage returns cannot come through a manifest, which strips its cells: test_batch_sinks)

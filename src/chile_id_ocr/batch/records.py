@@ -1,7 +1,8 @@
 """One card in, one record out: what ``chile-id-ocr recognize`` prints per line and ``batch`` writes per card.
 
 A record is the contract's ``result`` (and ``details`` on request) or its ``error_code``/``error_msg``, after
-the names of the files read. Reading a file that cannot be read is AIS.0102, like an image that is not one.
+the names of the files read. Reading a file that cannot be read is AIS.0102, like an image that is not one;
+a file over ``MAX_FILE_BYTES`` (64 MiB) is AIS.0103, and no more than that is read of it.
 ``Outcome`` adds what the batch summary and the flat formats need: the card's checks, side and design,
 taken from ``Recognition.details()`` whether or not the record carries the details.
 
@@ -19,12 +20,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from chile_id_ocr.errors import RecognitionError, UnsupportedFormatError
+from chile_id_ocr.errors import ImageSizeError, RecognitionError, UnsupportedFormatError
 
 URL_MARK = "://"
+MAX_FILE_BYTES = 64 * 1024 * 1024  # a card's scan is a few MB; the service takes 10 MB
+_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -56,19 +58,33 @@ class Outcome:
         return cls(record=data["record"], facts=data.get("facts") or {})
 
 
-def read_location(location: str) -> bytes:
-    """The bytes at a path, or at a URL through fsspec (``pip install 'chile-id-ocr[fsspec]'``)."""
+def read_location(location: str, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes at a path, or at a URL through fsspec (``pip install 'chile-id-ocr[fsspec]'``), read a MiB at a
+    time up to ``limit``: past it (a file no card's image is, ``/dev/zero`` behind a link) an ``ImageSizeError``."""
     if URL_MARK not in location:
-        return Path(location).read_bytes()
+        with open(location, "rb") as handle:
+            return _read_capped(handle, limit)
     import fsspec  # the sources refuse URLs up front when fsspec is missing
 
     with fsspec.open(location, "rb") as handle:
-        return handle.read()
+        return _read_capped(handle, limit)
+
+
+def _read_capped(handle: IO[bytes], limit: int) -> bytes:
+    chunks, size = [], 0
+    while size <= limit and (chunk := handle.read(min(_CHUNK, limit + 1 - size))):
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > limit:
+        raise ImageSizeError(f"the file is over {limit // _CHUNK} MiB, more than any card's image")
+    return b"".join(chunks)
 
 
 def _read_or_error(location: str) -> bytes | RecognitionError:
     try:
         return read_location(location)
+    except RecognitionError as err:
+        return err
     except OSError as exc:
         return UnsupportedFormatError(f"cannot read the file: {exc.strerror or exc}")
     except Exception as exc:  # a remote filesystem's own errors (credentials, network)
