@@ -5,16 +5,19 @@
 Each case is one request to ``POST /v2/{project_id}/ocr/chile-id-card`` with a valid token and a bad body, drawn
 from these families (in turn): random bytes; random JSON documents (the contract's keys, values of every type);
 valid small images (PNG, JPEG, BMP, TIFF) with bytes flipped, cut or inserted; image headers declaring huge
-sizes (decompression bombs, 1-bit TIFFs); invalid base64; JSON nested thousands deep; URLs to loopback,
-private, metadata and malformed addresses (no name needs DNS); wrong types; both or neither of image and url;
-over-long strings. It reports the answers by status and code, every 5xx, connection errors, and the RSS of each
-worker process before and after. ``--write`` updates the ``hardening-fuzz`` section of BENCHMARKS.md.
+sizes (decompression bombs, 1-bit TIFFs); the crafted decoding bombs of ``bench/bombs.py`` (a progressive JPEG of
+20,000 scans, TIFF tiles of 16368 px, 20,000 TIFF pages, a 16-bit PNG of zeros, GIF, WebP); invalid base64; JSON
+nested thousands deep; URLs to loopback, private, metadata and malformed addresses (no name needs DNS); wrong
+types; both or neither of image and url; over-long strings. It reports the answers by status and code, every
+5xx, connection errors, and the RSS of each worker process before and after. ``--write`` updates the
+``hardening-fuzz`` section of BENCHMARKS.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import functools
 import io
 import json
 import random
@@ -29,6 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 from PIL import Image
 
+import bombs
 import hostile
 import report
 
@@ -111,6 +115,16 @@ def _tiff_1bit(width: int, height: int) -> bytes:
 BOMB_TIFFS = [_tiff_1bit(8192, 8192), _tiff_1bit(7000, 6000)]  # 67 and 42 Mpx in a few KB
 
 
+@functools.cache
+def _decoding_bombs() -> tuple[bytes, ...]:
+    """bench/bombs.py's files, made once."""
+    return tuple(make() for make, _code in bombs.BOMBS.values())
+
+
+def decoding_bomb(rng: random.Random) -> bytes:
+    return rng.choice(_decoding_bombs())
+
+
 URLS = [
     "http://127.0.0.1:{port}/",
     "http://[::1]/",
@@ -142,6 +156,7 @@ def families(port: int) -> list[Callable[[random.Random], bytes]]:
         lambda r: doc({"image": _b64(mutated(r)), "details": r.random() < 0.5}),
         lambda r: doc({"image": _b64(mutated(r)), "back_image": _b64(mutated(r))}),
         lambda r: doc({"image": _b64(bomb(r))}),
+        lambda r: doc({"image": _b64(decoding_bomb(r))}),
         lambda r: doc({"image": r.choice(["%%%", "ñandú", "QUJD=", "data:image/png;base64,@@", "A" * 5])}),
         lambda r: b'{"image": ' + b"[" * (d := r.choice([500, 1000, 5000, 100_000])) + b"]" * d + b"}",
         lambda r: doc({"url": r.choice(URLS).format(port=port)}),
