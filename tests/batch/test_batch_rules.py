@@ -169,19 +169,21 @@ def test_the_order_window_bounds_the_records_waiting(tmp_path: Path) -> None:
 
 
 def test_resume_after_ctrl_c_in_input_order_reads_what_was_waiting(cards: Cards, tmp_path: Path) -> None:
-    manifest, (f0, f1) = _fifo_cards(tmp_path, 2)
+    manifest, (f0, f1, f2) = _fifo_cards(tmp_path, 3)
     out = tmp_path / "out.csv"
     proc = run_cli(str(manifest), "--out", str(out), "--workers", "2")
     held, _ = wait_for_reader(f0)
-    release(wait_for_reader(f1)[0])  # f1 is read; its record waits for f0
+    release(wait_for_reader(f1)[0])
+    third, _ = wait_for_reader(f2)  # f1's worker took f2: the job has f1's record, which waits for f0's
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr
     assert _ids(out, "csv") == []  # nothing written out of order
-    os.close(held)
-    for pipe in (f0, f1):
+    for fd, pipe in ((held, f0), (third, f2), (None, f1)):
+        if fd is not None:
+            os.close(fd)
         pipe.unlink()
         shutil.copy(cards.folder / "notes.png", pipe)
     again = batch(str(manifest), "--out", str(out), "--resume", "--workers", "2")
     assert again.returncode == 0, again.stderr
-    assert _ids(out, "csv") == ["f0", "f1"]
+    assert _ids(out, "csv") == ["f0", "f1", "f2"]
