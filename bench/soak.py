@@ -5,12 +5,12 @@
 A real server on loopback (default settings but the worker count); ``--clients`` clients (more than the workers,
 so the queue stays full) send, with a token, the specimen and the phone photo in turn, back to back. A share
 ``--hostile-share`` of the requests (every n-th of each client) is a hostile input instead: the no-card uploads of
-``bench/hostile_inputs.py`` (blank, flat grey 6000x6000, noise, a page of text, a form, a room) and a PNG bomb
-header (30000 px), in turn. Each minute: answered legitimate requests, 429s (the admission limit at work:
-expected), errors (a legitimate request answered anything else, or a connection error), the hostile requests'
-answers (any 4xx is right; a 5xx or a connection error is counted as an error too), the server's RSS and each
-worker's RSS at the minute's end. Drift is the last minute's summed RSS over the first's. ``--write`` updates the
-``hardening-soak`` section of BENCHMARKS.md.
+``bench/hostile_inputs.py`` (blank, flat grey 6000x6000, noise, a page of text, a form, a room) and the decoding
+bombs of ``bench/bombs.py`` (a PNG bomb header of 30000 px among them), in turn. Each minute: answered legitimate
+requests, 429s (the admission limit at work: expected), errors (a legitimate request answered anything else, or a
+connection error), the hostile requests' answers (any 4xx is right; a 5xx or a connection error is counted as an
+error too), the server's RSS and each worker's RSS at the minute's end. Drift is the last minute's summed RSS
+over the first's. ``--write`` updates the ``hardening-soak`` section of BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -39,12 +39,12 @@ def _body(data: bytes) -> bytes:
 
 
 def hostile_bodies(folder: Path) -> list[bytes]:
-    """The hostile inputs, as request bodies."""
-    import fuzz
+    """The hostile inputs, as request bodies: the no-card set, then bench/bombs.py's decoding bombs."""
+    import bombs
     import hostile_inputs
 
     paths = hostile_inputs.write_hostile_inputs(folder)
-    return [_body(path.read_bytes()) for path in paths.values()] + [_body(fuzz.png_header(30000, 30000))]
+    return [_body(path.read_bytes()) for path in paths.values()] + [_body(make()) for make, _ in bombs.BOMBS.values()]
 
 
 def outcome_of(status: int, hostile_input: bool) -> str:
