@@ -9,6 +9,8 @@ contract's code they must get, before any pixel is decoded:
   count, over the scan work). AIS.0103.
 - ``TIFF, 16368 px tiles``: a 1000x1000 RGB TIFF (deflate) whose one tile is 16368x16368 (800 MB to decode one
   tile; a few KB of file). AIS.0103.
+- ``TIFF, 8192x100 in a strip of 16368 rows``: OpenCV allocates its strip buffer by RowsPerStrip, past the
+  height (536 MB for 800 KB of pixels). AIS.0103.
 - ``TIFF, 16-bit 4-sample 6000 px``: 6000x6000, 4 samples of 16 bits (under the pixel budget, 576 MB to decode and
   convert). AIS.0103.
 - ``TIFF, 20k pages``: 20,000 chained 16x16 pages (a multi-frame bomb; the IFD walk must stay bounded). AIS.0103.
@@ -104,10 +106,11 @@ def tiff(pages: Sequence[dict[int, tuple[int, Sequence[int]]]], data: bytes) -> 
     return bytes(out)
 
 
-def _page(width: int, height: int, bits: Sequence[int], tile: int | None = None) -> bytes:
-    """One deflated page of zeros, in one strip or in ``tile`` x ``tile`` tiles (every tile the same data)."""
+def _page(width: int, height: int, bits: Sequence[int], tile: int | None = None, rows: int | None = None) -> bytes:
+    """One deflated page of zeros, in one strip (of ``rows`` rows: the height by default) or in ``tile`` x
+    ``tile`` tiles (every tile the same data)."""
     across = 1 if tile is None else -(-width // tile) * -(-height // tile)
-    chunk = deflated_zeros((tile or width) * (tile or height) * sum(bits) // 8)
+    chunk = deflated_zeros((tile or width) * (tile or min(height, rows or height)) * sum(bits) // 8)
     tags: dict[int, tuple[int, Sequence[int]]] = {
         256: (LONG, [width]),
         257: (LONG, [height]),
@@ -120,7 +123,7 @@ def _page(width: int, height: int, bits: Sequence[int], tile: int | None = None)
     if len(bits) == 4:
         tags[338] = (SHORT, [2])  # the fourth sample is alpha
     if tile is None:
-        tags.update({273: (LONG, [8]), 278: (LONG, [height]), 279: (LONG, [len(chunk)])})
+        tags.update({273: (LONG, [8]), 278: (LONG, [rows or height]), 279: (LONG, [len(chunk)])})
     else:
         tags.update({322: (LONG, [tile]), 323: (LONG, [tile]), 324: (LONG, [8] * across)})
         tags[325] = (LONG, [len(chunk)] * across)
@@ -129,6 +132,11 @@ def _page(width: int, height: int, bits: Sequence[int], tile: int | None = None)
 
 def tiff_huge_tiles(side: int = 1000, tile: int = 16368) -> bytes:
     return _page(side, side, [8, 8, 8], tile)
+
+
+def tiff_tall_strips(width: int = 8192, height: int = 100, rows: int = 16368) -> bytes:
+    """``width`` x ``height`` RGB whose strip declares ``rows`` rows: OpenCV sizes its strip buffer by them."""
+    return _page(width, height, [8, 8, 8], rows=rows)
 
 
 def tiff_deep(side: int = 6000) -> bytes:
@@ -188,6 +196,7 @@ BOMBS: dict[str, tuple[Callable[[], bytes], str]] = {
     "progressive JPEG, 20k scans": (lambda: progressive_jpeg(2000, 20_000), "AIS.0103"),
     "progressive JPEG, 64 full scans at 8192 px": (lambda: progressive_jpeg(8192, 64, 3), "AIS.0103"),
     "TIFF, 16368 px tiles": (tiff_huge_tiles, "AIS.0103"),
+    "TIFF, 8192x100 in a strip of 16368 rows": (tiff_tall_strips, "AIS.0103"),
     "TIFF, 16-bit 4-sample 6000 px": (tiff_deep, "AIS.0103"),
     "TIFF, 20k pages": (tiff_pages, "AIS.0103"),
     "PNG, 16-bit RGBA 6000 px of zeros": (png_zeros, "AIS.0103"),

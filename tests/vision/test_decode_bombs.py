@@ -33,6 +33,7 @@ def test_a_decoding_bomb_gets_the_contracts_code_before_decoding(name: str) -> N
         ("progressive JPEG, 20k scans", "over 100 scans"),
         ("progressive JPEG, 64 full scans at 8192 px", "64 scans go over"),
         ("TIFF, 16368 px tiles", "its tiles make 267.9 Mpx"),
+        ("TIFF, 8192x100 in a strip of 16368 rows", "decoding it would take 516 MB"),
         ("TIFF, 16-bit 4-sample 6000 px", "decoding it would take"),
         ("TIFF, 20k pages", "over 64 pages"),
         ("PNG, 16-bit RGBA 6000 px of zeros", "decoding it would take 549 MB, at most 512 MB"),

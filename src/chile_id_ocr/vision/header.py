@@ -129,15 +129,17 @@ def tiff_layout(data: bytes, width: int, height: int, frame_limit: int) -> Layou
     except (OSError, ValueError, SyntaxError) as exc:
         raise UnsupportedFormatError("the image file is damaged or cannot be read") from exc
     samples = max(1, _first(tags.get(277), 1))
-    bits = tags.get(258, (1,))
-    sample_bytes = -(-max(bits if isinstance(bits, tuple) else (bits,)) // 8) or 1
+    declared = tags.get(258)
+    bits = [b for b in (declared if isinstance(declared, tuple) else (declared,)) if isinstance(b, int)]
+    sample_bytes = max(1, -(-max(bits, default=8) // 8))
     channels = 3 if tags.get(262) == 3 else samples  # a palette comes out in colour
     if 322 in tags and 323 in tags:
         tile_w, tile_h = max(1, _first(tags[322], 1)), max(1, _first(tags[323], 1))
         chunk = tile_w * tile_h
         passes = -(-width // tile_w) * -(-height // tile_h) * chunk
-    else:
-        chunk = width * max(1, min(height, _first(tags.get(278), height)))
+    else:  # OpenCV sizes its strip buffer by RowsPerStrip, even past the image's height
+        rows = _first(tags.get(278), height)
+        chunk = width * (height if rows <= 0 or rows >= 2**32 - 1 else rows)
         passes = width * height
     return Layout(channels * sample_bytes, passes, chunk_pixels=chunk, frames=tiff_frames(data, frame_limit))
 
