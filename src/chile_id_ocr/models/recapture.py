@@ -27,6 +27,14 @@ from chile_id_ocr.vision.capture_evidence import NAMES, measure
 
 WEIGHTS_FILE = Path(__file__).with_name("weights") / "recapture.npz"
 KINDS: tuple[str, ...] = ("original", "screen", "photocopy", "printout")
+INPUTS: tuple[str, ...] = (*NAMES, "back")
+"""The model's inputs: the measurements, and whether the card shows its back (a back prints little colour)."""
+
+
+def inputs(measurements: np.ndarray, back: bool) -> np.ndarray:
+    """The model's input row(s) from measurements (``NAMES``) and the side."""
+    m = np.atleast_2d(np.asarray(measurements, np.float64))
+    return np.hstack([m, np.full((len(m), 1), float(back))])
 
 
 @dataclass(frozen=True)
@@ -68,13 +76,13 @@ class RecaptureModel:
 
     def save(self, path: Path) -> None:
         np.savez(path, mean=self.mean, scale=self.scale, w1=self.w1, b1=self.b1, w2=self.w2, b2=self.b2,
-                 threshold=np.array(self.threshold), names=np.array(NAMES), kinds=np.array(KINDS))  # fmt: skip
+                 threshold=np.array(self.threshold), names=np.array(INPUTS), kinds=np.array(KINDS))  # fmt: skip
 
     @classmethod
     def load(cls, path: Path) -> RecaptureModel:
         with np.load(path) as data:
-            if tuple(str(n) for n in data["names"]) != NAMES:
-                raise ValueError(f"{path} was trained on other measurements than vision/capture_evidence.py's")
+            if tuple(str(n) for n in data["names"]) != INPUTS:
+                raise ValueError(f"{path} was trained on other inputs than {INPUTS}")
             arrays = {k: data[k] for k in ("mean", "scale", "w1", "b1", "w2", "b2")}
             return cls(**arrays, threshold=float(data["threshold"]))
 
@@ -90,6 +98,6 @@ def recommended_threshold() -> float:
     return shipped().threshold
 
 
-def assess(image: np.ndarray, quad: np.ndarray) -> Assessment:
-    """The assessment of the card at ``quad`` (4 corners, pixels of ``image``, BGR)."""
-    return shipped().assess(measure(image, quad)[None, :])[0]
+def assess(image: np.ndarray, quad: np.ndarray, back: bool) -> Assessment:
+    """The assessment of the card at ``quad`` (4 corners, pixels of ``image``, BGR); ``back``: it shows its back."""
+    return shipped().assess(inputs(measure(image, quad), back))[0]

@@ -27,7 +27,8 @@ def with_evidence(recognition: Recognition, decoded: DecodedImage, scene: Scene,
         quad = np.asarray(recognition.quad, np.float64) * decoded.scale
     else:
         quad = np.asarray(scene.card_quads()[0], np.float64)
-    extensions: dict[str, object] = {"capture": assess(decoded.pixels, quad).to_dict()}
+    back = recognition.side is Side.BACK
+    extensions: dict[str, object] = {"capture": assess(decoded.pixels, quad, back).to_dict()}
     if crops:
         extensions["crops"] = _crops(recognition, decoded, quad)
     return replace(recognition, extensions={**recognition.extensions, **extensions})

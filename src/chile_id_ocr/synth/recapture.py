@@ -17,7 +17,8 @@ The thing captured is larger than the card (the bezel, the paper around it) but 
 aspect, so the captures place it as they place a card; the truth's ``card_quad`` is the card's own
 corners in the frame, mapped through the capture's corners. ``KINDS[0]`` (``original``) is an
 ordinary capture of the card (a scan, a photo, a hard photo or a photo on a page), for the same
-truth. Seeds split the set: :data:`DEV_SEEDS` for training, :data:`TEST_SEEDS` held out.
+truth (``KINDS`` is the model's, ``models/recapture.py``). Seeds split the set: :data:`DEV_SEEDS` for training,
+:data:`TEST_SEEDS` held out.
 """
 
 from __future__ import annotations
@@ -32,13 +33,13 @@ from typing import IO, Any
 import cv2
 import numpy as np
 
+from chile_id_ocr.models.recapture import KINDS, inputs
 from chile_id_ocr.synth import capture as cap
 from chile_id_ocr.synth.generator import CONDITIONS, SynthSample, generate_back, generate_front
 from chile_id_ocr.synth.identities import random_identity
 from chile_id_ocr.synth.render import render_card
 from chile_id_ocr.synth.template import rounded_alpha
 
-KINDS: tuple[str, ...] = ("original", "screen", "photocopy", "printout")
 DEV_SEEDS = range(0, 100_000)
 TEST_SEEDS = range(900_000, 1_000_000)
 
@@ -283,7 +284,7 @@ def seed_jobs(seeds: range, count: int) -> list[tuple[int, str]]:
 def measure_all(
     jobs: list[tuple[int, str]], workers: int, cache: Path | None = None, *, generate: bool = True
 ) -> tuple[np.ndarray, np.ndarray, list[dict[str, Any]]]:
-    """The measurements (N, features), kind indices in ``KINDS`` and truths of the jobs, measured in ``workers``
+    """The model's inputs (N, ``INPUTS``), kind indices in ``KINDS`` and truths of the jobs, measured in ``workers``
     processes. With ``cache`` (a JSON-lines file), each sample is appended as it is measured and samples already
     there are not measured again; without ``generate``, only those are returned (a run stopped midway)."""
     done: dict[tuple[int, str], tuple[np.ndarray, dict[str, Any]]] = {}
@@ -302,7 +303,7 @@ def measure_all(
     kept = [job for job in jobs if job in done]
     if not kept:
         return np.zeros((0, 0)), np.zeros(0, int), []
-    x = np.stack([done[job][0] for job in kept])
+    x = np.stack([inputs(done[job][0], done[job][1]["side"] == "back")[0] for job in kept])
     y = np.array([KINDS.index(kind) for _, kind in kept])
     return x, y, [done[job][1] for job in kept]
 
