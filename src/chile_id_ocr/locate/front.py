@@ -22,6 +22,7 @@ import numpy as np
 from chile_id_ocr.card.layouts import Layout
 from chile_id_ocr.errors import PoorImageError
 from chile_id_ocr.locate.confirm import confirm
+from chile_id_ocr.locate.diagnose import looks, why_unreadable
 from chile_id_ocr.locate.fit import CardFit
 from chile_id_ocr.locate.layout_search import layout_candidates
 from chile_id_ocr.locate.scene import Scene
@@ -86,7 +87,7 @@ def find_card(scene: Scene, layout: Layout, *, stop_at_mrz: bool = True) -> Card
             return None
     best = found.best
     if best is None or best.score < _MIN_FIT:
-        raise PoorImageError(_NOT_A_CARD if found.tried and scene.shows_card else scene.why_no_card())
+        raise PoorImageError(_why_not_read(scene, found))
     return _with_runners_up(_refined(scene, best, layout), found.tried)
 
 
@@ -119,6 +120,18 @@ def _search_text(scene: Scene, layout: Layout, found: _Found, stop: Callable[[],
 
 
 _NOT_A_CARD = "no identity card found: the text in the image is not a card's"
+
+
+def _why_not_read(scene: Scene, found: _Found) -> str:
+    """Why no card was read: where the card detector marks one, what about it stops the reading
+    (``diagnose.why_unreadable``), else why there is no card."""
+    if not scene.shows_card:
+        return scene.why_no_card()
+    quad = next(iter(scene.mask_regions), None)
+    quad = scene.marked_quad if quad is None else quad
+    if quad is not None:
+        return why_unreadable(looks(scene.pixels, quad))
+    return _NOT_A_CARD if found.tried else scene.why_no_card()
 
 
 class _Found:

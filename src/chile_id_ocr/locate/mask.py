@@ -39,6 +39,19 @@ def regions(probability: np.ndarray, scale: float, shape: tuple[int, ...]) -> li
     return quads
 
 
+def marked_quad(probability: np.ndarray, scale: float, shape: tuple[int, ...]) -> np.ndarray | None:
+    """The smallest rotated rectangle (image pixels) around every cell the detector marks, of
+    whatever shape: where the card is when it is too blurred or cut for a card-shaped region;
+    None when no cell is marked."""
+    stride = INPUT / probability.shape[0]
+    cells = np.argwhere(probability > _THRESHOLD)[:, ::-1].astype(np.float32)  # (x, y) per cell
+    if len(cells) == 0:
+        return None
+    h, w = shape[:2]
+    quad = cv2.boxPoints(cv2.minAreaRect((cells + 0.5) * stride / scale))
+    return np.clip(quad, 0, [w - 1, h - 1]).astype(np.float32)
+
+
 def _quadrilateral(points: np.ndarray, grow: float) -> np.ndarray | None:
     """Four corners for a region's outline: its convex hull simplified to four points when it
     can be, else its smallest enclosing rectangle; pushed out by ``grow`` pixels."""

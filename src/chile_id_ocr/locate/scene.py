@@ -30,7 +30,7 @@ import numpy as np
 
 from chile_id_ocr.card.layouts import Layout
 from chile_id_ocr.locate.fit import CardFit, fit_card
-from chile_id_ocr.locate.mask import regions
+from chile_id_ocr.locate.mask import marked_quad, regions
 from chile_id_ocr.locate.mrz_band import shows_mrz
 from chile_id_ocr.locate.outline import edge_candidates, whole_frame
 from chile_id_ocr.locate.qr import QrFind, find_qr
@@ -44,6 +44,7 @@ from chile_id_ocr.models.ocr import TextBox, TextEngine, TextRead
 # or a room, at most 8.
 _CARD_CELL = 0.9
 _SMALL_SIDE = 640
+_DARK = 60  # mean grey level (0..255) under which the image is too dark to find a card in
 _FLAT = 4.0  # grey levels of standard deviation: under this, the image is one flat tone
 _CARD_CELLS = 40
 
@@ -194,7 +195,7 @@ class Scene:
         """Why no card was found where no text was taken for one: the image is too dark, blank,
         too blurred, or shows none."""
         gray = self._small_gray
-        if float(gray.mean()) < 20:
+        if float(gray.mean()) < _DARK:
             return "the image is too dark to find a card"
         if float(gray.std()) < _FLAT:
             return "the image is blank"
@@ -227,6 +228,11 @@ class Scene:
             return []
         probability, scale = self._mask
         return regions(probability, scale, self.pixels.shape)
+
+    @property
+    def marked_quad(self) -> np.ndarray | None:
+        """Around everything the card detector marks, card-shaped or not (``mask.marked_quad``)."""
+        return None if self._mask is None else marked_quad(*self._mask, self.pixels.shape)
 
     @cached_property
     def frame(self) -> np.ndarray:

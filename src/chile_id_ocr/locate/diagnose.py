@@ -1,0 +1,97 @@
+"""Why a card that is in the image could not be read: the card detector marks one, but its
+print did not read as a card's. The answer names what a person can fix when taking the picture
+again: the card is cut off at the image's edge, too small, too dark, under glare, or blurred.
+
+Each measure is taken on the card's region warped flat to a fixed size (``_WIDTH`` px wide), so
+the thresholds do not depend on the capture's resolution, except the card's own width in the
+image, which is what "too small" means.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from chile_id_ocr.vision.deblur import estimate_motion_blur
+from chile_id_ocr.vision.geometry import landscape, rectify
+
+_WIDTH, _HEIGHT = 640, 404  # the card's region warped flat, at most (ID-1: 85.6 x 54 mm)
+# The edge of the image within this share of the card's width of a corner: the card runs off it.
+_EDGE = 0.01
+# Under this many pixels of the image across the card, its 2 mm letters are under ~7 px high.
+_SMALL_WIDTH = 300
+# The card's median grey (0..255) under which it was taken in too little light: the white card
+# shows grey (synthetic dev captures: normal photos 170-245, low-light ones 130-160).
+_DARK = 150
+# Share of the card's pixels blown out (every channel >= 250) over which glare hides its print
+# (normal photos reach about a quarter where the light falls on the plain background).
+_GLARE = 0.3
+# A smear (``vision/deblur.py``) at least this long on the flat card: the camera moved (sharp
+# synthetic dev photos measure none or 3-7 px, shaken ones 6.5-17).
+_SMEAR = 8.0
+
+
+@dataclass(frozen=True)
+class CardLooks:
+    """What the card's region looks like: its width in the image (px), whether a corner lies at
+    the image's edge, its median grey, the share of blown-out pixels and the length of the
+    smear across it (0: none found)."""
+
+    width: float
+    cut_off: bool
+    median: float
+    glare: float
+    smear: float
+
+
+def looks(image: np.ndarray, quad: np.ndarray) -> CardLooks:
+    """Measures of the card inside ``quad`` (four corners, image pixels) in ``image`` (BGR)."""
+    corners = landscape(np.asarray(quad, np.float32))
+    h, w = image.shape[:2]
+    width = float(max(np.linalg.norm(corners[1] - corners[0]), np.linalg.norm(corners[2] - corners[3])))
+    margin = _EDGE * width
+    cut_off = bool(
+        (corners <= margin).any() or (corners[:, 0] >= w - 1 - margin).any() or (corners[:, 1] >= h - 1 - margin).any()
+    )
+    flat_width = int(min(_WIDTH, max(width, 32)))  # never enlarged: enlarging smears
+    flat = rectify(image, corners, flat_width, round(flat_width * _HEIGHT / _WIDTH))
+    gray = cv2.cvtColor(flat, cv2.COLOR_BGR2GRAY) if flat.ndim == 3 else flat
+    blown = (flat >= 250).all(axis=2) if flat.ndim == 3 else flat >= 250
+    smear = estimate_motion_blur(gray)
+    return CardLooks(
+        width=width,
+        cut_off=cut_off,
+        median=float(np.median(gray)),
+        glare=float(blown.mean()),
+        smear=0.0 if smear is None else float(smear.length),
+    )
+
+
+def why_unreadable(looks: CardLooks) -> str:
+    """The first thing that keeps a card that looks like this from being read, as the reason of
+    the contract's error; the usual causes named when none of the measures explains it.
+
+    >>> from dataclasses import replace
+    >>> sharp = CardLooks(width=900, cut_off=False, median=200, glare=0.0, smear=0.0)
+    >>> why_unreadable(replace(sharp, cut_off=True))
+    'a card was found but part of it is outside the image'
+    >>> why_unreadable(replace(sharp, width=200))
+    'a card was found but it is too small to read (200 px wide; take the picture closer)'
+    >>> why_unreadable(replace(sharp, smear=12.0))
+    'a card was found but it is too blurred to read: the camera moved (hold it still)'
+    >>> why_unreadable(sharp)
+    'a card was found but its print could not be read (blurred, dark or small in the picture?)'
+    """
+    if looks.cut_off:
+        return "a card was found but part of it is outside the image"
+    if looks.width < _SMALL_WIDTH:
+        return f"a card was found but it is too small to read ({looks.width:.0f} px wide; take the picture closer)"
+    if looks.smear >= _SMEAR:
+        return "a card was found but it is too blurred to read: the camera moved (hold it still)"
+    if looks.median < _DARK:
+        return "a card was found but it is too dark to read (take the picture in more light)"
+    if looks.glare > _GLARE:
+        return "a card was found but glare hides its print (tilt the card away from the light)"
+    return "a card was found but its print could not be read (blurred, dark or small in the picture?)"

@@ -1,0 +1,82 @@
+"""A card that is there but cannot be read is refused with what stops the reading (issue 24:
+"a blurred card is refused as 'the text in the image is not a card's'"): measured on a real
+photo made unreadable, and the measures on a synthetic capture whose card corners are known."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from chile_id_ocr import RecognitionError, recognize
+from chile_id_ocr.locate.diagnose import looks, why_unreadable
+from chile_id_ocr.synth import generate_front
+from chile_id_ocr.vision.deblur import MotionBlur, line_kernel
+from chile_id_ocr.vision.decode import decode
+
+REAL = Path(__file__).resolve().parents[2].parent / "shared" / "real"
+PHOTO = REAL / "test_card_b_front_photo.jpg"
+
+
+def _jpeg(image: np.ndarray) -> bytes:
+    ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 92])
+    assert ok
+    return encoded.tobytes()
+
+
+def _refusal(image: np.ndarray) -> str:
+    with pytest.raises(RecognitionError) as refused:
+        recognize(_jpeg(image))
+    assert refused.value.code == "AIS.0104"
+    return refused.value.error_msg
+
+
+def test_a_real_card_smeared_past_reading_is_refused_as_blurred_not_as_no_card() -> None:
+    photo = cv2.imread(str(PHOTO))
+    smeared = cv2.filter2D(photo, -1, line_kernel(MotionBlur(90.0, 20.0)))
+    message = _refusal(smeared)
+    assert "A card was found but it is too blurred to read" in message, message
+
+
+def test_a_real_card_in_the_dark_is_refused_as_too_dark() -> None:
+    photo = cv2.imread(str(PHOTO))
+    message = _refusal((photo * 0.3).astype(np.uint8))
+    assert "too dark" in message, message
+
+
+@pytest.fixture(scope="module")
+def capture() -> tuple[np.ndarray, np.ndarray]:
+    sample = generate_front(5003, "photo")
+    return decode(sample.image).pixels, np.array(sample.truth["card_quad"], np.float32)
+
+
+def test_a_sharp_well_lit_card_inside_the_frame_has_nothing_wrong(capture) -> None:
+    image, quad = capture
+    seen = looks(image, quad)
+    assert not seen.cut_off
+    assert seen.smear < 8.0
+    assert seen.median > 150
+    assert seen.glare < 0.3
+    sides = np.linalg.norm(quad - np.roll(quad, 1, axis=0), axis=1)
+    assert seen.width == pytest.approx(float(sides.max()))  # the longer of the card's long sides
+    assert why_unreadable(seen).endswith("(blurred, dark or small in the picture?)")
+
+
+def test_each_measure_sees_what_was_done_to_the_card(capture) -> None:
+    image, quad = capture
+    shifted = quad - quad[:, :1].min() * np.array([1.0, 0.0], np.float32) - np.array([5.0, 0.0], np.float32)
+    assert looks(image, shifted).cut_off
+    smeared = cv2.filter2D(image, -1, line_kernel(MotionBlur(25.0, 10.0)))
+    assert looks(smeared, quad).smear >= 8.0
+    assert looks((image * 0.5).astype(np.uint8), quad).median < 150
+    assert looks(np.full_like(image, 255), quad).glare == 1.0
+
+
+def test_the_reasons_come_in_the_order_a_person_fixes_them(capture) -> None:
+    image, quad = capture
+    seen = looks(cv2.filter2D(image, -1, line_kernel(MotionBlur(25.0, 10.0))), quad)
+    assert "the camera moved" in why_unreadable(seen)
+    small = cv2.resize(image, None, fx=0.2, fy=0.2, interpolation=cv2.INTER_AREA)
+    assert "too small to read" in why_unreadable(looks(small, quad * 0.2))
