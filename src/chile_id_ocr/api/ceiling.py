@@ -99,14 +99,17 @@ def cpu_backstop(budget_seconds: float, grace: float = 5.0) -> None:
 def out_of_memory(exc: BaseException | None) -> bool:
     """Whether ``exc``, or an exception it was raised from, is an allocation that failed.
 
-    >>> out_of_memory(RuntimeError("x")), out_of_memory(MemoryError())
-    (False, True)
+    >>> out_of_memory(RuntimeError("x")), out_of_memory(MemoryError()), out_of_memory(RuntimeError("std::bad_alloc"))
+    (False, True, True)
     """
     seen = 0
     while exc is not None and seen < 16:
         if isinstance(exc, MemoryError) or getattr(exc, "code", None) == _NO_MEMORY:
             return True
-        if isinstance(exc, ImportError) and "failed to map" in str(exc):
+        text = str(exc)
+        if isinstance(exc, ImportError) and "failed to map" in text:
+            return True
+        if "bad_alloc" in text or "Failed to allocate" in text:  # onnxruntime's and OpenCV's words for it
             return True
         exc, seen = exc.__cause__ or exc.__context__, seen + 1
     return False
