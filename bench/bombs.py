@@ -15,6 +15,8 @@ contract's code they must get, before any pixel is decoded:
   convert). AIS.0103.
 - ``TIFF, 20k pages``: 20,000 chained 16x16 pages (a multi-frame bomb; the IFD walk must stay bounded). AIS.0103.
 - ``PNG, 16-bit RGBA 6000 px of zeros``: a real IDAT of 288 MB of zeros deflated to ~280 KB. AIS.0103.
+- ``PNG, 100x100 whose IDAT inflates to 4 GB``: 4.2 MB; libpng inflates the whole stream past the rows
+  (5.8 s of decoding). AIS.0103.
 - ``PNG, 30000 px header``: declares 30000x30000 and holds 64 bytes (the round-1 bomb). AIS.0103.
 - ``GIF, 1000 frames`` and ``WebP``: formats the contract does not take, refused from their first bytes. AIS.0102.
 
@@ -173,6 +175,11 @@ def png_zeros(side: int = 6000, bit_depth: int = 16, colour: int = 6) -> bytes:
     return png(side, side, bit_depth, colour, deflated_zeros(side * (1 + side * channels * bit_depth // 8)))
 
 
+def png_overflowing(side: int = 100, extra: int = 4 << 30) -> bytes:
+    """A ``side`` x ``side`` grey PNG whose IDAT goes on to inflate ``extra`` bytes past its rows."""
+    return png(side, side, 8, 0, deflated_zeros(side * (side + 1) + extra))
+
+
 def png_header(side: int = 30000) -> bytes:
     return png(side, side, 8, 0, zlib.compress(b"\0" * 64))
 
@@ -200,6 +207,7 @@ BOMBS: dict[str, tuple[Callable[[], bytes], str]] = {
     "TIFF, 16-bit 4-sample 6000 px": (tiff_deep, "AIS.0103"),
     "TIFF, 20k pages": (tiff_pages, "AIS.0103"),
     "PNG, 16-bit RGBA 6000 px of zeros": (png_zeros, "AIS.0103"),
+    "PNG, 100x100 whose IDAT inflates to 4 GB": (png_overflowing, "AIS.0103"),
     "PNG, 30000 px header": (png_header, "AIS.0103"),
     "GIF, 1000 frames": (gif_frames, "AIS.0102"),
     "WebP": (webp, "AIS.0102"),

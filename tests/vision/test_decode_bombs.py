@@ -37,6 +37,7 @@ def test_a_decoding_bomb_gets_the_contracts_code_before_decoding(name: str) -> N
         ("TIFF, 16-bit 4-sample 6000 px", "decoding it would take"),
         ("TIFF, 20k pages", "over 64 pages"),
         ("PNG, 16-bit RGBA 6000 px of zeros", "decoding it would take 549 MB, at most 512 MB"),
+        ("PNG, 100x100 whose IDAT inflates to 4 GB", "inflates to more than its header declares"),
     ],
 )
 def test_the_refusal_says_what_is_too_much(name: str, reason: str) -> None:
@@ -111,6 +112,17 @@ def test_tiled_and_multi_page_tiffs_within_the_budget_are_decoded() -> None:
     assert decode(bombs.tiff_pages(64)).pixels.shape == (16, 16, 3)
     with pytest.raises(ImageSizeError, match="over 64 pages"):
         decode(bombs.tiff_pages(65))
+
+
+def test_a_png_whose_stream_ends_with_its_rows_is_decoded_however_it_is_chunked() -> None:
+    rows = bombs.deflated_zeros(300 * (1 + 400 * 3))
+    whole = bombs.png(400, 300, 8, 2, rows)
+    head, tail = whole[:33], whole[-12:]  # signature and IHDR; IEND
+    chunks = [rows[i : i + 1000] for i in range(0, len(rows), 1000)]
+    split = head + b"".join(bombs.png(1, 1, 8, 0, part)[33:-12] for part in chunks) + tail
+    assert decode(whole).pixels.shape == decode(split).pixels.shape == (300, 400, 3)
+    with pytest.raises(ImageSizeError, match="inflates to more"):
+        decode(bombs.png(400, 300, 8, 2, bombs.deflated_zeros(300 * (1 + 400 * 3) + 14 * 300 + 65536 + 1)))
 
 
 def test_the_memory_budget_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
