@@ -32,8 +32,9 @@ INPUTS: tuple[str, ...] = (*NAMES, "back")
 
 
 def inputs(measurements: np.ndarray, back: bool) -> np.ndarray:
-    """The model's input row(s) from measurements (``NAMES``) and the side."""
-    m = np.atleast_2d(np.asarray(measurements, np.float64))
+    """The model's input row(s) from measurements (``NAMES``) and the side; a measurement that is not a number
+    (none is expected) counts as 0, so that the assessment never fails a result."""
+    m = np.nan_to_num(np.atleast_2d(np.asarray(measurements, np.float64)), posinf=0.0, neginf=0.0)
     return np.hstack([m, np.full((len(m), 1), float(back))])
 
 
