@@ -167,7 +167,8 @@ def join(ray: Any, address: str | None, options: dict[str, Any], timeout: float)
     if not finished:
         detail = _ray_says(said)
         raise RayUnavailableError(
-            f"{target} did not answer within {timeout:g} s" + (f" ({detail})" if detail else "")
+            f"{target} did not answer within {timeout:g} s"
+            + (f" ({detail})" if detail else "")
             + f"; is it the head's GCS port? --connect-timeout or {CONNECT_TIMEOUT_ENV} change the limit, see {DOCS}"
         )
     if failure:

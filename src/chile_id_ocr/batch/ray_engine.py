@@ -87,7 +87,17 @@ def _import_ray(address: str | None) -> Any:
         raise RayUnavailableError(f"--engine ray needs Ray: {RAY_HINT}") from exc
     for name in ("ray", "ray.data"):
         logging.getLogger(name).setLevel(logging.ERROR)
+    _drop_cluster_events()
     return ray
+
+
+def _drop_cluster_events() -> None:
+    """Ray's driver prints the cluster's error events (a task retried, a node marked dead) on stdout, where OUT
+    may be (``--out -``). The job says what matters itself (``batch.cluster.Watch``: a node lost, its cards read
+    again), and Ray Data raises what stops the job; Ray names no setting for this, hence its printer replaced."""
+    import ray._private.worker as driver
+
+    driver.print_to_stdstream = lambda *_args, **_kwargs: None
 
 
 def _connect(ray: Any, address: str | None, workers: int | None, timeout: float) -> bool:
@@ -97,7 +107,11 @@ def _connect(ray: Any, address: str | None, workers: int | None, timeout: float)
     options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.ERROR}
     if address is None:
         options["num_cpus"] = workers
-    join(ray, address, options, timeout if address is not None else max(timeout, LOCAL_START_TIMEOUT))
+    if address is None:
+        timeout = max(timeout, LOCAL_START_TIMEOUT)
+    else:  # Ray retries its GCS about once a second: a refused token is said within a third of the limit
+        os.environ.setdefault("RAY_gcs_server_port_wait_time_s", str(max(1, int(timeout / 3))))
+    join(ray, address, options, timeout)
     return True
 
 
