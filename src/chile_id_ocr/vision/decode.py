@@ -118,7 +118,8 @@ def check_pixels(width: int, height: int, factor: int = 1) -> None:
 def check_work(data: bytes, fmt: str, width: int, height: int, factor: int = 1) -> None:
     """Refuse a file whose decoding would take too much work or memory, from its header (``vision/header.py``):
     over ``MAX_SCANS`` scans or ``MAX_FRAMES`` pages; tiles or strips making over ``MAX_PIXELS`` pixels; JPEG
-    scans going over ``MAX_SCAN_PASSES`` times ``MAX_PIXELS``; over ``MAX_DECODE_BYTES`` of memory."""
+    scans going over ``MAX_SCAN_PASSES`` times ``MAX_PIXELS``; over ``MAX_DECODE_BYTES`` of memory; a PNG whose
+    image data inflates past its rows."""
     shape = header.layout(data, fmt, width, height, MAX_SCANS if fmt == "JPEG" else MAX_FRAMES)
     too_much = "too much work to decode"
     if shape.scans > MAX_SCANS:
@@ -138,6 +139,8 @@ def check_work(data: bytes, fmt: str, width: int, height: int, factor: int = 1) 
     if memory > MAX_DECODE_BYTES:
         limit = f"at most {MAX_DECODE_BYTES / MB:.0f} MB"
         raise ImageSizeError(f"the image is too large: decoding it would take {memory / MB:.0f} MB, {limit}")
+    if fmt == "PNG":  # last: it inflates the image data once
+        header.png_check_inflation(data, width, height)
 
 
 def _reduction(fmt: str, width: int, height: int) -> tuple[int, int]:
