@@ -2,9 +2,10 @@
 a photocopy or a printout showing it? ``models/recapture.py``) and, on request, the front's pictures
 (``read/front/pictures.py``), as ``Recognition`` extensions: ``capture`` and ``crops``.
 
-The assessment looks at the card where it was located (the front's fitted corners; for a back, the
-first card outline the scene offers, or the whole frame) at a fixed small size plus a few windows at
-the image's resolution: a bounded cost. It never changes a field or turns a result into an error.
+The assessment looks at the card where it was located (the front's fitted corners; for a back, the card
+detector's region, or the whole frame: its outlines would cost a hundred milliseconds more) at a fixed small
+size plus a few windows at the image's resolution: a bounded cost. It never changes a field or turns a result
+into an error.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def with_evidence(recognition: Recognition, decoded: DecodedImage, scene: Scene,
     if recognition.quad is not None:
         quad = np.asarray(recognition.quad, np.float64) * decoded.scale
     else:
-        quad = np.asarray(scene.card_quads()[0], np.float64)
+        quad = np.asarray([*scene.mask_regions, scene.frame][0], np.float64)  # the card detector's: cheap
     back = recognition.side is Side.BACK
     extensions: dict[str, object] = {"capture": assess(decoded.pixels, quad, back).to_dict()}
     if crops:
