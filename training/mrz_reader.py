@@ -27,6 +27,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -114,8 +115,14 @@ def collect(seeds: range, jobs: int, out: Path, copies: int, dev: bool) -> None:
     with mp.get_context("spawn").Pool(jobs, initializer=_init_worker) as pool:
         for i, lines in enumerate(pool.imap_unordered(_collect_one, work, chunksize=4), 1):
             rows.extend(lines)
-            if i % 100 == 0:
+            if i % 50 == 0:  # saved as it goes: a run cut short still leaves its lines
+                _save(out, rows)
                 print(f"  {i}/{len(work)} backs, {len(rows)} lines, {time.time() - start:.0f} s", flush=True)
+    _save(out, rows)
+    print(f"{len(rows)} lines from {len(work)} backs -> {out}")
+
+
+def _save(out: Path, rows: list[tuple[np.ndarray, str, str, str]]) -> None:
     np.savez(
         out,
         features=np.concatenate([f for f, *_ in rows]),
@@ -124,7 +131,6 @@ def collect(seeds: range, jobs: int, out: Path, copies: int, dev: bool) -> None:
         conditions=np.array([r[2] for r in rows]),
         general=np.array([r[3] for r in rows]),
     )
-    print(f"{len(rows)} lines from {len(work)} backs -> {out}")
 
 
 def _load(path: Path) -> tuple[list[np.ndarray], list[str], list[str], list[str]]:
@@ -169,7 +175,9 @@ class _Head:
 def evaluate(model_path: Path, dev: Path) -> dict[str, dict[str, float]]:
     """Per condition, the share of dev lines read exactly: general recognizer, reader's best path,
     reader under the TD1 grammar; and of zones with all three lines exact under the grammar."""
+    from chile_id_ocr.card import mrz
     from chile_id_ocr.card.mrz import normalize_line
+    from chile_id_ocr.locate.mrz_read import _CHECKS, MrzReading, zone_reading
     from chile_id_ocr.models.mrz_reader import MrzReader
 
     reader = MrzReader(model_path)
@@ -177,13 +185,23 @@ def evaluate(model_path: Path, dev: Path) -> dict[str, dict[str, float]]:
     table: dict[str, dict[str, list[bool]]] = {}
     for z in range(0, len(labels), 3):
         read = reader.read_zone(features[z : z + 3])
-        row = table.setdefault(conditions[z], {"general": [], "reader": [], "grammar": [], "zone": []})
+        truth = labels[z : z + 3]
+        row = table.setdefault(conditions[z], {})
         for k in range(3):
-            row["general"].append(general[z + k] == labels[z + k])
-            row["reader"].append(normalize_line(read.greedy[k]) == labels[z + k])
-            row["grammar"].append(read.zone is not None and read.zone.lines[k] == labels[z + k])
-        row["zone"].append(read.zone is not None and list(read.zone.lines) == labels[z : z + 3])
+            row.setdefault("general line", []).append(general[z + k] == truth[k])
+            row.setdefault("reader line", []).append(normalize_line(read.greedy[k]) == truth[k])
+            row.setdefault("grammar line", []).append(read.zone is not None and read.zone.lines[k] == truth[k])
+        lines = tuple(general[z : z + 3])
+        before, learned = MrzReading(lines, (0.0,) * 3, mrz.parse(lines)), zone_reading(read)
+        chosen = learned if learned.rank()[0] >= max(before.rank()[0], _CHECKS) else before
+        row.setdefault("grammar zone", []).append(read.zone is not None and list(read.zone.lines) == truth)
+        row.setdefault("general zone", []).append(_exact(before, truth))
+        row.setdefault("combined zone", []).append(_exact(chosen, truth))
     return {cond: {k: round(100 * float(np.mean(v)), 1) for k, v in row.items()} for cond, row in sorted(table.items())}
+
+
+def _exact(reading: Any, truth: list[str]) -> bool:
+    return reading.parsed is not None and list(reading.parsed.lines) == truth
 
 
 def train(data: Path, dev: Path, out: Path, epochs: int, threads: int) -> None:

@@ -15,7 +15,9 @@ import cv2
 import numpy as np
 
 from chile_id_ocr.card import mrz
+from chile_id_ocr.card.text import edit_distance
 from chile_id_ocr.locate.mrz_band import MrzBlock
+from chile_id_ocr.models.mrz_reader import ZoneRead, get_mrz_reader
 from chile_id_ocr.models.ocr import TextEngine, TextRead
 from chile_id_ocr.vision.geometry import rectify
 
@@ -55,10 +57,49 @@ def _line_crops(
 
 
 def read_block(image: np.ndarray, block: MrzBlock, engine: TextEngine) -> MrzReading:
-    """Read the three lines of ``block`` from ``image`` (full resolution), as the block is oriented."""
-    reads: list[TextRead] = engine.read(_line_crops(image, block))
+    """Read the three lines of ``block`` from ``image`` (full resolution), as the block is oriented:
+    by the MRZ reader (under the TD1 grammar where its free reading allows) where it is installed
+    and its reading passes as many check digits as the general recognizer's, else by the general one."""
+    crops = _line_crops(image, block)
+    reads: list[TextRead] = engine.read(crops)
     raw = tuple(r.text for r in reads)
-    return MrzReading(raw, tuple(r.score for r in reads), mrz.parse(raw))
+    general = MrzReading(raw, tuple(r.score for r in reads), mrz.parse(raw))
+    learned = _learned(crops, engine)
+    return learned if learned is not None and learned.rank()[0] >= max(general.rank()[0], _CHECKS) else general
+
+
+# A line of the MRZ reader's reading under the grammar is taken only where its free reading of the
+# line is within this many edits of it (two where the free reading has not 30 characters): the
+# grammar and the check digits make *any* text read as some TD1 zone, and a free reading short of
+# a few fillers is better fitted to 30 by ``mrz.parse`` (a run of fillers) than by the alignment
+# (which would rather split a digit). Elsewhere the free reading is taken.
+_CLOSE = 4
+_CLOSE_SHORT = 2
+# ... and it is preferred to the general recognizer's where it passes as many check digits, and two at least.
+_CHECKS = 2
+
+
+def _learned(crops: list[np.ndarray], engine: TextEngine) -> MrzReading | None:
+    """The three line crops read by the MRZ reader (``models/mrz_reader.py``), or None (no reader installed)."""
+    reader = get_mrz_reader()
+    if reader is None or not all(crop.size for crop in crops):
+        return None
+    return zone_reading(reader.read_zone([engine.features(crop) for crop in crops]))
+
+
+def zone_reading(read: ZoneRead) -> MrzReading:
+    """The MRZ reader's reading: each line under the grammar where its free reading is close to it, else free."""
+    lines, scores = [], []
+    for k, text in enumerate(read.greedy):
+        free = mrz.normalize_line(text)
+        close = _CLOSE if len(free) == mrz.LINE_LENGTH else _CLOSE_SHORT
+        if read.zone is not None and edit_distance(free, read.zone.lines[k]) <= close:
+            lines.append(read.zone.lines[k])
+            scores.append(read.zone.scores[k])
+        else:
+            lines.append(free)
+            scores.append(read.greedy_scores[k])
+    return MrzReading(tuple(lines), tuple(scores), mrz.parse(lines))
 
 
 def read_mrz(image: np.ndarray, block: MrzBlock, engine: TextEngine) -> tuple[MrzReading, MrzBlock]:
