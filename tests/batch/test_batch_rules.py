@@ -17,6 +17,7 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow.dataset as pads
@@ -124,6 +125,13 @@ def _fifo_cards(tmp_path: Path, count: int) -> tuple[Path, list[Path]]:
     return manifest, pipes
 
 
+def _wait_until(condition: Callable[[], bool], timeout: float = 240.0) -> None:
+    end = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < end, "the job did not get there"
+        time.sleep(0.05)
+
+
 def _no_reader_while(path: Path, seconds: float) -> bool:
     """Nobody opens ``path`` for ``seconds`` (an engine that ignored its window would within milliseconds)."""
     end = time.monotonic() + seconds
@@ -144,7 +152,9 @@ def test_records_are_written_in_input_order_unless_asked_otherwise(tmp_path: Pat
     )
     first, _ = wait_for_reader(f0)  # f0 is held back until the others are done
     release(wait_for_reader(f1)[0])
-    release(wait_for_reader(f2)[0])  # a worker took f2 while f0 still waits: the window (256) allows it
+    release(wait_for_reader(f2)[0])  # f1's worker took f2 (f1 is done) while f0 waits: the window (256) allows it
+    if order == "completion":  # f1 and f2 written before f0 is even readable
+        _wait_until(lambda: out.exists() and out.read_bytes().count(b"\n") == 2)
     release(first)
     _, stderr = proc.communicate(timeout=240)
     assert proc.returncode == 0, stderr
