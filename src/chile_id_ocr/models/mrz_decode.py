@@ -55,7 +55,7 @@ _FIELDS = (
 _COMPOSITE_FREE = tuple((0, p) for p in range(15, 30)) + tuple((1, p) for p in range(18, 30))
 MAX_CHANGES = 2  # positions a check digit may change; more would let almost anything pass
 _CHOICES = 3  # characters offered per position
-_FLOOR = 1e-4  # a character under this share of its position is never offered
+_FLOOR = 0.02  # a character under this share of its position is never offered (a crisp misprint stays)
 
 
 def _masks(grammar: Sequence[str], classes: Sequence[str]) -> np.ndarray:
