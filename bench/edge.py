@@ -129,6 +129,16 @@ def in_processes(target: Any, args: Sequence[tuple[Any, ...]]) -> tuple[list[Any
     return procs, queue
 
 
+def starter(target: Any, args: Sequence[tuple[Any, ...]]) -> Any:
+    """A function that starts the attackers and returns a function that waits for their counts."""
+
+    def start() -> Any:
+        procs, queue = in_processes(target, args)
+        return lambda: gather(procs, queue)
+
+    return start
+
+
 def gather(procs: list[Any], queue: multiprocessing.Queue) -> Counter[str]:
     total: Counter[str] = Counter()
     for _ in procs:
@@ -151,32 +161,35 @@ def log_lines(log: Path) -> Counter[str]:
 
 def measured(live: hostile.Running, body: bytes, seconds: float, **load: str) -> dict[str, Any]:
     """The legitimate load (2 clients, or 1 of ``load``'s project) and the workers' mean seconds per job."""
-    before = srv.recognition_seconds(live.server)
+    before = recognition_seconds(live)
     out = attack.legit_load(live, body, 1 if load else 2, seconds, **load)
-    after = srv.recognition_seconds(live.server)
+    after = recognition_seconds(live)
     out["job_s"] = (after[0] - before[0]) / max(1.0, after[1] - before[1])
     return out
+
+
+def recognition_seconds(live: hostile.Running) -> tuple[float, float]:
+    """The server's recognition histogram (sum, count), however long /metrics takes beside an attack."""
+    while True:
+        try:
+            return srv.recognition_seconds(live.server)
+        except requests.RequestException:
+            time.sleep(1.0)
 
 
 def phase(live: hostile.Running, body: bytes, seconds: float, attack_start: Any, **load: str) -> dict[str, Any]:
     """Legitimate load alone, beside the attack ``attack_start()`` starts (it returns a ``stop()``), alone."""
     alone = measured(live, body, seconds, **load)
     stop = attack_start()
-    time.sleep(5.0)
+    time.sleep(20.0)  # the attackers under way (20,000 connections take seconds to open)
     lines_before = log_lines(live.log)
     beside = measured(live, body, seconds, **load)
     lines = log_lines(live.log) - lines_before
     hostile_counts = stop()
     again = measured(live, body, seconds, **load)
     baseline = (alone["rps"] + again["rps"]) / 2
-    return {
-        "alone": alone,
-        "beside": beside,
-        "again": again,
-        "share": beside["rps"] / baseline if baseline else 0.0,
-        "hostile": hostile_counts,
-        "log": lines,
-    }
+    share = beside["rps"] / baseline if baseline else 0.0
+    return {"alone": alone, "beside": beside, "again": again, "share": share, "hostile": hostile_counts, "log": lines}
 
 
 def other_tenant(live: hostile.Running, name: str) -> tuple[str, str]:
@@ -249,21 +262,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     with hostile.running(args.workers) as live:
         attack.legit_load(live, data, 2, 5)  # warm-up
         out["heads"] = heads(live)
-        url, seconds = live.server.url, args.seconds + 10
-        per = args.idle // 4
-
-        def idle_start() -> Any:
-            procs, queue = in_processes(idler, [(url, per, seconds)] * 4)
-            return lambda: gather(procs, queue)
-
-        out["idle"] = phase(live, data, args.seconds, idle_start)
+        url, seconds = live.server.url, args.seconds + 30  # the attackers outlast the measurement beside them
+        out["idle"] = phase(live, data, args.seconds, starter(idler, [(url, args.idle // 4, seconds)] * 4))
         flood_url, flood_token = other_tenant(live, "flood")
-
-        def flood_start() -> Any:
-            procs, queue = in_processes(attack_flood, [(flood_url, flood_token, data, seconds)] * 6)
-            return lambda: gather(procs, queue)
-
-        out["flood"] = phase(live, data, args.seconds, flood_start, url=live.card_url, token=live.token)
+        flood = starter(attack_flood, [(flood_url, flood_token, data, seconds)] * 6)
+        out["flood"] = phase(live, data, args.seconds, flood, url=live.card_url, token=live.token)
         slow_url, slow_token = other_tenant(live, "slowpoke")
         card = live.card_url.removeprefix(url)
         signed = {
@@ -273,12 +276,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         tenant_headers = {"X-Auth-Token": slow_token}
         slow_card = slow_url.removeprefix(url)
 
-        def slow_start() -> Any:
-            senders = [(url, card, signed, seconds)] * 4 + [(url, slow_card, tenant_headers, seconds)] * 4
-            procs, queue = in_processes(slow_sender, senders)
-            return lambda: gather(procs, queue)
-
-        out["slow"] = phase(live, data, args.seconds, slow_start)
+        senders = [(url, card, signed, seconds)] * 4 + [(url, slow_card, tenant_headers, seconds)] * 4
+        out["slow"] = phase(live, data, args.seconds, starter(slow_sender, senders))
         out["guessing"] = guessing(live)
         out["files"] = files_and_docs(live)
     return out

@@ -113,7 +113,7 @@ class Settings(BaseSettings):
     """Largest request head (request line and headers together), in bytes; beyond, 431 and the connection closed."""
     max_headers: int = Field(default=100, ge=8)
     """Most headers in one request; beyond, 431 and the connection closed."""
-    header_timeout: float = Field(default=10.0, gt=0)
+    header_timeout: float = Field(default=30.0, gt=0)
     """Seconds a connection has to send a whole request head (after opening or its last answer); then closed."""
     max_connections: int | None = Field(default=None, ge=1)
     """Connections held at once (past it, the longest idle one is closed). Not set: derived from the open-file limit."""
