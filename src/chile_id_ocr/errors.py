@@ -14,6 +14,25 @@ clients that match on it keep working; the specific reason follows it.
 from __future__ import annotations
 
 
+def after_message(message: str, reason: str) -> str:
+    """``message`` followed by ``reason``: as a sentence of its own after a message that is one
+    (a capital, a full stop), after a colon otherwise (the gateway's terse messages).
+
+    >>> after_message("Recognition failed.", "the worker stopped")
+    'Recognition failed. The worker stopped.'
+    >>> after_message("authentication failed", "unknown access key")
+    'authentication failed: unknown access key'
+    >>> after_message("Recognition failed.", "")
+    'Recognition failed.'
+    """
+    if not reason:
+        return message
+    if not message.endswith("."):
+        return f"{message}: {reason}"
+    reason = reason[0].upper() + reason[1:]
+    return f"{message} {reason}" if reason.endswith((".", "?", "!")) else f"{message} {reason}."
+
+
 class RecognitionError(Exception):
     """A failure with a contract error code; never a traceback for the user."""
 
@@ -27,12 +46,7 @@ class RecognitionError(Exception):
     @property
     def error_msg(self) -> str:
         """The contract message, followed by the specific reason when there is one."""
-        if not self.reason:
-            return self.contract_message
-        reason = self.reason[0].upper() + self.reason[1:]
-        if not reason.endswith("."):
-            reason += "."
-        return f"{self.contract_message} {reason}"
+        return after_message(self.contract_message, self.reason)
 
     def to_api(self) -> dict[str, str]:
         return {"error_code": self.code, "error_msg": self.error_msg}

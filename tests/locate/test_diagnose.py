@@ -61,7 +61,7 @@ def test_a_sharp_well_lit_card_inside_the_frame_has_nothing_wrong(capture) -> No
     assert seen.glare < 0.3
     sides = np.linalg.norm(quad - np.roll(quad, 1, axis=0), axis=1)
     assert seen.width == pytest.approx(float(sides.max()))  # the longer of the card's long sides
-    assert why_unreadable(seen).endswith("(blurred, dark or small in the picture?)")
+    assert why_unreadable(seen) is None
 
 
 def test_each_measure_sees_what_was_done_to_the_card(capture) -> None:
@@ -77,6 +77,6 @@ def test_each_measure_sees_what_was_done_to_the_card(capture) -> None:
 def test_the_reasons_come_in_the_order_a_person_fixes_them(capture) -> None:
     image, quad = capture
     seen = looks(cv2.filter2D(image, -1, line_kernel(MotionBlur(25.0, 10.0))), quad)
-    assert "the camera moved" in why_unreadable(seen)
+    assert "the camera moved" in str(why_unreadable(seen))
     small = cv2.resize(image, None, fx=0.2, fy=0.2, interpolation=cv2.INTER_AREA)
-    assert "too small to read" in why_unreadable(looks(small, quad * 0.2))
+    assert "too small to read" in str(why_unreadable(looks(small, quad * 0.2)))

@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from chile_id_ocr.errors import after_message
+
 
 @dataclass(frozen=True)
 class Code:
@@ -64,11 +66,7 @@ class ApiError(Exception):
     def of(cls, code: str, reason: str = "", status: int | None = None, retry_after: float | None = None) -> ApiError:
         """The error for a contract ``code``: its message, then ``reason`` when given; ``status`` overrides the
         code's HTTP status (a worker crash: AIS.0105 with 503), ``retry_after`` (seconds) becomes Retry-After."""
-        message = CODES[code].message
-        if reason:
-            separator = " " if message.endswith(".") else ": "
-            message = f"{message}{separator}{reason}"
-        return cls(code, message, status, retry_after)
+        return cls(code, after_message(CODES[code].message, reason), status, retry_after)
 
     @property
     def status(self) -> int:

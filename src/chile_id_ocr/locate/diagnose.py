@@ -1,6 +1,6 @@
 """Why a card that is in the image could not be read: the card detector marks one, but its
 print did not read as a card's. The answer names what a person can fix when taking the picture
-again: the card is cut off at the image's edge, too small, too dark, under glare, or blurred.
+again: the card is cut off at the image's edge, too small, blurred by a moving camera, or too dark.
 
 Each measure is taken on the card's region warped flat to a fixed size (``_WIDTH`` px wide), so
 the thresholds do not depend on the capture's resolution, except the card's own width in the
@@ -25,12 +25,11 @@ _SMALL_WIDTH = 300
 # The card's median grey (0..255) under which it was taken in too little light: the white card
 # shows grey (synthetic dev captures: normal photos 170-245, low-light ones 130-160).
 _DARK = 150
-# Share of the card's pixels blown out (every channel >= 250) over which glare hides its print
-# (normal photos reach about a quarter where the light falls on the plain background).
-_GLARE = 0.3
 # A smear (``vision/deblur.py``) at least this long on the flat card: the camera moved (sharp
 # synthetic dev photos measure none or 3-7 px, shaken ones 6.5-17).
 _SMEAR = 8.0
+# Glare is measured (``CardLooks.glare``) but names no cause: a white page or a scan's paper is
+# as blown out as a glare on a card (synthetic photos that read reach a quarter of the card).
 
 
 @dataclass(frozen=True)
@@ -69,9 +68,9 @@ def looks(image: np.ndarray, quad: np.ndarray) -> CardLooks:
     )
 
 
-def why_unreadable(looks: CardLooks) -> str:
+def why_unreadable(looks: CardLooks) -> str | None:
     """The first thing that keeps a card that looks like this from being read, as the reason of
-    the contract's error; the usual causes named when none of the measures explains it.
+    the contract's error; None when none of the measures explains it (then it may be no card).
 
     >>> from dataclasses import replace
     >>> sharp = CardLooks(width=900, cut_off=False, median=200, glare=0.0, smear=0.0)
@@ -81,8 +80,8 @@ def why_unreadable(looks: CardLooks) -> str:
     'a card was found but it is too small to read (200 px wide; take the picture closer)'
     >>> why_unreadable(replace(sharp, smear=12.0))
     'a card was found but it is too blurred to read: the camera moved (hold it still)'
-    >>> why_unreadable(sharp)
-    'a card was found but its print could not be read (blurred, dark or small in the picture?)'
+    >>> why_unreadable(sharp) is None
+    True
     """
     if looks.cut_off:
         return "a card was found but part of it is outside the image"
@@ -92,6 +91,4 @@ def why_unreadable(looks: CardLooks) -> str:
         return "a card was found but it is too blurred to read: the camera moved (hold it still)"
     if looks.median < _DARK:
         return "a card was found but it is too dark to read (take the picture in more light)"
-    if looks.glare > _GLARE:
-        return "a card was found but glare hides its print (tilt the card away from the light)"
-    return "a card was found but its print could not be read (blurred, dark or small in the picture?)"
+    return None

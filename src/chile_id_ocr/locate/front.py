@@ -129,9 +129,8 @@ def _why_not_read(scene: Scene, found: _Found) -> str:
         return scene.why_no_card()
     quad = next(iter(scene.mask_regions), None)
     quad = scene.marked_quad if quad is None else quad
-    if quad is not None:
-        return why_unreadable(looks(scene.pixels, quad))
-    return _NOT_A_CARD if found.tried else scene.why_no_card()
+    why = None if quad is None else why_unreadable(looks(scene.pixels, quad))
+    return why or (_NOT_A_CARD if found.tried else scene.why_no_card())
 
 
 class _Found:
