@@ -207,12 +207,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    out = run(args)
-    body = render(out, args)
-    print(body)
-    if args.write:
-        title = "Hardening: legitimate throughput under attack"
-        report.write_section("hardening-attack", title, body, report.command_line("attack.py", argv))
+    title = "Hardening: legitimate throughput under attack"
+    report.publish("hardening-attack", title, render(run(args), args), args.write, "attack.py", argv)
     return 0
 
 

@@ -384,11 +384,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    body = render(run(args), args)
-    print(body)
-    if args.write:
-        title = "Hardening: the edge (heads, idle connections, tenants, slow bodies, guessing)"
-        report.write_section("hardening-edge", title, body, report.command_line("edge.py", argv))
+    title = "Hardening: the edge (heads, idle connections, tenants, slow bodies, guessing)"
+    report.publish("hardening-edge", title, render(run(args), args), args.write, "edge.py", argv)
     return 0
 
 

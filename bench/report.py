@@ -116,3 +116,10 @@ def write_section(name: str, title: str, body: str, command: str, path: Path = B
     text = pattern.sub(lambda _: section, text) if pattern.search(text) else appended
     path.write_text(text)
     return path
+
+
+def publish(name: str, title: str, body: str, write: bool, script: str, argv: Sequence[str] | None) -> None:
+    """Print a benchmark's section; with ``write``, also put it into BENCHMARKS.md as section ``name``."""
+    print(body)
+    if write:
+        write_section(name, title, body, command_line(script, argv))
