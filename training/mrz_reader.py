@@ -200,6 +200,24 @@ def evaluate(model_path: Path, dev: Path) -> dict[str, dict[str, float]]:
     return {cond: {k: round(100 * float(np.mean(v)), 1) for k, v in row.items()} for cond, row in sorted(table.items())}
 
 
+_COLUMNS = {
+    "general line": "general recognizer",
+    "reader line": "MRZ reader, free",
+    "grammar line": "MRZ reader, TD1 grammar",
+    "general zone": "general + repairs",
+    "grammar zone": "MRZ reader, grammar",
+    "combined zone": "both, as the product reads",
+}
+
+
+def markdown(table: dict[str, dict[str, float]]) -> str:
+    """The per-condition accuracies as a markdown table: lines exact, then zones (all three lines) exact."""
+    keys = list(_COLUMNS)
+    head = "| condition | " + " | ".join(f"{'lines' if k.endswith('line') else 'zones'}: {_COLUMNS[k]}" for k in keys)
+    rows = [f"| {cond} | " + " | ".join(f"{row[k]:.1f} %" for k in keys) + " |" for cond, row in table.items()]
+    return "\n".join([head + " |", "|---" * (len(keys) + 1) + "|", *rows])
+
+
 def _exact(reading: Any, truth: list[str]) -> bool:
     return reading.parsed is not None and list(reading.parsed.lines) == truth
 
@@ -277,7 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "train":
         train(args.data, args.dev, args.out, args.epochs, args.threads)
     elif args.command == "evaluate":
-        print(evaluate(args.model, args.dev))
+        print(markdown(evaluate(args.model, args.dev)))
     elif args.command == "collect":
         first, last = (int(x) for x in args.seeds.split(":"))
         collect(range(first, last), args.jobs, args.out, args.copies, args.dev)
