@@ -157,7 +157,7 @@ def run_ray(
         watch = Watch(ray, note or (lambda _line: None))
         watch.begin()
         actors = workers or max(1, sum(node.cpus for node in watch.start.values()))
-        watch.note(f"ray: {watch.describe()}; {actors} readers")
+        watch.note(f"ray: {watch.describe()}; {actors} reader" + ("s" if actors > 1 else ""))
         refs = [ray.put(block) for block in _blocks(items, rows_per_block(total, actors))]
         if not refs:
             return
@@ -173,7 +173,7 @@ def run_ray(
             num_cpus=1,
         )  # fmt: skip
         try:
-            for batch in dataset.iter_batches(batch_size=None, batch_format="pyarrow"):
+            for batch in dataset.iter_batches(batch_size=None, batch_format="pyarrow", prefetch_batches=0):
                 outcomes, nodes = batch.column("outcome").to_pylist(), batch.column("node").to_pylist()
                 for text, node in zip(outcomes, nodes, strict=True):
                     watch.read(node)
