@@ -115,8 +115,12 @@ async def build_job(svc: Services, card: ChileIdCardRequest) -> Job:
     image = await fetch_image(card.url, svc.fetch_policy) if card.url else None
     back = await fetch_image(card.back_url, svc.fetch_policy) if card.back_url else None
     return Job(
-        image_b64=_ascii(card.image), image=image, back_b64=_ascii(card.back_image), back=back,
-        details=card.details or card.crops, crops=card.crops,
+        image_b64=_ascii(card.image),
+        image=image,
+        back_b64=_ascii(card.back_image),
+        back=back,
+        details=card.details or card.crops,
+        crops=card.crops,
     )
 
 
