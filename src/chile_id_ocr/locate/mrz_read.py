@@ -17,7 +17,7 @@ import numpy as np
 from chile_id_ocr.card import mrz
 from chile_id_ocr.card.text import edit_distance
 from chile_id_ocr.locate.mrz_band import MrzBlock
-from chile_id_ocr.models.mrz_reader import ZoneRead, get_mrz_reader
+from chile_id_ocr.models.mrz_reader import MAX_EDITS, ZoneRead, get_mrz_reader
 from chile_id_ocr.models.ocr import TextEngine, TextRead
 from chile_id_ocr.vision.geometry import rectify
 
@@ -73,7 +73,7 @@ def read_block(image: np.ndarray, block: MrzBlock, engine: TextEngine) -> MrzRea
 # grammar and the check digits make *any* text read as some TD1 zone, and a free reading short of
 # a few fillers is better fitted to 30 by ``mrz.parse`` (a run of fillers) than by the alignment
 # (which would rather split a digit). Elsewhere the free reading is taken.
-_CLOSE = 4
+_CLOSE = MAX_EDITS
 _CLOSE_SHORT = 2
 # ... and it is preferred to the general recognizer's where it passes as many check digits, and two at least.
 _CHECKS = 2

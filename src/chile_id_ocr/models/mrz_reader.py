@@ -18,10 +18,14 @@ from typing import Any
 
 import numpy as np
 
+from chile_id_ocr.card.mrz_check import LINE_LENGTH
 from chile_id_ocr.models.card_head import ctc_greedy
 from chile_id_ocr.models.mrz_decode import CLASSES, GRAMMAR, Zone, align, candidates, constrain
 
 WEIGHTS = Path(__file__).with_name("weights") / "mrz_reader.onnx"
+# A free reading this many characters longer or shorter than a TD1 line is not aligned to one
+# (``locate/mrz_read.py`` takes a line under the grammar within 4 edits of the free reading at most).
+MAX_EDITS = 4
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,9 @@ class MrzReader:
         """The three lines whose backbone features are ``features``, read freely and under the grammar."""
         probs = [self.probabilities(f) for f in features]
         greedy = [ctc_greedy(p, CLASSES) for p in probs]
+        free = tuple(t for t, _ in greedy), tuple(s for _, s in greedy)
+        if any(abs(len(text) - LINE_LENGTH) > MAX_EDITS for text in free[0]):
+            return ZoneRead(*free, None)  # no TD1 line (the alignment is the costly part: most of 40 ms)
         options: list[list[list[tuple[str, float]]]] = []
         for p, grammar in zip(probs, GRAMMAR, strict=True):
             spans = align(np.log(np.maximum(p, 1e-12)), grammar, CLASSES)
@@ -63,8 +70,7 @@ class MrzReader:
                 options = []
                 break
             options.append(candidates(p, spans, grammar))
-        zone = constrain(options) if options else None
-        return ZoneRead(tuple(t for t, _ in greedy), tuple(s for _, s in greedy), zone)
+        return ZoneRead(*free, constrain(options) if options else None)
 
 
 @lru_cache(maxsize=1)
