@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import sys
 import tempfile
@@ -136,9 +137,25 @@ def _auth_failure(address: str) -> RayUnavailableError:
     )
 
 
-def join(ray: Any, address: str | None, options: dict[str, Any], timeout: float) -> None:
-    """``ray.init(address, **options)`` within ``timeout`` seconds (a local Ray when ``address`` is None)."""
-    where = split_address(address) if address else None
+def start_local(ray: Any, options: dict[str, Any]) -> None:
+    """``ray.init(**options)``: a Ray of this job's own, started by the calling thread (Ray's processes end with
+    the thread that started them), its notices kept off the terminal; the SIGTERM handler that ``ray.init``
+    replaces (with one that exits without closing OUT) is put back."""
+    handler = signal.getsignal(signal.SIGTERM)
+    try:
+        with _NativeStderr():
+            ray.init(**options)
+    except Exception as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise RayUnavailableError(f"cannot start a local Ray: {reason}") from exc
+    finally:
+        if threading.current_thread() is threading.main_thread() and handler is not None:
+            signal.signal(signal.SIGTERM, handler)
+
+
+def join(ray: Any, address: str, options: dict[str, Any], timeout: float) -> None:
+    """``ray.init(address, **options)`` within ``timeout`` seconds, from a thread of its own."""
+    where = split_address(address)
     if where is not None:
         probe(*where, timeout)
     failure: list[BaseException] = []
@@ -161,9 +178,9 @@ def join(ray: Any, address: str | None, options: dict[str, Any], timeout: float)
                 native.abandon()
         said = native.lines()
     text = "\n".join(said) + "".join(f"\n{exc!r}\n{exc.__cause__!r}" for exc in failure)
-    if address is not None and any(mark in text for mark in AUTH_MARKS):
+    if any(mark in text for mark in AUTH_MARKS):
         raise _auth_failure(address)
-    target = "a local Ray" if address is None else f"the Ray cluster at {address}"
+    target = f"the Ray cluster at {address}"
     if not finished:
         detail = _ray_says(said)
         raise RayUnavailableError(

@@ -18,7 +18,14 @@ import secrets
 from collections.abc import Callable, Generator, Iterable, Iterator
 from typing import Any
 
-from chile_id_ocr.batch.cluster import RayUnavailableError, Watch, default_connect_timeout, join, keep_loopback
+from chile_id_ocr.batch.cluster import (
+    RayUnavailableError,
+    Watch,
+    default_connect_timeout,
+    join,
+    keep_loopback,
+    start_local,
+)
 from chile_id_ocr.batch.records import Item, Outcome
 from chile_id_ocr.batch.worker import WorkerProcess, WorkerSettings
 
@@ -27,7 +34,6 @@ __all__ = ["RayUnavailableError", "run_ray"]
 RAY_HINT = "pip install 'chile-id-ocr[ray]'"
 MAX_ROWS_PER_BLOCK = 256
 BLOCKS_PER_ACTOR = 32
-LOCAL_START_TIMEOUT = 300.0  # a Ray of this job's own: starting it is not reaching someone else's
 
 
 def rows_per_block(total: int, actors: int) -> int:
@@ -106,11 +112,10 @@ def _connect(ray: Any, address: str | None, workers: int | None, timeout: float)
         return False
     options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.ERROR}
     if address is None:
-        options["num_cpus"] = workers
-    if address is None:
-        timeout = max(timeout, LOCAL_START_TIMEOUT)
-    else:  # Ray retries its GCS about once a second: a refused token is said within a third of the limit
-        os.environ.setdefault("RAY_gcs_server_port_wait_time_s", str(max(1, int(timeout / 3))))
+        start_local(ray, {**options, "num_cpus": workers})
+        return True
+    # Ray retries its GCS about once a second: a refused token is said within a third of the limit
+    os.environ.setdefault("RAY_gcs_server_port_wait_time_s", str(max(1, int(timeout / 3))))
     join(ray, address, options, timeout)
     return True
 
@@ -156,35 +161,42 @@ def run_ray(
         _quiet_data(ray)
         watch = Watch(ray, note or (lambda _line: None))
         watch.begin()
-        actors = workers or max(1, sum(node.cpus for node in watch.start.values()))
-        watch.note(f"ray: {watch.describe()}; {actors} reader" + ("s" if actors > 1 else ""))
-        refs = [ray.put(block) for block in _blocks(items, rows_per_block(total, actors))]
-        if not refs:
-            return
-        dataset = ray.data.from_arrow_refs(refs).map_batches(
-            CardReader,
-            fn_constructor_kwargs={
-                "details": settings.details, "timeout": settings.timeout, "crops": settings.crops,
-                "cwd": os.getcwd(), "tally": watch.tally,
-            },
-            batch_size=None,
-            batch_format="pyarrow",
-            compute=ray.data.ActorPoolStrategy(size=actors, max_tasks_in_flight_per_actor=1),
-            num_cpus=1,
-        )  # fmt: skip
         try:
-            for batch in dataset.iter_batches(batch_size=None, batch_format="pyarrow", prefetch_batches=0):
-                outcomes, nodes = batch.column("outcome").to_pylist(), batch.column("node").to_pylist()
-                for text, node in zip(outcomes, nodes, strict=True):
-                    watch.read(node)
-                    yield Outcome.from_json(text)
-            watch.poll()
-        except ray.exceptions.RayError as exc:  # e.g. actors that cannot start on the nodes (not installed there)
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise RayUnavailableError(f"the job failed on Ray: {reason}") from exc
+            yield from _read(ray, watch, items, total, settings, workers)
         finally:
             if rows is not None:
                 rows.extend(watch.rows())
     finally:
         if started:
             ray.shutdown()
+
+
+def _read(
+    ray: Any, watch: Watch, items: Iterable[Item], total: int, settings: WorkerSettings, workers: int | None
+) -> Iterator[Outcome]:
+    actors = workers or max(1, sum(node.cpus for node in watch.start.values()))
+    watch.note(f"ray: {watch.describe()}; {actors} reader" + ("s" if actors > 1 else ""))
+    refs = [ray.put(block) for block in _blocks(items, rows_per_block(total, actors))]
+    if not refs:
+        return
+    dataset = ray.data.from_arrow_refs(refs).map_batches(
+        CardReader,
+        fn_constructor_kwargs={
+            "details": settings.details, "timeout": settings.timeout, "crops": settings.crops,
+            "cwd": os.getcwd(), "tally": watch.tally,
+        },
+        batch_size=None,
+        batch_format="pyarrow",
+        compute=ray.data.ActorPoolStrategy(size=actors, max_tasks_in_flight_per_actor=1),
+        num_cpus=1,
+    )  # fmt: skip
+    try:  # no prefetching: each record reaches OUT as soon as its card is read
+        for batch in dataset.iter_batches(batch_size=None, batch_format="pyarrow", prefetch_batches=0):
+            outcomes, nodes = batch.column("outcome").to_pylist(), batch.column("node").to_pylist()
+            for text, node in zip(outcomes, nodes, strict=True):
+                watch.read(node)
+                yield Outcome.from_json(text)
+        watch.poll()
+    except ray.exceptions.RayError as exc:  # e.g. actors that cannot start on the nodes (not installed there)
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise RayUnavailableError(f"the job failed on Ray: {reason}") from exc
