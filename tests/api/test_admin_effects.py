@@ -10,7 +10,7 @@ import sys
 
 import requests
 
-from service_support import ThreadServer
+from service_support import Credentials, ThreadServer
 
 
 def _admin(server: ThreadServer, *args: str) -> dict:
@@ -32,14 +32,14 @@ def _token(server: ThreadServer, name: str, password: str, project_id: str | Non
     return requests.post(f"{server.url}/v3/auth/tokens", json={"auth": auth}, timeout=30)
 
 
-def test_a_disabled_or_deleted_user_is_refused_at_once(server: ThreadServer) -> None:
-    boot = _admin(server, "bootstrap", "--json")
+def test_a_disabled_or_deleted_user_is_refused_at_once(server: ThreadServer, creds: Credentials) -> None:
+    # the session's project (creds: bootstrapped once, so its password is known to the other tests)
     _admin(server, "create-user", "effects-ana", "--password", "effects-password")
-    issued = _token(server, "effects-ana", "effects-password", boot["project_id"])
+    issued = _token(server, "effects-ana", "effects-password", creds.project_id)
     assert issued.status_code == 201
     scoped = {"X-Auth-Token": issued.headers["X-Subject-Token"]}
     unscoped = {"X-Auth-Token": _token(server, "effects-ana", "effects-password").headers["X-Subject-Token"]}
-    ocr = f"{server.url}/v2/{boot['project_id']}/ocr/chile-id-card"
+    ocr = f"{server.url}/v2/{creds.project_id}/ocr/chile-id-card"
     projects = f"{server.url}/v3/auth/projects"
 
     def call() -> requests.Response:  # the token is checked first: a body without an image is a 400 after it

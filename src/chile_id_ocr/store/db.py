@@ -11,6 +11,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 _MIGRATION_LOCK = 7_414_220_001  # pg_advisory_xact_lock key: one instance migrates at a time
 
@@ -34,7 +35,11 @@ def make_engine(url: str) -> Engine:
         return create_engine(parsed, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
         private_file(Path(parsed.database))
-    engine = create_engine(parsed)
+    # A connection per session (NullPool): a pooled SQLite connection can keep a read snapshot between sessions,
+    # and then not see what another process (`chile-id-ocr admin`) committed since: a disabled user or a
+    # revoked key would still work there. Opening a SQLite file costs little next to a recognition.
+    in_memory = not parsed.database or parsed.database == ":memory:"  # one pooled connection is the database
+    engine = create_engine(parsed) if in_memory else create_engine(parsed, poolclass=NullPool)
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 

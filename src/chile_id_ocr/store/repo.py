@@ -109,7 +109,10 @@ class Store:
     def ping(self) -> bool:
         try:
             with self.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
+                # .scalar() reads and closes the result: an unread SELECT keeps SQLite's statement open, and with it
+                # a read snapshot that the pooled connection's later reads would keep seeing (a user disabled since
+                # would still be active to it)
+                connection.execute(text("SELECT 1")).scalar()
         except Exception:
             return False
         return True
