@@ -39,9 +39,6 @@ _MIN_FIT = 0.30
 # large frame, its text a few pixels high) is looked for again at the next.
 _TEXT_SEARCH_SIDES = (1024, 2048)
 _UPSCALE_LIMIT = 1.25  # a search size at most this much above the image's own longer side
-# A search too large for one detection looks around each region the card detector marks,
-# this share of the region's size beyond it on every side.
-_WINDOW_MARGIN = 0.25
 # A fit matching less than this share of the design's lines is done again inside its own
 # corners, at most this many times.
 _REFINE_BELOW = 0.85
@@ -100,7 +97,7 @@ def _search_text(scene: Scene, layout: Layout, found: _Found, stop: Callable[[],
     for k, side in enumerate(_TEXT_SEARCH_SIDES):
         if found.good() or stop() or (k and side > longer * _UPSCALE_LIMIT):
             break
-        boxes = scene.remember((side, 0.0), partial(_search_at, scene, side))
+        boxes = scene.remember((side, 0.0), partial(_search, image, side, engine))
         first_search = first_search or boxes
         found.add(text_candidates(boxes), stop)
         if not found.good():
@@ -200,28 +197,6 @@ def _with_runners_up(best: CardFit, tried: list[CardFit]) -> CardFit:
             others.append(fit)
     own = best.alternatives
     return replace(best, alternatives=(*own[:_OWN_ALTERNATIVES], *others[:_RUNNERS_UP], *own[_OWN_ALTERNATIVES:]))
-
-
-def _search_at(scene: Scene, side: int) -> list[TextBox]:
-    """The whole image's text at ``side``; where that copy is larger than one detection may see
-    and the card detector marks card-shaped regions, each region's surroundings instead, at the
-    same scale (a card on a scanned page: the page shrunk to the detection's cap leaves the
-    card's letters too small to detect)."""
-    image, engine = scene.pixels, scene.engine
-    h, w = image.shape[:2]
-    scale = min(1.0, side / max(h, w))
-    if (w * scale) * (h * scale) <= scene.budget.detect_pixels or not scene.mask_regions:
-        return _search(image, side, engine)
-    boxes: list[TextBox] = []
-    for quad in scene.mask_regions:
-        margin = _WINDOW_MARGIN * (quad.max(axis=0) - quad.min(axis=0))
-        x0, y0 = np.maximum(quad.min(axis=0) - margin, 0).astype(int)
-        x1, y1 = np.minimum(quad.max(axis=0) + margin, [w, h]).astype(int)
-        window = image[y0:y1, x0:x1]
-        found = _search(window, max(1, round(max(window.shape[:2]) * scale)), engine)
-        offset = np.array([x0, y0], np.float32)
-        boxes.extend(TextBox(box.quad + offset, box.score) for box in found)
-    return boxes
 
 
 def _search(image: np.ndarray, side: int, engine: TextEngine, turn: float = 0.0) -> list[TextBox]:
