@@ -4,8 +4,6 @@ photo made unreadable, and the measures on a synthetic capture whose card corner
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import cv2
 import numpy as np
 import pytest
@@ -16,8 +14,7 @@ from chile_id_ocr.synth import generate_front
 from chile_id_ocr.vision.deblur import MotionBlur, line_kernel
 from chile_id_ocr.vision.decode import decode
 
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "real"
-PHOTO = REAL / "test_card_b_front_photo.jpg"
+PHOTO = "test_card_b_front_photo.jpg"
 
 
 def _jpeg(image: np.ndarray) -> bytes:
@@ -33,22 +30,22 @@ def _refusal(image: np.ndarray) -> str:
     return refused.value.error_msg
 
 
-def test_a_real_card_smeared_past_reading_is_refused_as_blurred_not_as_no_card() -> None:
-    photo = cv2.imread(str(PHOTO))
+def test_a_real_card_smeared_past_reading_is_refused_as_blurred_not_as_no_card(real) -> None:
+    photo = cv2.imread(str(real / PHOTO))
     smeared = cv2.filter2D(photo, -1, line_kernel(MotionBlur(90.0, 20.0)))
     message = _refusal(smeared)
     assert "A card was found but it is too blurred to read" in message, message
 
 
-def test_a_real_card_in_the_dark_is_refused_as_too_dark() -> None:
-    photo = cv2.imread(str(PHOTO))
+def test_a_real_card_in_the_dark_is_refused_as_too_dark(real) -> None:
+    photo = cv2.imread(str(real / PHOTO))
     message = _refusal((photo * 0.3).astype(np.uint8))
     assert "too dark" in message, message
 
 
 @pytest.fixture(scope="module")
-def capture() -> tuple[np.ndarray, np.ndarray]:
-    sample = generate_front(5003, "photo")
+def capture(template) -> tuple[np.ndarray, np.ndarray]:
+    sample = generate_front(5003, "photo", template=template)
     return decode(sample.image).pixels, np.array(sample.truth["card_quad"], np.float32)
 
 
