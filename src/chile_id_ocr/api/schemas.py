@@ -4,7 +4,7 @@
 'QUJD'
 >>> ChileIdCardRequest.parse({"image": 1}).image
 Traceback (most recent call last):
-chile_id_ocr.api.errors.ApiError: The input parameter is invalid. image: Input should be a valid string
+chile_id_ocr.api.errors.ApiError: The input parameter is invalid. The field 'image': input should be a valid string.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class ChileIdCardRequest(BaseModel):
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
-            raise ApiError.of("AIS.0101", f"{where}: {first['msg']}") from None
+            raise ApiError.of("AIS.0101", f"the field {where!r}: {first['msg'][:1].lower()}{first['msg'][1:]}") from None
         if bool(request.image) == bool(request.url):
             raise ApiError.of("AIS.0101", "give exactly one of image and url")
         if request.back_image and request.back_url:
