@@ -243,11 +243,17 @@ def test_slow_bodies_of_another_tenant_leave_room_for_the_others(
 ) -> None:
     server, creds, other = readers
     other_token = token_of(server, other)
+    readers_held = server.app.state.services.readers
+
+    def send() -> socket.socket:
+        return stack.enter_context(_slow_sender(server, card_path(other), {"X-Auth-Token": other_token}))
+
     with ExitStack() as stack:
-        slow = [
-            stack.enter_context(_slow_sender(server, card_path(other), {"X-Auth-Token": other_token})) for _ in range(4)
-        ]
-        refused = [answer_of(sock) for sock in slow[2:]]  # past the tenant's two readers: refused at once
+        send(), send()
+        deadline = time.monotonic() + 10
+        while readers_held.held < 2 and time.monotonic() < deadline:  # the tenant's two readers taken, in order
+            time.sleep(0.01)
+        refused = [answer_of(send()) for _ in range(2)]  # past the tenant's two readers: refused at once
         headers = {"X-Auth-Token": token_of(server, creds), "Content-Type": "application/json"}
         response = requests.post(f"{server.url}{card_path(creds)}", data=CHEAP, headers=headers, timeout=30)
     assert [(status, body["error_code"]) for status, body in refused] == [(429, "APIG.0308")] * 2
