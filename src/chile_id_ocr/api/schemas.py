@@ -55,7 +55,8 @@ class ChileIdCardRequest(BaseModel):
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
-            raise ApiError.of("AIS.0101", f"the field {where!r}: {first['msg'][:1].lower()}{first['msg'][1:]}") from None
+            message = str(first["msg"])
+            raise ApiError.of("AIS.0101", f"the field {where!r}: {message[:1].lower()}{message[1:]}") from None
         if bool(request.image) == bool(request.url):
             raise ApiError.of("AIS.0101", "give exactly one of image and url")
         if request.back_image and request.back_url:
