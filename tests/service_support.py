@@ -27,6 +27,7 @@ import requests
 import uvicorn
 
 from chile_id_ocr.api.app import create_app
+from chile_id_ocr.api.limits import ip_of
 from chile_id_ocr.api.server import uvicorn_config
 from chile_id_ocr.api.settings import Settings
 
@@ -164,13 +165,8 @@ LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-lo
 
 
 def _is_loopback(host: str) -> bool:
-    try:
-        address = ipaddress.ip_address(host.split("%")[0])
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_loopback
+    address = ip_of(host)
+    return address is not None and address.is_loopback
 
 
 def _is_ip_literal(host: str) -> bool:

@@ -55,7 +55,6 @@ def test_a_sharp_well_lit_card_inside_the_frame_has_nothing_wrong(capture) -> No
     assert not seen.cut_off
     assert seen.smear < 8.0
     assert seen.median > 150
-    assert seen.glare < 0.3
     sides = np.linalg.norm(quad - np.roll(quad, 1, axis=0), axis=1)
     assert seen.width == pytest.approx(float(sides.max()))  # the longer of the card's long sides
     assert why_unreadable(seen) is None
@@ -68,7 +67,6 @@ def test_each_measure_sees_what_was_done_to_the_card(capture) -> None:
     smeared = cv2.filter2D(image, -1, line_kernel(MotionBlur(25.0, 10.0)))
     assert looks(smeared, quad).smear >= 8.0
     assert looks((image * 0.5).astype(np.uint8), quad).median < 150
-    assert looks(np.full_like(image, 255), quad).glare == 1.0
 
 
 def test_the_reasons_come_in_the_order_a_person_fixes_them(capture) -> None:

@@ -95,6 +95,21 @@ class Gate:
                 del self.by_key[key]
 
 
+def ip_of(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The IP address ``text`` names (a zone index dropped, an IPv4-mapped IPv6 address as IPv4); None if none.
+
+    >>> ip_of("::ffff:127.0.0.1"), ip_of("fe80::1%eth0"), ip_of("localhost")
+    (IPv4Address('127.0.0.1'), IPv6Address('fe80::1'), None)
+    """
+    try:
+        ip = ipaddress.ip_address(text.split("%")[0])
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
+
+
 def client_network(address: str, v4_prefix: int = 24, v6_prefix: int = 64) -> str:
     """The network a client address is counted in by the per-address limits: its ``/v4_prefix`` (IPv4) or
     ``/v6_prefix`` (IPv6), so that one host rotating through the addresses it holds (an IPv6 /64, loopback's
@@ -105,11 +120,8 @@ def client_network(address: str, v4_prefix: int = 24, v6_prefix: int = 64) -> st
     >>> client_network("testclient")
     'testclient'
     """
-    try:
-        ip = ipaddress.ip_address(address.split("%")[0])
-    except ValueError:
+    ip = ip_of(address)
+    if ip is None:
         return address
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
     prefix = v4_prefix if ip.version == 4 else v6_prefix
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))

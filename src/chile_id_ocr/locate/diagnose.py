@@ -28,20 +28,17 @@ _DARK = 150
 # A smear (``vision/deblur.py``) at least this long on the flat card: the camera moved (sharp
 # synthetic dev photos measure none or 3-7 px, shaken ones 6.5-17).
 _SMEAR = 8.0
-# Glare is measured (``CardLooks.glare``) but names no cause: a white page or a scan's paper is
-# as blown out as a glare on a card (synthetic photos that read reach a quarter of the card).
+# Glare names no cause: a white page or a scan's paper is as blown out as a glare on a card.
 
 
 @dataclass(frozen=True)
 class CardLooks:
     """What the card's region looks like: its width in the image (px), whether a corner lies at
-    the image's edge, its median grey, the share of blown-out pixels and the length of the
-    smear across it (0: none found)."""
+    the image's edge, its median grey and the length of the smear across it (0: none found)."""
 
     width: float
     cut_off: bool
     median: float
-    glare: float
     smear: float
 
 
@@ -57,13 +54,11 @@ def looks(image: np.ndarray, quad: np.ndarray) -> CardLooks:
     flat_width = int(min(_WIDTH, max(width, 32)))  # never enlarged: enlarging smears
     flat = rectify(image, corners, flat_width, round(flat_width * _HEIGHT / _WIDTH))
     gray = cv2.cvtColor(flat, cv2.COLOR_BGR2GRAY) if flat.ndim == 3 else flat
-    blown = (flat >= 250).all(axis=2) if flat.ndim == 3 else flat >= 250
     smear = estimate_motion_blur(gray)
     return CardLooks(
         width=width,
         cut_off=cut_off,
         median=float(np.median(gray)),
-        glare=float(blown.mean()),
         smear=0.0 if smear is None else float(smear.length),
     )
 
@@ -73,7 +68,7 @@ def why_unreadable(looks: CardLooks) -> str | None:
     the contract's error; None when none of the measures explains it (then it may be no card).
 
     >>> from dataclasses import replace
-    >>> sharp = CardLooks(width=900, cut_off=False, median=200, glare=0.0, smear=0.0)
+    >>> sharp = CardLooks(width=900, cut_off=False, median=200, smear=0.0)
     >>> why_unreadable(replace(sharp, cut_off=True))
     'a card was found but part of it is outside the image'
     >>> why_unreadable(replace(sharp, width=200))
