@@ -4,7 +4,8 @@ The side lengths alone do not bound a decoder's work: a progressive JPEG is deco
 few hundred KB can hold 20,000 scans), a TIFF is decoded a whole tile or strip at a time (a 1000x1000 image may
 declare one 16368x16368 tile), samples may be 16 or 32 bits, and a TIFF may chain any number of pages. The
 readers here are bounded: the JPEG marker walk jumps from segment to segment and finds the end of each scan's
-entropy-coded data with one regular-expression search (C speed, never a Python loop per byte), and stops after
+entropy-coded data in a table of every marker's place built once with NumPy (C speed, never a Python loop per
+byte: a regular-expression search cost 26 ms on a 12 MP photo, the table 3 ms), and stops after
 ``MAX_SEGMENTS`` segments; the TIFF page count follows at most ``limit`` IFD links (Pillow's ``n_frames`` reads
 every IFD whole: 75 s for 100,000 pages); the other facts come from Pillow's lazy open (tags only) or from the
 PNG's fixed header.
@@ -13,18 +14,18 @@ PNG's fixed header.
 from __future__ import annotations
 
 import io
-import re
 import struct
 import zlib
 from dataclasses import dataclass
 
+import numpy as np
 from PIL import Image
 
 from chile_id_ocr.errors import ImageSizeError, UnsupportedFormatError
 
 # A marker: 0xFF (fill bytes may repeat it) and a code that is neither a stuffed zero, TEM nor a restart marker
 # (those three carry no length and occur inside entropy-coded data; libjpeg skips them alike).
-_MARKER = re.compile(rb"\xff+([^\x00\x01\xd0-\xd7\xff])")
+_NOT_CODES = np.array([0x00, 0x01, *range(0xD0, 0xD8), 0xFF], np.uint8)
 _SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}  # DHT, JPG and DAC share the range
 _PROGRESSIVE = frozenset({0xC2, 0xC6, 0xCA, 0xCE})
 _SOS, _EOI = 0xDA, 0xD9
@@ -74,8 +75,10 @@ def jpeg_layout(data: bytes, scan_limit: int = 1000) -> Layout:
     """
     components: dict[int, int] = {}  # component id -> pixels it covers (in whole 8x8 blocks)
     progressive, scans, passes, segments, pos = False, 0, 0, 0, 2
-    while scans <= scan_limit and (found := _MARKER.search(data, pos)) is not None:
-        code, at = found.group(1)[0], found.end()
+    codes = _marker_codes(data)
+    while scans <= scan_limit and (k := int(np.searchsorted(codes, pos + 1))) < len(codes):
+        at = int(codes[k]) + 1
+        code = data[at - 1]
         if code == _EOI:
             break
         segments += 1
@@ -96,6 +99,17 @@ def jpeg_layout(data: bytes, scan_limit: int = 1000) -> Layout:
     blocks = sum(components.values()) // 64
     buffered = progressive or scans > 1  # libjpeg then keeps every coefficient of the image until the end
     return Layout(3, passes, buffer_bytes=blocks * 128 if buffered else 0, scans=scans)
+
+
+def _marker_codes(data: bytes) -> np.ndarray:
+    """The places of every marker's code byte, in order: a byte after 0xFF that is not in ``_NOT_CODES``.
+
+    >>> _marker_codes(bytes.fromhex("ffd8ffffe02e2eff00ffd0ffd9")).tolist()
+    [1, 4, 12]
+    """
+    raw = np.frombuffer(data, np.uint8)
+    after = np.flatnonzero(raw[:-1] == 0xFF) + 1
+    return after[~np.isin(raw[after], _NOT_CODES)]
 
 
 def _jpeg_components(frame: bytes) -> dict[int, int]:
