@@ -80,6 +80,7 @@ class Outcome:
     seconds: float = 0.0
     mrz_exact: bool = False
     qr_decoded: bool = False
+    effects: tuple[str, ...] = ()  # a hard capture's effects (``truth["capture"]["effects"]``)
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -138,7 +139,8 @@ def read_naive(image: bytes) -> tuple[dict[str, Any] | None, dict[str, float], d
 def evaluate(task: Task) -> list[Outcome]:
     """Generate one card and read it with the product (and the naive approach)."""
     image, truth = _sample(task)
-    scene = str((truth.get("capture") or {}).get("scene", "plain"))
+    capture = truth.get("capture") or {}
+    scene, effects = str(capture.get("scene", "plain")), tuple(capture.get("effects") or ())
     readers = [("product", read_product)] + ([("naive", read_naive)] if task.naive else [])
     outcomes = []
     for approach, reader in readers:
@@ -147,6 +149,7 @@ def evaluate(task: Task) -> list[Outcome]:
         elapsed = time.process_time() - t0
         back = details.get("back") or {}
         outcome = Outcome(approach, task, scene, dict(truth["result"]), got, conf, error, message, elapsed)
+        outcome.effects = effects
         if task.side == "back":
             outcome.mrz_exact = (back.get("mrz") or {}).get("lines") == truth.get("mrz")
             outcome.qr_decoded = (back.get("qr") or {}).get("payload") == truth.get("qr")
@@ -298,23 +301,31 @@ def _reliability_table(keys: list[tuple[str, str]], groups: dict[tuple[str, str]
 
 
 def _scenes(outcomes: Sequence[Outcome]) -> list[str]:
-    """Fields right and silently wrong by what surrounds the card (photos, hard captures, pages)."""
+    """Fields right and silently wrong by what surrounds the card (photos, hard captures, pages), and
+    by each effect of the hard captures (a capture with several effects counts in each)."""
     by_scene: dict[str, list[Outcome]] = {}
+    by_effect: dict[str, list[Outcome]] = {}
     for o in outcomes:
         if o.task.condition != "scan" and o.task.design == "2013":
             by_scene.setdefault(o.scene, []).append(o)
-    if len(by_scene) < 2:
+        for effect in o.effects if o.task.condition == "hard" else ():
+            by_effect.setdefault(effect, []).append(o)
+    parts = _breakdown("By scene (photos, hard captures and pages together)", "scene", by_scene, 2)
+    return parts + _breakdown("By effect (hard captures)", "effect", by_effect, 1)
+
+
+def _breakdown(title: str, key: str, groups: dict[str, list[Outcome]], least: int) -> list[str]:
+    """A table of ``groups`` (at least ``least`` of them): fields and cards right, errors, silently wrong."""
+    if len(groups) < least:
         return []
     rows = []
-    for scene, group in sorted(by_scene.items()):
+    for name, group in sorted(groups.items()):
         s = summarize(group)
         silent = f"{report.pct(s.silent, s.returned, 2)} ({s.silent})"
-        rows.append([scene, s.cards, report.pct(s.right, s.fields), report.pct(s.errors, s.cards), silent,
-                     f"{s.garbage} ({s.garbage_sure})"])  # fmt: skip
-    return [
-        "### By scene (photos, hard captures and pages together)",
-        report.md_table(["scene", "cards", "fields right", "errors", "silently wrong", "garbage results"], rows),
-    ]
+        rows.append([name, s.cards, report.pct(s.right, s.fields), report.pct(s.cards_right, s.cards),
+                     report.pct(s.errors, s.cards), silent, f"{s.garbage} ({s.garbage_sure})"])  # fmt: skip
+    head = [key, "cards", "fields right", "cards right", "errors", "silently wrong", "garbage results"]
+    return [f"### {title}", report.md_table(head, rows)]
 
 
 def dump_failures(outcomes: Sequence[Outcome], path: Any) -> int:
