@@ -34,7 +34,7 @@ def _features(steps: list[dict[str, float]]) -> np.ndarray:
 
 
 def _read(head: CardHead, steps: list[dict[str, float]]) -> tuple[str, float]:
-    result = _decode(head.probabilities(_features(steps)), head, _pair_indices(head.characters))
+    result = _decode(head.probabilities(_features(steps)), head.characters, _pair_indices(head.characters))
     return result.text, result.score
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -100,6 +101,18 @@ def ctc_log_likelihood(probs: np.ndarray, characters: tuple[str, ...], text: str
         log_scale += float(np.log(total))
     end = alpha[-2:].sum() if len(text) else alpha[-1]
     return float(np.log(end)) + log_scale if end > 0 else float("-inf")
+
+
+def cpu_session(model: str | bytes, threads: int = 1) -> Any:
+    """An ONNX Runtime session of ``model`` (a path or the graph's bytes) on the CPU, with
+    ``threads`` intra-op threads and quiet logs."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    return ort.InferenceSession(model, sess_options=options, providers=["CPUExecutionProvider"])
 
 
 def feature_model(model_path: Path) -> tuple[bytes, CardHead]:

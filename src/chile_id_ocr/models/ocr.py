@@ -19,13 +19,18 @@ from typing import Any, Protocol, cast
 import cv2
 import numpy as np
 
-from chile_id_ocr.models.card_head import CardHead, ctc_greedy, ctc_log_likelihood, feature_model
+from chile_id_ocr.models.card_head import CardHead, cpu_session, ctc_greedy, ctc_log_likelihood, feature_model
+from chile_id_ocr.models.card_reader import CardReader, get_card_reader
 
 _REC_HEIGHT = 48  # the recognizer's input height
 # RapidOCR pads every line to at least 320 px; short fields (a sex, a date) then cost as
 # much as a long name. A 160 px floor reads the same and is about 30% faster.
 _MIN_REC_WIDTH = 160
 _REC_MODEL = "PP-OCRv6_rec_small.onnx"  # in the rapidocr wheel
+DET_MODEL = "PP-OCRv6_det_small.onnx"  # in the rapidocr wheel: the float detector
+# The same detector quantized to 8-bit integers (``training/quantize.py``): about 4x faster on one
+# core, same lines found. ``CHILE_ID_OCR_FLOAT_DETECTOR=1`` runs the float one instead.
+DET_INT8 = Path(__file__).with_name("weights") / "text_det_int8.onnx"
 # Line crops whose features one image's engine remembers (a front reads about 20, a few twice).
 _MEMO_CROPS = 64
 # Prior correction for the general classifier. PP-OCR was trained on text where accented
@@ -39,8 +44,14 @@ _ACCENT_PAIRS = (("N", "Ñ"), ("A", "Á"), ("E", "É"), ("I", "Í"), ("O", "Ó")
 # A line whose closest letter / accented letter call leaves more than this to the loser
 # has its score lowered by that share (about 4 in 10 wrong name lines, 1 in 8 right ones).
 _ACCENT_DOUBT = 0.1
-# The card's printed characters when no card head is installed (the head lists its own).
-_PRINTED = ("blank", *" ',-./0123456789<ABCDEFGHIJKLMNOPQRSTUVWXYZÁÉÍÓÚÑÜ")
+# The card's printed characters when no card reader or head is installed (they list their own).
+PRINTED = ("blank", *" ',-./0123456789<ABCDEFGHIJKLMNOPQRSTUVWXYZÁÉÍÓÚÑÜ")
+# How the card's printed characters are read (``training/card_reader.py evaluate`` measures each):
+# "head", the linear card head with the general classifier for words, the general classifier
+# restricted to the printed characters for the other lines; "reader", the card reader alone;
+# "reader+general", the card reader and the general classifier multiplied.
+MIXES = ("head", "reader", "reader+general")
+_MIX = "reader+general"
 
 
 @dataclass(frozen=True)
@@ -92,11 +103,13 @@ class OcrEngine:
 
     The detector runs through RapidOCR. The recognizer's backbone runs as one ONNX
     session cut before its classifier (``card_head.feature_model``); its general
-    classifier, with the accent prior, reads any line, and the card head (where
-    installed) joins it for the card's printed words.
+    classifier, with the accent prior, reads any line; the card reader (``card_reader.py``,
+    where installed; else the linear card head) reads the card's printed lines.
     """
 
-    def __init__(self, threads: int = 1) -> None:
+    def __init__(self, threads: int = 1, mix: str = _MIX, reader: CardReader | None = None) -> None:
+        """``mix`` says how the card's printed lines are read (``MIXES``); ``reader`` is the card
+        reader to use (default: the installed one)."""
         from rapidocr import RapidOCR
 
         params = {
@@ -107,14 +120,21 @@ class OcrEngine:
             "Det.limit_type": "max",
             "Det.limit_side_len": 960,
         }
+        if DET_INT8.is_file() and os.environ.get("CHILE_ID_OCR_FLOAT_DETECTOR", "") in ("", "0"):
+            params["Det.model_path"] = str(DET_INT8)
         self._det = RapidOCR(params=params)._load_det_model()
         self._backbone, self._backbone_input, general = _backbone_session(threads)
         self._general = _with_prior(general)
         self._general_pairs = _pair_indices(general.characters)
-        card = CardHead.load()
-        self._printed = _restricted(self._general, card.characters if card else _PRINTED)
-        self._card = None if card is None else (card, self._printed)
-        self._card_pairs = _pair_indices(card.characters if card else ())
+        if mix not in MIXES:
+            raise ValueError(f"unknown mix {mix!r}; expected one of {MIXES}")
+        reader = None if mix == "head" else reader or get_card_reader(threads)
+        card = CardHead.load() if reader is None else None
+        self._reader = None if reader is None else (reader, mix == "reader+general")
+        self._card = None if card is None else (card, _restricted(self._general, card.characters))
+        characters = reader.characters if reader else card.characters if card else PRINTED
+        self._printed = _restricted(self._general, characters)
+        self._card_pairs = _pair_indices(characters if reader or card else ())
         self._memo: dict[tuple[tuple[int, ...], bytes], np.ndarray] | None = None
 
     def for_one_image(self) -> OcrEngine:
@@ -159,27 +179,28 @@ class OcrEngine:
         if not alphabet:
             general, pairs = self._general, self._general_pairs
             return [
-                _decode(general.probabilities(self.features(crop)), general, pairs) if crop.size else _NOTHING
+                _decode(general.probabilities(self.features(crop)), general.characters, pairs)
+                if crop.size
+                else _NOTHING
                 for crop in crops
             ]
         within = self._within
         return [_decode_within(*within(self.features(crop), alphabet)) if crop.size else _NOTHING for crop in crops]
 
     def read_card(self, crops: Sequence[np.ndarray]) -> list[TextRead]:
-        """The text of each crop of a card's printed words, through the card head and the
-        general classifier together (``card_head.py``); the general one alone when no
-        card head is installed.
+        """The text of each crop of a card's printed words, through the card reader (with the
+        general classifier, per ``mix``), else the card head and the general classifier
+        together (``card_head.py``); the general one alone when neither is installed.
 
-        The two are multiplied (a product of experts): the card head knows the accents,
-        the general classifier, trained on far more varied text, vetoes an accent that
-        only the card head sees (a stroke of the line above, taken for a tilde).
+        The card head and the general classifier are multiplied (a product of experts): the
+        card head knows the accents, the general classifier, trained on far more varied text,
+        vetoes an accent that only the card head sees (a stroke of the line above, taken for
+        a tilde).
         """
-        if self._card is None:
+        if self._reader is None and self._card is None:
             return self.read(crops)
-        return [
-            _decode(self._card_words(self.features(crop)), self._card[0], self._card_pairs) if crop.size else _NOTHING
-            for crop in crops
-        ]
+        pairs = self._card_pairs
+        return [_decode(*self._words(self.features(crop)), pairs) if crop.size else _NOTHING for crop in crops]
 
     def log_likelihoods(self, crop: np.ndarray, texts: Sequence[str], alphabet: str = "") -> list[float]:
         """How likely the reader finds each of ``texts`` printed in ``crop``: the log of its
@@ -189,24 +210,37 @@ class OcrEngine:
         if alphabet:
             probs, characters = self._within(features, alphabet)
             probs = probs / probs.sum(axis=1, keepdims=True)
-        elif self._card is None:
+        elif self._reader is None and self._card is None:
             probs, characters = self._general.probabilities(features), self._general.characters
         else:
-            probs, characters = self._card_words(features), self._card[0].characters
+            probs, characters = self._words(features)
         return [ctc_log_likelihood(probs, characters, text) for text in texts]
 
     def _within(self, features: np.ndarray, alphabet: str) -> tuple[np.ndarray, tuple[str, ...]]:
-        """The printed characters' classifier's probabilities of ``alphabet`` (and the blank), and those characters."""
-        printed = self._printed
-        columns = [0, *(printed.characters.index(c) for c in alphabet)]
-        return printed.probabilities(features)[:, columns], tuple(printed.characters[i] for i in columns)
+        """The printed characters' probabilities of ``alphabet`` (and the blank), and those characters:
+        the card reader's (``mix``), else the general classifier's restricted to them."""
+        if self._reader is None:
+            probs, characters = self._printed.probabilities(features), self._printed.characters
+        else:
+            probs, characters = self._words(features)
+        columns = [0, *(characters.index(c) for c in alphabet)]
+        return probs[:, columns], tuple(characters[i] for i in columns)
 
-    def _card_words(self, features: np.ndarray) -> np.ndarray:
-        """The card head's and the general classifier's probabilities multiplied, renormalised."""
+    def _words(self, features: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
+        """Per step, the probabilities of the card's printed characters, and those characters: the
+        card reader's (times the general classifier's, per ``mix``), else the card head's and the
+        general classifier's multiplied; renormalised."""
+        if self._reader is not None:
+            reader, with_general = self._reader
+            probs = reader.probabilities(features)
+            if with_general:
+                probs = probs * self._printed.probabilities(features)
+                probs /= probs.sum(axis=1, keepdims=True)
+            return probs, reader.characters
         card, general = cast(tuple[CardHead, CardHead], self._card)
         probs = card.probabilities(features) * general.probabilities(features)
         probs /= probs.sum(axis=1, keepdims=True)
-        return probs
+        return probs, card.characters
 
 
 def _prepare(crop: np.ndarray) -> np.ndarray:
@@ -222,9 +256,9 @@ def _prepare(crop: np.ndarray) -> np.ndarray:
     return batch
 
 
-def _decode(probs: np.ndarray, head: CardHead, pairs: np.ndarray) -> TextRead:
+def _decode(probs: np.ndarray, characters: tuple[str, ...], pairs: np.ndarray) -> TextRead:
     """Best-path text and score; a close letter / accented letter call lowers the score by the loser's share."""
-    text, score = ctc_greedy(probs, head.characters)
+    text, score = ctc_greedy(probs, characters)
     doubt = float(_doubts(probs[np.newaxis], pairs)[0])
     return TextRead(text, score * (1.0 - doubt) if doubt > _ACCENT_DOUBT else score)
 
@@ -242,16 +276,11 @@ def _decode_within(probs: np.ndarray, characters: tuple[str, ...]) -> TextRead:
 
 def _backbone_session(threads: int) -> tuple[Any, str, CardHead]:
     """The recognizer's backbone as an ONNX session, its input's name, and its general classifier."""
-    import onnxruntime as ort
     import rapidocr
 
     model = Path(rapidocr.__file__).parent / "models" / _REC_MODEL
     graph, general = feature_model(model)
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.log_severity_level = 3
-    session = ort.InferenceSession(graph, sess_options=options, providers=["CPUExecutionProvider"])
+    session = cpu_session(graph, threads)
     return session, session.get_inputs()[0].name, general
 
 

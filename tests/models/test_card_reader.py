@@ -1,0 +1,72 @@
+"""The card reader: the shipped head reads the characters every line of the front can print, a
+card line in the card's fonts reads as printed under each way of reading, and what it cannot
+see stays doubtful."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from chile_id_ocr.card.layouts import FRONT_2013
+from chile_id_ocr.locate.confirm import _LABEL_ALPHABET
+from chile_id_ocr.models.card_reader import WEIGHTS, get_card_reader
+from chile_id_ocr.models.ocr import MIXES, PRINTED, OcrEngine, get_engine
+
+pytestmark = pytest.mark.skipif(not WEIGHTS.is_file(), reason="the card reader's weights are not installed")
+
+
+def test_the_reader_knows_every_character_the_fronts_lines_print() -> None:
+    reader = get_card_reader()
+    assert reader is not None and reader is get_card_reader()  # loaded once per process
+    assert reader.characters == PRINTED
+    alphabets = {spec.alphabet for spec in FRONT_2013.values} | {_LABEL_ALPHABET}
+    assert set("".join(alphabets)) <= set(reader.characters)
+
+
+def test_its_probabilities_are_per_step_distributions() -> None:
+    reader = get_card_reader()
+    assert reader is not None
+    features = np.random.default_rng(0).normal(size=(33, 120)).astype(np.float32)
+    probs = reader.probabilities(features)
+    assert probs.shape == (33, len(reader.characters))
+    assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-4)
+
+
+def _line(text: str, width: int = 300) -> np.ndarray:
+    """``text`` printed dark on a light card-like ground in a Helvetica-like face, as a line crop."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from chile_id_ocr.synth.render import available_faces
+
+    font = ImageFont.truetype(available_faces()[0].bold, 30)
+    image = Image.new("RGB", (width, 50), (214, 222, 226))
+    ImageDraw.Draw(image).text((10, 38), text, fill=(40, 40, 48), font=font, anchor="ls")
+    return np.asarray(image)[:, :, ::-1].copy()
+
+
+@pytest.mark.parametrize("mix", MIXES)
+def test_a_card_line_reads_as_printed_under_each_mix(mix: str) -> None:
+    engine = get_engine() if mix == "reader+general" else OcrEngine(mix=mix)
+    assert engine.read_card([_line("MUÑOZ")])[0].text == "MUÑOZ"
+    assert engine.read([_line("08 MAYO 1975")], FRONT_2013.field("birth").alphabet)[0].text == "08 MAYO 1975"
+    assert engine.read([_line("NACIONALIDAD")], _LABEL_ALPHABET)[0].text == "NACIONALIDAD"
+
+
+def test_the_likeliest_text_is_the_one_read() -> None:
+    engine = get_engine()
+    crop = _line("PEÑA")
+    read = engine.read_card([crop])[0]
+    scores = engine.log_likelihoods(crop, ["PEÑA", "PENA", "PEÑAS"])
+    assert read.text == "PEÑA" and scores[0] == max(scores) and np.isfinite(scores[0])
+
+
+def test_a_blank_line_reads_nothing_sure() -> None:
+    """An empty zone (no second surname printed) must not read as a confident word."""
+    blank = _line("")
+    for read in (get_engine().read_card([blank])[0], get_engine().read([blank], _LABEL_ALPHABET)[0]):
+        assert read.text == "" or read.score < 0.5
+
+
+def test_an_unknown_mix_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown mix"):
+        OcrEngine(mix="linear")
