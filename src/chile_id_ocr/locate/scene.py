@@ -32,7 +32,7 @@ from chile_id_ocr.card.layouts import Layout
 from chile_id_ocr.locate.fit import CardFit, fit_card
 from chile_id_ocr.locate.mask import marked_quad, regions
 from chile_id_ocr.locate.mrz_band import shows_mrz
-from chile_id_ocr.locate.outline import edge_candidates, whole_frame
+from chile_id_ocr.locate.outline import WORK_SIDE, edge_candidates, whole_frame
 from chile_id_ocr.locate.qr import QrFind, find_qr
 from chile_id_ocr.models.card_mask import card_probability
 from chile_id_ocr.models.ocr import TextBox, TextEngine, TextRead
@@ -174,15 +174,17 @@ class Scene:
         return found
 
     @cached_property
+    def _preview(self) -> tuple[np.ndarray, float]:
+        """The image shrunk once (area averaging) to at most ``outline.WORK_SIDE`` px long, and
+        the scale from the image to it: the outlines, the card detector and the statistics start
+        from this copy, instead of each shrinking the full image (15 ms each for a 12 MP photo)."""
+        return _shrunk(self.pixels, WORK_SIDE)
+
+    @cached_property
     def _small_gray(self) -> np.ndarray:
         """The image in grey, at most ``_SMALL_SIDE`` px long: for the statistics that say whether
         there can be a card at all."""
-        h, w = self.pixels.shape[:2]
-        scale = min(1.0, _SMALL_SIDE / max(h, w))
-        small = self.pixels
-        if scale < 1.0:
-            size = (max(1, round(w * scale)), max(1, round(h * scale)))
-            small = cv2.resize(small, size, interpolation=cv2.INTER_AREA)
+        small, _ = _shrunk(self._preview[0], _SMALL_SIDE)
         return cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
 
     @cached_property
@@ -205,7 +207,9 @@ class Scene:
 
     @cached_property
     def _mask(self) -> tuple[np.ndarray, float] | None:
-        return card_probability(self.pixels)
+        preview, scale = self._preview
+        found = card_probability(preview)
+        return None if found is None else (found[0], found[1] * scale)
 
     @cached_property
     def shows_card(self) -> bool:
@@ -219,7 +223,8 @@ class Scene:
     @cached_property
     def outlines(self) -> list[np.ndarray]:
         """Card-shaped outlines (``outline.edge_candidates``), most card-shaped first."""
-        return edge_candidates(self.pixels)
+        preview, scale = self._preview
+        return [quad / scale for quad in edge_candidates(preview)]
 
     @cached_property
     def mask_regions(self) -> list[np.ndarray]:
@@ -243,3 +248,18 @@ class Scene:
         """Where the card may be, cheapest evidence first: outlines, the detector's regions, the
         whole frame. (The detector's regions first read worse: an outline's corners are sharper.)"""
         return [*self.outlines, *self.mask_regions, self.frame]
+
+
+def _shrunk(image: np.ndarray, side: int) -> tuple[np.ndarray, float]:
+    """``image`` shrunk (area averaging) to at most ``side`` px long, and the scale from it to the copy.
+
+    >>> copy, scale = _shrunk(np.zeros((300, 600, 3), np.uint8), 200)
+    >>> copy.shape, round(scale, 4)
+    ((100, 200, 3), 0.3333)
+    """
+    h, w = image.shape[:2]
+    scale = min(1.0, side / max(h, w))
+    if scale == 1.0:
+        return image, 1.0
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA), scale

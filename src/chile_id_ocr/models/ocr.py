@@ -120,8 +120,8 @@ class OcrEngine:
             "Det.limit_type": "max",
             "Det.limit_side_len": 960,
         }
-        if DET_INT8.is_file() and os.environ.get("CHILE_ID_OCR_FLOAT_DETECTOR", "") in ("", "0"):
-            params["Det.model_path"] = str(DET_INT8)
+        self.detector = _detector_model()
+        params["Det.model_path"] = str(self.detector)
         self._det = RapidOCR(params=params)._load_det_model()
         self._backbone, self._backbone_input, general = _backbone_session(threads)
         self._general = _with_prior(general)
@@ -272,6 +272,16 @@ def _decode_within(probs: np.ndarray, characters: tuple[str, ...]) -> TextRead:
         return TextRead(text, score)
     step, column = np.unravel_index(int(probs[:, 1:].argmax()), (probs.shape[0], probs.shape[1] - 1))
     return TextRead(characters[column + 1].strip(), round(float(probs[step, column + 1]), 6))
+
+
+def _detector_model() -> Path:
+    """The text detector's ONNX file: the int8 one where shipped, unless ``CHILE_ID_OCR_FLOAT_DETECTOR``
+    asks for the float one in the rapidocr wheel."""
+    if DET_INT8.is_file() and os.environ.get("CHILE_ID_OCR_FLOAT_DETECTOR", "") in ("", "0"):
+        return DET_INT8
+    import rapidocr
+
+    return Path(rapidocr.__file__).parent / "models" / DET_MODEL
 
 
 def _backbone_session(threads: int) -> tuple[Any, str, CardHead]:
