@@ -12,7 +12,7 @@ line accuracy against the reader's (greedy and constrained by the TD1 grammar).
 
     python training/mrz_reader.py collect --seeds 300000:301600 --jobs 2 --out /tmp/mrz_train.npz
     python training/mrz_reader.py collect --seeds 5000:5150 --jobs 2 --out /tmp/mrz_dev.npz --dev
-    python training/mrz_reader.py train --data /tmp/mrz_train.npz --dev /tmp/mrz_dev.npz \
+    python training/mrz_reader.py train --data /tmp/mrz_train.npz [more.npz ...] --dev /tmp/mrz_dev.npz \
         --out src/chile_id_ocr/models/weights/mrz_reader.onnx
 
 ``train`` needs PyTorch (the ``train`` extra, CPU build); the product runs the exported ONNX.
@@ -222,14 +222,18 @@ def _exact(reading: Any, truth: list[str]) -> bool:
     return reading.parsed is not None and list(reading.parsed.lines) == truth
 
 
-def train(data: Path, dev: Path, out: Path, epochs: int, threads: int) -> None:
+def train(data: Sequence[Path], dev: Path, out: Path, epochs: int, threads: int) -> None:
     import torch
 
     from chile_id_ocr.models.mrz_decode import CLASSES
 
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    features, labels, _, _ = _load(data)
+    features, labels = [], []
+    for path in data:  # collections of other seeds, together
+        more_features, more_labels, _, _ = _load(path)
+        features += more_features
+        labels += more_labels
     index = {c: i for i, c in enumerate(CLASSES)}
     model = _Head.build(features[0].shape[1], len(CLASSES))
     optimiser = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-4)
@@ -283,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     c.add_argument("--dev", action="store_true", help="every seed in every condition, with the general reading")
     c.add_argument("--out", type=Path, required=True)
     t = sub.add_parser("train")
-    t.add_argument("--data", type=Path, required=True)
+    t.add_argument("--data", type=Path, nargs="+", required=True, help="one or more collections")
     t.add_argument("--dev", type=Path, required=True)
     t.add_argument("--out", type=Path, required=True)
     t.add_argument("--epochs", type=int, default=30)

@@ -88,3 +88,37 @@ def test_too_few_steps_for_thirty_characters_align_to_nothing():
 def test_fillers_read_as_a_run_need_blanks_between_them(steps_per_char):
     spans = align(np.log(_probs(ZONE[0], steps_per_char=steps_per_char)), GRAMMAR[0], CLASSES)
     assert "".join(CLASSES[c] for _, _, c in spans) == ZONE[0]
+
+
+def test_a_blurred_state_reads_as_chl_where_the_reader_offers_it():
+    # CML with H a distant second at position 3, IM with N a second at position 1: a Chilean card prints INCHL
+    wrong = list(ZONE)
+    wrong[0] = "IMCML5333868093189<<<<<<<<<<<<"
+    zone = constrain(_options(wrong, {0: {1: ("N", 0.1), 3: ("H", 0.1)}}))
+    assert zone.lines == ZONE
+    assert zone.changed == 0
+
+
+def test_another_countrys_state_seen_clearly_is_kept():
+    # an Argentine card: no position offers C, H or L, so the zone still says ARG (and is refused as not Chilean)
+    other = ("IDARG5333868093189<<<<<<<<<<<<", *ZONE[1:])
+    zone = constrain(_options(other))
+    assert zone.lines[0][:5] == "IDARG"
+
+
+def test_a_2013_number_reads_as_digits_where_the_reader_offers_them():
+    # the number's 6 (position 10) looks most like a G: a number starting with a digit is nine digits
+    wrong = list(ZONE)
+    wrong[0] = "INCHL53338G8093189<<<<<<<<<<<<"
+    zone = constrain(_options(wrong, {0: {10: ("6", 0.2)}}))
+    assert zone.lines == ZONE
+
+
+def test_a_nationality_reads_as_a_countrys_code_where_the_reader_offers_one():
+    # ECU read as FCM, with E and U offered second: FCM is no country's code
+    printed = "9410280M2201269ECU20279101<8<8"
+    misread = "9410280M2201269FCM20279101<8<8"
+    zone = constrain(_options((ZONE[0], misread, ZONE[2]), {1: {15: ("E", 0.2), 17: ("U", 0.2)}}))
+    assert zone.lines[1] == printed
+    clear = constrain(_options((ZONE[0], "9410280M2201269XYZ20279101<8<8", ZONE[2])))
+    assert clear.lines[1][15:18] == "XYZ"  # nothing else offered: kept as read (and not a country's)

@@ -116,3 +116,15 @@ def test_back_without_a_qr_code_is_read_without_the_front_readers_whole_search(
     assert details["side"] == "back"
     assert details["back"]["qr"] is None
     assert details["back"]["mrz"]["lines"] == sample.truth["mrz"]
+
+
+def test_lines_cut_short_by_the_detector_make_a_block_where_the_card_is_seen_straight_on() -> None:
+    # the first two lines' runs of fillers missed: they start with the third, 70 % as long
+    boxes = [
+        _box(500.0 - 135 * (row < 2), 400.0 + 50 * row, 900 * (0.7 if row < 2 else 1.0), 40, 0.0) for row in range(3)
+    ]
+    elsewhere = find_mrz_blocks(boxes, limit=5)
+    assert elsewhere and all(0.0 in [ln.score for ln in b.lines] for b in elsewhere)  # one line put by the pitch
+    (block, *_) = find_mrz_blocks(boxes, cut_short=True)
+    assert all(ln.score > 0 for ln in block.lines)
+    assert np.allclose(block.span, (50.0, 950.0), atol=1.0)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chile_id_ocr.models.ocr import TextBox
-from chile_id_ocr.vision.geometry import angle_offsets, line_direction
+from chile_id_ocr.vision.geometry import angle_offsets, line_direction, map_points, rectify
 
 DETECT_SIDE = 960  # the whole image is searched for the MRZ at this size
 _MIN_ASPECT = 6.0  # an MRZ line is at least this many times longer than tall
@@ -81,12 +81,16 @@ class MrzBlock:
     """Three MRZ lines found in the image, top to bottom in ``frame`` (which may be upside down).
 
     ``qr_v`` is the QR code's centre across the lines in the same frame, when one was found.
+    The frame is in image pixels, or in a view's whose homography to the image's is ``to_image``
+    (a card seen in perspective, levelled by its QR code): :meth:`image_quad` maps a rectangle
+    of the frame to the image, where the lines are cut out.
     """
 
     frame: Frame
     lines: tuple[Line, Line, Line]
     others: tuple[Line, ...]  # the other text lines, in the same frame
     qr_v: float | None = None
+    to_image: np.ndarray | None = None
 
     @property
     def pitch(self) -> float:
@@ -101,7 +105,21 @@ class MrzBlock:
     def flipped(self) -> MrzBlock:
         a, b, c = (_flip(line) for line in self.lines)
         qr_v = None if self.qr_v is None else -self.qr_v
-        return MrzBlock(self.frame.flipped(), (c, b, a), tuple(_flip(line) for line in self.others), qr_v)
+        others = tuple(_flip(line) for line in self.others)
+        return MrzBlock(self.frame.flipped(), (c, b, a), others, qr_v, self.to_image)
+
+    def image_quad(self, u0: float, u1: float, v0: float, v1: float) -> np.ndarray:
+        """Image corners of the frame's rectangle, clockwise from its top-left (as read)."""
+        quad = self.frame.quad(u0, u1, v0, v1)
+        return quad if self.to_image is None else map_points(self.to_image, quad)
+
+    def cut(self, image: np.ndarray, u0: float, u1: float, v0: float, v1: float, height: int) -> np.ndarray:
+        """The frame's rectangle cut out of the image, level, ``height`` px high and as wide as its
+        proportions in the image say."""
+        quad = self.image_quad(u0, u1, v0, v1)
+        along = float(np.linalg.norm(quad[1] - quad[0]) + np.linalg.norm(quad[2] - quad[3])) / 2
+        across = float(np.linalg.norm(quad[3] - quad[0]) + np.linalg.norm(quad[2] - quad[1])) / 2
+        return rectify(image, quad, max(16, round(height * along / max(across, 1.0))), height)
 
     def looks_upright(self) -> bool:
         """The QR code lies above the MRZ when the block is the right way up; without one, most of
@@ -161,14 +179,24 @@ def _alike(lines: tuple[Line, ...]) -> bool:
     return min(lengths) >= 0.8 * max(lengths) and max(centres) - min(centres) <= 0.1 * max(lengths)
 
 
-def _triples(lines: list[Line]) -> list[tuple[Line, Line, Line]]:
-    """Consecutive triples of equally long lines, stacked at an even pitch and aligned, best first."""
+def _cut_short(lines: tuple[Line, ...]) -> bool:
+    """Lines of one MRZ, some cut short by the detector (which may miss a run of fillers after a
+    gap): starting or ending together (either way up), each at least 60 % of the longest."""
+    longest = max(ln.length for ln in lines)
+    together = min(np.ptp([ln.u0 for ln in lines]), np.ptp([ln.u1 for ln in lines])) <= 0.05 * longest
+    return together and min(ln.length for ln in lines) >= 0.6 * longest
+
+
+def _triples(lines: list[Line], cut_short: bool = False) -> list[tuple[Line, Line, Line]]:
+    """Consecutive triples of equally long lines, stacked at an even pitch and aligned, best first;
+    with ``cut_short``, also lines that only start together (:func:`_cut_short`)."""
     lines = sorted(lines, key=lambda ln: ln.v)
     found = []
     for a, b, c in zip(lines, lines[1:], lines[2:], strict=False):
         height = float(np.median([a.height, b.height, c.height]))
         p1, p2 = b.v - a.v, c.v - b.v
-        if not _alike((a, b, c)) or not (0.55 * height < min(p1, p2) and max(p1, p2) < 2.5 * height):
+        alike = _alike((a, b, c)) or (cut_short and _cut_short((a, b, c)))
+        if not alike or not (0.55 * height < min(p1, p2) and max(p1, p2) < 2.5 * height):
             continue
         if max(p1, p2) > 1.35 * min(p1, p2):
             continue
@@ -224,11 +252,14 @@ def _directions(boxes: list[TextBox]) -> list[float]:
     return found
 
 
-def find_mrz_blocks(boxes: list[TextBox], limit: int = 3, qr_centre: np.ndarray | None = None) -> list[MrzBlock]:
+def find_mrz_blocks(
+    boxes: list[TextBox], limit: int = 3, qr_centre: np.ndarray | None = None, cut_short: bool = False
+) -> list[MrzBlock]:
     """MRZ candidates among the detector's ``boxes``, most likely first: three detected lines (the
     most regular first), then two with the third put at the line pitch. Other stacks of long lines
     (ruled handwriting behind the card) are candidates too: reading tells. ``qr_centre`` (the QR
-    code's, in the boxes' pixels) tells later which way up the block is."""
+    code's, in the boxes' pixels) tells later which way up the block is. ``cut_short``: where the
+    boxes are of a card seen straight on, three lines that only start together are one too."""
     full: list[MrzBlock] = []
     partial: list[MrzBlock] = []
     for theta in _directions(boxes):
@@ -241,7 +272,7 @@ def find_mrz_blocks(boxes: list[TextBox], limit: int = 3, qr_centre: np.ndarray 
         ]
         lines = _merge_collinear(parallel)
         qr_v = None if qr_centre is None else float(np.asarray(qr_centre, np.float64) @ frame.v)
-        for found, triples in ((full, _triples(lines)), (partial, _completed(lines))):
+        for found, triples in ((full, _triples(lines, cut_short)), (partial, _completed(lines))):
             for triple in triples:
                 others = tuple(ln for ln in all_lines if all(abs(ln.v - m.v) > 0.5 * m.height for m in triple))
                 block = MrzBlock(frame, triple, others, qr_v)

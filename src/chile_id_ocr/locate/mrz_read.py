@@ -19,7 +19,6 @@ from chile_id_ocr.card.text import edit_distance
 from chile_id_ocr.locate.mrz_band import MrzBlock
 from chile_id_ocr.models.mrz_reader import MAX_EDITS, ZoneRead, get_mrz_reader
 from chile_id_ocr.models.ocr import TextEngine, TextRead
-from chile_id_ocr.vision.geometry import rectify
 
 LINE_HEIGHT = 48  # line crops are cut at the recognizer's input height
 # ... reaching this many line pitches above and below the line's centre (of 0.6 to 0.75, the
@@ -49,11 +48,10 @@ def _line_crops(
     u0, u1 = block.span
     pad_u = 0.02 * (u1 - u0) + 0.5 * block.pitch
     half = reach * block.pitch
-    width = max(16, round(LINE_HEIGHT * (u1 - u0 + 2 * pad_u) / (2 * half)))
-    quads = [
-        block.frame.quad(u0 - pad_u, u1 + pad_u, block.lines[row].v - half, block.lines[row].v + half) for row in rows
+    return [
+        block.cut(image, u0 - pad_u, u1 + pad_u, block.lines[row].v - half, block.lines[row].v + half, LINE_HEIGHT)
+        for row in rows
     ]
-    return [rectify(image, quad, width, LINE_HEIGHT) for quad in quads]
 
 
 def read_block(image: np.ndarray, block: MrzBlock, engine: TextEngine) -> MrzReading:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chile_id_ocr.card.mrz_check import LINE_LENGTH, _composite, calc_check_digit
+from chile_id_ocr.card.text import ISO3_CODES
 
 SYMBOLS = "<0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # the reader's classes after the CTC blank
 CLASSES = ("blank", *SYMBOLS)
@@ -53,6 +54,16 @@ _FIELDS = (
     (1, range(8, 14), 14),
 )
 _COMPOSITE_FREE = tuple((0, p) for p in range(15, 30)) + tuple((1, p) for p in range(18, 30))
+# What every Chilean card prints where ICAO 9303 leaves a choice: the issuing state CHL (the
+# foreigners' cards too: the state is the issuer, the holder's nationality is on line 2) and a
+# document code I + N, D or E (nationals', the specimen's and foreigners' cards). Each is preferred
+# only where the reader offers it among a position's choices: another country's card must still
+# read as such (``check/back.py`` refuses it), so a state the reader sees clearly is kept.
+EXPECTED = {(0, 0): "I", (0, 1): "NDE", (0, 2): "C", (0, 3): "H", (0, 4): "L"}
+# Likewise, where offered: a document number of nine digits where it starts with a digit (2013-2024
+# cards; those issued from December 2024 start with a letter), and a nationality that is a country's code.
+_NUMBER = range(5, 14)
+_NATIONALITY = range(15, 18)
 MAX_CHANGES = 2  # positions a check digit may change; more would let almost anything pass
 _CHOICES = 3  # characters offered per position
 _FLOOR = 0.02  # a character under this share of its position is never offered (a crisp misprint stays)
@@ -167,11 +178,13 @@ def _best_passing(
 
 
 def constrain(options: list[list[list[tuple[str, float]]]]) -> Zone:
-    """The three lines from each position's choices: the likeliest, but where a check digit fails,
-    the likeliest few changes that make it pass (each field first, then the composite over the
-    optional data); each line's score is the mean share of its characters, lowered by a tenth
-    for each position changed."""
+    """The three lines from each position's choices: the likeliest (what a Chilean card prints
+    where it is offered: :func:`_card_forms`), but where a check digit fails, the likeliest few
+    changes that make it pass (each field first, then the composite over the optional data); each
+    line's score is the mean share of its characters, lowered by a tenth for each position not
+    read as its likeliest character (the state and document code aside)."""
     lines = [[choices[0][0] for choices in line] for line in options]
+    _card_forms(lines, options)
     changed = 0
     for line, data, check in _FIELDS:
         free = [(line, p) for p in (*data, check)]
@@ -181,9 +194,38 @@ def constrain(options: list[list[list[tuple[str, float]]]]) -> Zone:
     scores = []
     for line, text in enumerate(texts):
         shares = [dict(choices)[char] for choices, char in zip(options[line], text, strict=True)]
-        moved = sum(char != choices[0][0] for choices, char in zip(options[line], text, strict=True))
+        moved = sum(
+            char != choices[0][0] and (line, pos) not in EXPECTED
+            for pos, (choices, char) in enumerate(zip(options[line], text, strict=True))
+        )
         scores.append(round(float(np.mean(shares)) * max(0.0, 1.0 - 0.1 * moved), 6))
     return Zone(texts, tuple(scores), changed)
+
+
+def _card_forms(lines: list[list[str]], options: list[list[list[tuple[str, float]]]]) -> None:
+    """``lines`` changed in place to what a Chilean card prints where the reader offers it: the
+    state and document code (:data:`EXPECTED`), a 2013 number's digits, a country's code."""
+
+    def prefer(line: int, pos: int, allowed: str) -> None:
+        offered = [char for char, _ in options[line][pos] if char in allowed]
+        if offered:
+            lines[line][pos] = offered[0]
+
+    for (line, pos), expected in EXPECTED.items():
+        prefer(line, pos, expected)
+    if lines[0][_NUMBER[0]].isdigit():
+        for pos in _NUMBER[1:]:
+            prefer(0, pos, _DIGITS)
+    choices = ([char for char, _ in options[1][pos]] for pos in _NATIONALITY)
+    codes = ["".join(chars) for chars in itertools.product(*choices) if "".join(chars) in ISO3_CODES]
+    if codes and "".join(lines[1][pos] for pos in _NATIONALITY) not in ISO3_CODES:
+        best = max(codes, key=lambda code: _share(options[1], code))
+        lines[1][_NATIONALITY[0] : _NATIONALITY[-1] + 1] = list(best)
+
+
+def _share(options: list[list[tuple[str, float]]], code: str) -> float:
+    """How likely the reader finds ``code`` at the nationality's positions."""
+    return float(np.prod([dict(options[pos])[char] for pos, char in zip(_NATIONALITY, code, strict=True)]))
 
 
 def _passes(chars: Sequence[str], data: range, check: int) -> bool:

@@ -10,7 +10,6 @@ from chile_id_ocr.card import text
 from chile_id_ocr.locate.mrz_band import Line, MrzBlock
 from chile_id_ocr.locate.mrz_read import LINE_HEIGHT
 from chile_id_ocr.models.ocr import TextEngine
-from chile_id_ocr.vision.geometry import rectify
 
 
 @dataclass(frozen=True)
@@ -67,6 +66,4 @@ def read_text_lines(image: np.ndarray, block: MrzBlock, engine: TextEngine) -> B
 
 def _crop(image: np.ndarray, block: MrzBlock, ln: Line) -> np.ndarray:
     half = 0.6 * ln.height
-    quad = block.frame.quad(ln.u0 - 0.3 * ln.height, ln.u1 + 0.3 * ln.height, ln.v - half, ln.v + half)
-    width = max(16, round(LINE_HEIGHT * (ln.length + 0.6 * ln.height) / (2 * half)))
-    return rectify(image, quad, width, LINE_HEIGHT)
+    return block.cut(image, ln.u0 - 0.3 * ln.height, ln.u1 + 0.3 * ln.height, ln.v - half, ln.v + half, LINE_HEIGHT)
