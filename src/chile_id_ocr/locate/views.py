@@ -1,11 +1,13 @@
 """The located card as the reading stages see it: rectified upright at the reading size, and a
-deblurred copy when smeared by motion (its "views"); a box of the card cut out of each view."""
+deblurred copy when smeared by motion or blurred by shake (its "views"); a box of the card cut
+out of each view."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from chile_id_ocr.locate.fit import CardFit
+from chile_id_ocr.vision.blind import shake_deblurred
 from chile_id_ocr.vision.deblur import deblurred
 from chile_id_ocr.vision.geometry import rectify
 
@@ -18,7 +20,8 @@ Box = tuple[float, float, float, float]
 
 def card_views(image: np.ndarray, fit: CardFit) -> tuple[np.ndarray, ...]:
     """The card ``fit`` found in ``image``, upright at the reading size; and when it is
-    smeared by motion, the same card deblurred (``vision/deblur.py``). Each line is read on
+    smeared by motion, the same card deblurred (``vision/deblur.py``: a straight smear; else
+    ``vision/blind.py``: a shake, when the card is blurred beyond phone photos). Each line is read on
     every view and the best reading kept (``_best_view``): deconvolution restores strokes
     but adds ringing of its own, so the captured card is not dropped."""
     return quad_views(image, fit.quad)
@@ -28,6 +31,7 @@ def quad_views(image: np.ndarray, quad: np.ndarray) -> tuple[np.ndarray, ...]:
     """``card_views`` of the card whose corners are ``quad``."""
     card = rectify(image, quad, READ_WIDTH, READ_HEIGHT)
     sharper = deblurred(card)
+    sharper = shake_deblurred(card) if sharper is None else sharper
     return (card,) if sharper is None else (card, sharper)
 
 

@@ -103,17 +103,18 @@ def line_kernel(blur: MotionBlur) -> np.ndarray:
 
 def deconvolve(image: np.ndarray, blur: MotionBlur, noise_ratio: float = _NOISE_RATIO) -> np.ndarray:
     """``image`` (uint8, grey or colour) with the smear undone by a Wiener filter."""
-    kernel = line_kernel(blur)
+    return wiener(image, line_kernel(blur), noise_ratio)
+
+
+def wiener(image: np.ndarray, kernel: np.ndarray, noise_ratio: float = _NOISE_RATIO) -> np.ndarray:
+    """``image`` (uint8, grey or colour) deconvolved with ``kernel`` (square, odd, summing to 1,
+    centred) by a Wiener filter."""
     margin = 2 * kernel.shape[0]
     # Mirrored margins keep the card's edges from ringing; sizes with small factors keep the FFT fast.
     h, w = (cv2.getOptimalDFTSize(n + 2 * margin) for n in image.shape[:2])
     bottom, right = h - image.shape[0] - margin, w - image.shape[1] - margin
     padded = cv2.copyMakeBorder(image, margin, bottom, margin, right, cv2.BORDER_REFLECT)
-    spread = np.zeros((h, w), np.float32)
-    n = kernel.shape[0]
-    spread[:n, :n] = kernel
-    spread = np.roll(spread, (-(n // 2), -(n // 2)), axis=(0, 1))
-    response = np.fft.rfft2(spread)
+    response = transfer(kernel, (h, w))
     inverse = response.conj() / (np.abs(response) ** 2 + noise_ratio)
     planes = padded.reshape(h, w, -1)
     out = np.empty(planes.shape, np.float32)
@@ -121,6 +122,15 @@ def deconvolve(image: np.ndarray, blur: MotionBlur, noise_ratio: float = _NOISE_
         out[..., c] = np.fft.irfft2(np.fft.rfft2(planes[..., c].astype(np.float32)) * inverse, s=(h, w))
     restored = np.clip(out[margin : margin + image.shape[0], margin : margin + image.shape[1]], 0, 255).astype(np.uint8)
     return restored.reshape(image.shape)
+
+
+def transfer(kernel: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """The kernel's response (``rfft2``) over an image of ``shape``, its centre at the origin."""
+    spread = np.zeros(shape, np.float32)
+    n = kernel.shape[0]
+    spread[:n, :n] = kernel
+    spread = np.roll(spread, (-(n // 2), -(n // 2)), axis=(0, 1))
+    return np.fft.rfft2(spread)
 
 
 def _gradients(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
