@@ -169,11 +169,16 @@ def _reading_engine(mix: str, model: Path | None):  # type: ignore[no-untyped-de
     return Stored(1, mix, CardReader(model) if model is not None and mix != "head" else None)
 
 
-def _as_read(engine, name: str, features: np.ndarray):  # type: ignore[no-untyped-def]
-    """How the product reads line ``name`` (``read/front/reader.py``, ``locate/confirm.py``)."""
+def _as_read(engine, name: str, features: np.ndarray, alone: bool = False):  # type: ignore[no-untyped-def]
+    """How the product reads line ``name`` (``read/front/reader.py``, ``locate/confirm.py``);
+    ``alone``: the words too by the engine's card reader alone, over all its characters."""
     from chile_id_ocr.card.layouts import FRONT_2013
     from chile_id_ocr.locate.confirm import _LABEL_ALPHABET
+    from chile_id_ocr.models.card_head import ctc_greedy
+    from chile_id_ocr.models.ocr import PRINTED, TextRead
 
+    if name in _WORD_LINES and alone:
+        return TextRead(*ctc_greedy(engine._reader[0].probabilities(features), PRINTED))
     if name in _WORD_LINES:
         return engine.read_card([features])[0]
     spec = next(s for s in (*FRONT_2013.lines, *FRONT_2013.marks) if s.name == name)
@@ -185,14 +190,21 @@ _SURE = 0.9  # a line read this surely and wrong is a silent error in the making
 
 def evaluate(model: Path, dev: Path) -> dict[str, dict[str, tuple[float, float, int]]]:
     """Per condition, hard effect and kind of line: for the general classifier (free), the product
-    before the reader (card head), the reader alone and the reader with the general classifier, the
-    share of dev lines read exactly, the share of lines read at >= 0.9 that are wrong, and the count."""
+    before the reader (card head for words, general restricted to the line's alphabet), the reader
+    alone (over the line's alphabet) and the product now (``ocr._MIX``), the share of dev lines read
+    exactly, the share of lines read at >= 0.9 that are wrong, and the count."""
+    from chile_id_ocr.models.ocr import _MIX
+
     features, columns = load_lines(dev)
-    engines = {mix: _reading_engine(mix, model) for mix in MIX_COLUMNS if mix != "general"}
+    before, reader, now = (_reading_engine(mix, model) for mix in ("head", "reader", _MIX))
     table: dict[str, dict[str, list[tuple[bool, bool]]]] = {}
     for f, label, cond, name, effects in zip(features, *(columns[k] for k in COLUMNS), strict=True):
-        reads = {"general": engines["head"].read([f])[0]}
-        reads.update({mix: _as_read(engine, name, f) for mix, engine in engines.items()})
+        reads = {
+            "general": before.read([f])[0],
+            "head": _as_read(before, name, f),
+            "reader": _as_read(reader, name, f, alone=True),
+            "now": _as_read(now, name, f),
+        }
         kind = "labels" if name.startswith(("label_", "title_", "mark_")) else "values"
         groups = [cond, f"{cond}, {kind}", *(f"hard: {e}" for e in effects.split(",") if e)]
         for group in groups:
@@ -208,9 +220,9 @@ def evaluate(model: Path, dev: Path) -> dict[str, dict[str, tuple[float, float, 
 
 MIX_COLUMNS = {
     "general": "general classifier",
-    "head": "before: card head / restricted general",
-    "reader": "card reader",
-    "reader+general": "card reader x general",
+    "head": "before: card head (words), general over the alphabet (others)",
+    "reader": "card reader alone",
+    "now": "now: card head (words), card reader (others)",
 }
 
 
