@@ -223,57 +223,16 @@ def _exact(reading: Any, truth: list[str]) -> bool:
 
 
 def train(data: Sequence[Path], dev: Path, out: Path, epochs: int, threads: int) -> None:
-    import torch
-
     from chile_id_ocr.models.mrz_decode import CLASSES
+    from ctc_head import export, fit_ctc_head  # shares this module's head (imported once this one is)
 
-    torch.set_num_threads(threads)
-    torch.manual_seed(0)
     features, labels = [], []
     for path in data:  # collections of other seeds, together
         more_features, more_labels, _, _ = _load(path)
         features += more_features
         labels += more_labels
-    index = {c: i for i, c in enumerate(CLASSES)}
-    model = _Head.build(features[0].shape[1], len(CLASSES))
-    optimiser = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-4)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(
-        optimiser, max_lr=3e-3, total_steps=epochs * ((len(labels) + 63) // 64)
-    )
-    ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
-    rng = np.random.default_rng(0)
-    order = np.arange(len(labels))
-    print(f"{len(labels)} training lines, {sum(p.numel() for p in model.parameters())} parameters")
-    for epoch in range(epochs):
-        rng.shuffle(order)
-        total, start = 0.0, time.time()
-        model.train()
-        for k in range(0, len(order), 64):
-            rows = order[k : k + 64]
-            lengths = [len(features[r]) for r in rows]
-            x = torch.zeros(len(rows), max(lengths), features[0].shape[1])
-            for j, r in enumerate(rows):
-                feats = torch.from_numpy(features[r])
-                if rng.random() < 0.5:  # feature noise and dropout: robustness beyond the rendered conditions
-                    feats = feats * (torch.rand_like(feats) > 0.1) + 0.1 * torch.randn_like(feats)
-                x[j, : lengths[j]] = feats
-            y = torch.tensor([index[c] for r in rows for c in labels[r]])
-            log_probs = model.log_probs(x).transpose(0, 1)
-            loss = ctc(log_probs, y, torch.tensor(lengths), torch.tensor([len(labels[r]) for r in rows]))
-            optimiser.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-            optimiser.step()
-            schedule.step()
-            total += loss.item() * len(rows)
-        print(f"epoch {epoch + 1}: loss {total / len(labels):.4f} ({time.time() - start:.0f} s)", flush=True)
-    model.eval()
-    torch.onnx.export(
-        model, (torch.zeros(1, 80, features[0].shape[1]),), str(out), input_names=["features"],
-        output_names=["probabilities"], dynamic_axes={"features": {1: "time"}, "probabilities": {1: "time"}},
-        opset_version=17, dynamo=False,
-    )  # fmt: skip
-    print(f"MRZ reader -> {out} ({out.stat().st_size // 1024} KB)")
+    model = fit_ctc_head(features, labels, CLASSES, epochs, threads)
+    export(model, features[0].shape[1], out)
     print("dev line accuracy (%):", evaluate(out, dev))
 
 
