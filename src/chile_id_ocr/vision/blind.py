@@ -42,12 +42,15 @@ _FLOOR = 1 / 15  # kernel values under this share of its peak are dropped
 
 
 def sharpness(gray: np.ndarray) -> float:
-    """The card's steepest slopes (99.5th percentile of the gradient after a light smoothing)
-    per grey level of its contrast (5th to 95th percentile): low when blurred."""
+    """The card's steepest slopes (99.5th percentile of the gradient after a light smoothing, over
+    every other row and column) per grey level of its contrast (5th to 95th percentile): low when
+    blurred."""
     smooth = cv2.GaussianBlur(gray.astype(np.float32), (0, 0), 1.0)
-    slopes = np.hypot(cv2.Sobel(smooth, cv2.CV_32F, 1, 0), cv2.Sobel(smooth, cv2.CV_32F, 0, 1))
-    lo, hi = np.percentile(smooth[::2, ::2], [5, 95])
-    return float(np.percentile(slopes, 99.5) / 8 / max(float(hi - lo), 1.0))
+    gx, gy = cv2.Sobel(smooth, cv2.CV_32F, 1, 0), cv2.Sobel(smooth, cv2.CV_32F, 0, 1)
+    squared = (gx[::2, ::2] ** 2 + gy[::2, ::2] ** 2).ravel()
+    steep = float(np.sqrt(np.partition(squared, int(0.995 * (squared.size - 1)))[int(0.995 * (squared.size - 1))]))
+    lo, hi = np.percentile(smooth[::4, ::4], [5, 95])
+    return steep / 8 / max(float(hi - lo), 1.0)
 
 
 def shake_deblurred(image: np.ndarray) -> np.ndarray | None:
