@@ -16,10 +16,11 @@ smeared); the text is what the generator printed there. Each crop's backbone fea
 and up) measure, per condition and hard effect, the general classifier, the card head and the
 reader on the same crops.
 
-    python training/card_reader.py collect --seeds 200000:201200 --jobs 1 --out /tmp/card_train.npz
+    python training/card_reader.py collect --seeds 202000:202150,203200:203300,204400:204500 \
+        --jobs 1 --out /tmp/card_train.npz
     python training/card_reader.py collect --seeds 5000:5060 --jobs 1 --out /tmp/card_dev.npz --dev
     python training/card_reader.py train --data /tmp/card_train.npz --dev /tmp/card_dev.npz \
-        --out src/chile_id_ocr/models/weights/card_reader.onnx
+        --out src/chile_id_ocr/models/weights/card_reader.onnx --epochs 12 --threads 1
     python training/card_reader.py evaluate --model src/chile_id_ocr/models/weights/card_reader.onnx \
         --dev /tmp/card_dev.npz
 
@@ -28,18 +29,14 @@ reader on the same crops.
 
 from __future__ import annotations
 
-import argparse
-import multiprocessing as mp
 import random
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from ctc_head import COLUMNS, export, fit_ctc_head, load_lines, save_lines
-from mrz_reader import _init_worker
+from ctc_head import COLUMNS, export, fit_ctc_head, gather, load_lines, reader_commands
 
 TRAIN_CONDITIONS = ("scan", "photo", "hard", "hard")  # hard captures twice as often
 DEV_CONDITIONS = ("scan", "photo", "hard")
@@ -137,21 +134,12 @@ def _collect_one(job: tuple[int, str, bool]) -> list[Row]:
     return out
 
 
-def collect(seeds: range, jobs: int, out: Path, dev: bool) -> None:
+def collect(seeds: Sequence[int], jobs: int, out: Path, dev: bool) -> None:
     if dev:  # every dev seed in every condition, as bench/accuracy.py draws them
         work = [(seed, cond, True) for seed in seeds for cond in DEV_CONDITIONS]
     else:
         work = [(seed, TRAIN_CONDITIONS[seed % len(TRAIN_CONDITIONS)], False) for seed in seeds]
-    rows: list[Row] = []
-    start = time.time()
-    with mp.get_context("spawn").Pool(jobs, initializer=_init_worker) as pool:
-        for i, lines in enumerate(pool.imap_unordered(_collect_one, work, chunksize=2), 1):
-            rows.extend(lines)
-            if i % 50 == 0:  # saved as it goes: a run cut short still leaves its lines
-                save_lines(out, rows)
-                print(f"  {i}/{len(work)} fronts, {len(rows)} lines, {time.time() - start:.0f} s", flush=True)
-    save_lines(out, rows)
-    print(f"{len(rows)} lines from {len(work)} fronts -> {out}")
+    gather(work, _collect_one, jobs, out, "fronts")
 
 
 _WORD_LINES = ("surname_1", "surname_2", "given_name", "nationality")  # read by ``read_card``, as the product does
@@ -255,30 +243,17 @@ def train(data: Sequence[Path], dev: Path, out: Path, epochs: int, threads: int)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True)
-    c = sub.add_parser("collect")
-    c.add_argument("--seeds", default="200000:201200", help="first:last")
-    c.add_argument("--jobs", type=int, default=1)
+    parser, c = reader_commands(__doc__ or "", epochs=12, threads=1)
+    c.add_argument("--seeds", default="202000:202150,203200:203300,204400:204500", help="first:last[,first:last...]")
     c.add_argument("--dev", action="store_true", help="every seed in every condition, no jitter")
-    c.add_argument("--out", type=Path, required=True)
-    t = sub.add_parser("train")
-    t.add_argument("--data", type=Path, nargs="+", required=True)
-    t.add_argument("--dev", type=Path, required=True)
-    t.add_argument("--out", type=Path, required=True)
-    t.add_argument("--epochs", type=int, default=12)
-    t.add_argument("--threads", type=int, default=1)
-    e = sub.add_parser("evaluate")
-    e.add_argument("--model", type=Path, required=True)
-    e.add_argument("--dev", type=Path, required=True)
     args = parser.parse_args(argv)
-    if args.command == "train":
+    if args.command == "collect":
+        spans = [[int(x) for x in span.split(":")] for span in args.seeds.split(",")]
+        collect([seed for first, last in spans for seed in range(first, last)], args.jobs, args.out, args.dev)
+    elif args.command == "train":
         train(args.data, args.dev, args.out, args.epochs, args.threads)
-    elif args.command == "evaluate":
+    else:
         print(markdown(evaluate(args.model, args.dev)))
-    elif args.command == "collect":
-        first, last = (int(x) for x in args.seeds.split(":"))
-        collect(range(first, last), args.jobs, args.out, args.dev)
     return 0
 
 

@@ -4,17 +4,55 @@ MRZ reader's ``mrz_reader.py`` trains the same head)."""
 
 from __future__ import annotations
 
+import argparse
+import multiprocessing as mp
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from mrz_reader import _Head
+from mrz_reader import _Head, _init_worker
 
 # Per row: the features (time, features) and then its strings (text, condition, ...), named by ``COLUMNS``.
 COLUMNS = ("labels", "conditions", "names", "effects")
+
+
+def reader_commands(doc: str, epochs: int, threads: int) -> tuple[argparse.ArgumentParser, Any]:
+    """A reader's training script's command line: ``collect`` (``--jobs``, ``--out``; the caller adds
+    what it collects), ``train`` (one or more collections, the dev lines, the ONNX out) and
+    ``evaluate``. Returns the parser and the ``collect`` command's."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("collect")
+    c.add_argument("--jobs", type=int, default=1)
+    c.add_argument("--out", type=Path, required=True)
+    t = sub.add_parser("train")
+    t.add_argument("--data", type=Path, nargs="+", required=True, help="one or more collections")
+    t.add_argument("--dev", type=Path, required=True)
+    t.add_argument("--out", type=Path, required=True)
+    t.add_argument("--epochs", type=int, default=epochs)
+    t.add_argument("--threads", type=int, default=threads)
+    e = sub.add_parser("evaluate")
+    e.add_argument("--model", type=Path, required=True)
+    e.add_argument("--dev", type=Path, required=True)
+    return parser, c
+
+
+def gather(work: Sequence[Any], collect_one: Callable[[Any], list[Any]], jobs: int, out: Path, what: str) -> None:
+    """The rows ``collect_one`` gives for each item of ``work`` (in ``jobs`` single-threaded processes),
+    saved to ``out`` as they come (a run cut short still leaves its lines) and at the end."""
+    rows: list[Any] = []
+    start = time.time()
+    with mp.get_context("spawn").Pool(jobs, initializer=_init_worker) as pool:
+        for i, lines in enumerate(pool.imap_unordered(collect_one, work, chunksize=2), 1):
+            rows.extend(lines)
+            if i % 50 == 0:
+                save_lines(out, rows)
+                print(f"  {i}/{len(work)} {what}, {len(rows)} lines, {time.time() - start:.0f} s", flush=True)
+    save_lines(out, rows)
+    print(f"{len(rows)} lines from {len(work)} {what} -> {out}")
 
 
 def save_lines(out: Path, rows: Sequence[tuple[Any, ...]]) -> None:
