@@ -27,6 +27,7 @@ from chile_id_ocr.locate.fit import CardFit
 from chile_id_ocr.locate.layout_search import layout_candidates
 from chile_id_ocr.locate.scene import Scene
 from chile_id_ocr.locate.text_blocks import text_candidates, text_directions
+from chile_id_ocr.locate.tiles import detect_tiled
 from chile_id_ocr.models.ocr import TextBox, TextEngine
 from chile_id_ocr.vision.deblur import deblurred
 from chile_id_ocr.vision.geometry import angle_offsets, map_affine, turned
@@ -91,13 +92,13 @@ def find_card(scene: Scene, layout: Layout, *, stop_at_mrz: bool = True) -> Card
 def _search_text(scene: Scene, layout: Layout, found: _Found, stop: Callable[[], bool]) -> None:
     """The whole image's text searched for the card: at the first size, then finer; when nothing
     is found, turned so that lines at an angle run level."""
-    image, engine = scene.pixels, scene.engine
+    image, engine, cap = scene.pixels, scene.engine, scene.budget.detect_pixels
     longer = max(image.shape[:2])
     first_search: list[TextBox] = []
     for k, side in enumerate(_TEXT_SEARCH_SIDES):
         if found.good() or stop() or (k and side > longer * _UPSCALE_LIMIT):
             break
-        boxes = scene.remember((side, 0.0), partial(_search, image, side, engine))
+        boxes = scene.remember((side, 0.0), partial(_search, image, side, engine, cap))
         first_search = first_search or boxes
         found.add(text_candidates(boxes), stop)
         if not found.good():
@@ -110,7 +111,7 @@ def _search_text(scene: Scene, layout: Layout, found: _Found, stop: Callable[[],
             if found.good() or stop():
                 break
             side = _TEXT_SEARCH_SIDES[0]
-            boxes = scene.remember((side, theta), partial(_search, image, side, engine, turn=theta))
+            boxes = scene.remember((side, theta), partial(_search, image, side, engine, cap, turn=theta))
             found.add(text_candidates(boxes), stop)
             found.add(layout_candidates(boxes, layout), stop)
         found.settle()
@@ -199,24 +200,25 @@ def _with_runners_up(best: CardFit, tried: list[CardFit]) -> CardFit:
     return replace(best, alternatives=(*own[:_OWN_ALTERNATIVES], *others[:_RUNNERS_UP], *own[_OWN_ALTERNATIVES:]))
 
 
-def _search(image: np.ndarray, side: int, engine: TextEngine, turn: float = 0.0) -> list[TextBox]:
+def _search(image: np.ndarray, side: int, engine: TextEngine, cap: int, turn: float = 0.0) -> list[TextBox]:
     """Text lines of the whole image, detected on a copy at most ``side`` long: deblurred
     when smeared (a shaken camera smears the card's small text beyond the detector's reach
     while the larger strokes around it, handwriting or a page of print, still read as
-    text), and turned by ``turn`` degrees so that lines at that angle run level (the
-    detector misses much of a small card's text at an angle among other text)."""
+    text), turned by ``turn`` degrees so that lines at that angle run level (the
+    detector misses much of a small card's text at an angle among other text), and in
+    tiles where the copy holds more than one detection's ``cap`` of pixels (``tiles.py``)."""
     h, w = image.shape[:2]
     scale = min(1.0, side / max(h, w))
     size = (round(w * scale), round(h * scale))
     copy = image if scale == 1.0 else cv2.resize(image, size, interpolation=cv2.INTER_AREA)
     sharper = deblurred(copy)
-    if sharper is None and not turn:
+    if sharper is None and not turn and size[0] * size[1] <= cap:
         return engine.detect(image, side)
     copy = copy if sharper is None else sharper
     back = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
     if turn:
         copy, back = turned(copy, turn)
-    found = engine.detect(copy, max(copy.shape[:2]))
+    found = detect_tiled(copy, engine, cap)
     return [TextBox((map_affine(back, box.quad) / scale).astype(np.float32), box.score) for box in found]
 
 
