@@ -74,3 +74,12 @@ def test_a_blank_line_reads_nothing_sure() -> None:
 def test_an_unknown_mix_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown mix"):
         OcrEngine(mix="linear")
+
+
+def test_the_environment_can_turn_the_reader_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``CHILE_ID_OCR_CARD_READER=0`` reads as before the reader (for comparisons)."""
+    crop, alphabet = _line("30 SEPT 2029"), FRONT_2013.field("expiry_date").alphabet
+    monkeypatch.setenv("CHILE_ID_OCR_CARD_READER", "0")
+    off = get_engine.__wrapped__().read([crop], alphabet)[0]
+    assert off == OcrEngine(mix="head").read([crop], alphabet)[0]
+    assert off.score != get_engine().read([crop], alphabet)[0].score

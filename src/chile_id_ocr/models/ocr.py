@@ -322,5 +322,7 @@ def _doubts(probs: np.ndarray, pairs: np.ndarray) -> np.ndarray:
 
 @lru_cache(maxsize=1)
 def get_engine() -> OcrEngine:
-    """The process's engine, loaded on first use and reused."""
-    return OcrEngine(threads=default_threads())
+    """The process's engine, loaded on first use and reused; ``CHILE_ID_OCR_CARD_READER=0`` reads
+    without the card reader, as before it (``mix="head"``: for comparisons)."""
+    off = os.environ.get("CHILE_ID_OCR_CARD_READER", "") == "0"
+    return OcrEngine(threads=default_threads(), mix="head" if off else _MIX)
