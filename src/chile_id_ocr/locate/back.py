@@ -42,10 +42,16 @@ _QR_SHARE = 0.15
 _CARD_WINDOW = ((-2.0, 7.5), (-2.0, 5.0))
 _CARD_AT_DETECTION = 400
 _MAX_ZOOM = 2.0
-# ... and this wide seen straight on through a decoded symbol's corners: where the card is seen at a
-# slant, its far side is enlarged by the levelling and reads only larger (synthetic strong
-# perspective, dev seeds: 3 of 3 MRZs found at 560 px, 2 at 400 and 480).
+# ... and, seen straight on through a decoded symbol's corners, that wide and then this wide where
+# the MRZ is not found: where the card is seen at a slant, its far side is enlarged by the levelling
+# and may read only larger (synthetic strong perspective, dev seeds: 3 of 3 MRZs found at 560 px, 2
+# at 400 and 480; 560 px first costs a scan about 110 ms more).
 _CARD_LEVELLED = 560
+# There, the MRZ's middle line has its centre about 2.45 QR sides right of the symbol's centre and 2.45
+# below; blocks elsewhere (a page's lines behind the card) are not read. With room for the perspective
+# that four corners only roughly give so far from them:
+_MRZ_FROM_QR = ((1.2, 3.7), (1.6, 3.3))
+_LIMIT = 3  # blocks read per look
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,7 @@ class _Search:
     side: int
     to_image: np.ndarray | None = None
     in_view: bool = False  # blocks are found in the view's pixels (a perspective view), not the image's
+    mrz_area: tuple[float, float, float, float] | None = None  # where the MRZ's middle line can be (view px)
 
     def blocks(self, engine: TextEngine, qr_centre: np.ndarray | None) -> list[MrzBlock]:
         """The MRZ blocks the detector's boxes make in the view: in image pixels, or in the view's
@@ -106,8 +113,11 @@ class _Search:
             boxes = [TextBox(map_points(self.to_image, b.quad), b.score) for b in found]
             return find_mrz_blocks(boxes, qr_centre=qr_centre)
         centre = None if qr_centre is None else map_points(np.linalg.inv(self.to_image), qr_centre[None])[0]
-        blocks = find_mrz_blocks(found, qr_centre=centre, cut_short=True)
-        return [dataclasses.replace(block, to_image=self.to_image) for block in blocks]
+        blocks = find_mrz_blocks(found, limit=_LIMIT * 4, qr_centre=centre, cut_short=True)
+        if self.mrz_area is not None:  # the card levelled by its QR code: the MRZ is where the design puts it
+            x0, y0, x1, y1 = self.mrz_area
+            blocks = [b for b in blocks if x0 <= b.centres()[1][0] <= x1 and y0 <= b.centres()[1][1] <= y1]
+        return [dataclasses.replace(block, to_image=self.to_image) for block in blocks[:_LIMIT]]
 
 
 def _warped(image: np.ndarray, quad: np.ndarray, width: int, height: int, side: int) -> _Search:
@@ -130,18 +140,21 @@ def _around_qr(image: np.ndarray, hint: QrHint) -> _Search:
     return _warped(image, quad, width, height, max(width, height))
 
 
-def _levelled_by_qr(image: np.ndarray, symbol: np.ndarray) -> _Search:
+def _levelled_by_qr(image: np.ndarray, symbol: np.ndarray, card_width: int) -> _Search:
     """The part of the image where the card lies, seen straight on: the decoded QR symbol's corners
-    (a square on the card) give the card's perspective; the view shows the card
-    :data:`_CARD_LEVELLED` px wide, and the MRZ's lines are cut from the image through it."""
+    (a square on the card) give the card's perspective; the view shows the card ``card_width`` px
+    wide, and the MRZ's lines are cut from the image through it."""
     unit = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], np.float32)
     to_image = cv2.getPerspectiveTransform(unit, np.asarray(symbol, np.float32))
     (a0, a1), (d0, d1) = _CARD_WINDOW
     window = np.array([[a0, d0], [a1, d0], [a1, d1], [a0, d1]], np.float32) + 0.5
-    per_side = _CARD_LEVELLED * _QR_SHARE  # view pixels per QR side
+    per_side = card_width * _QR_SHARE  # view pixels per QR side
     width, height = round((a1 - a0) * per_side), round((d1 - d0) * per_side)
     search = _warped(image, map_points(to_image, window), width, height, max(width, height))
-    return dataclasses.replace(search, in_view=True)
+    (u0, u1), (v0, v1) = _MRZ_FROM_QR
+    x, y = -a0 * per_side, -d0 * per_side  # the symbol's centre in the view
+    area = (x + u0 * per_side, y + v0 * per_side, x + u1 * per_side, y + v1 * per_side)
+    return dataclasses.replace(search, in_view=True, mrz_area=area)
 
 
 def _searches(scene: Scene, hint: QrHint | None, symbol: np.ndarray | None = None) -> Iterator[_Search]:
@@ -154,7 +167,8 @@ def _searches(scene: Scene, hint: QrHint | None, symbol: np.ndarray | None = Non
     turned = functools.cache(lambda: cv2.rotate(image, cv2.ROTATE_90_CLOCKWISE))
     unturn = np.array([[0, 1, 0], [-1, 0, h - 1], [0, 0, 1]], np.float64)  # turned pixels to the image's
     if symbol is not None:
-        yield _levelled_by_qr(image, symbol)
+        yield _levelled_by_qr(image, symbol, _CARD_AT_DETECTION)
+        yield _levelled_by_qr(image, symbol, _CARD_LEVELLED)
     elif hint is not None:
         yield _around_qr(image, hint)
     views = [lambda side: _Search(image, side), lambda side: _Search(turned(), side, unturn)]
