@@ -148,6 +148,7 @@ def _variants() -> dict[str, Callable[[], list[Patch]]]:
     return {
         "baseline": list,
         "no_deblur": _no_deblur,
+        "shake_4_scales": lambda: [("vision.blind", "_LEVELS", 4)],
         "no_shake": lambda: [("locate.views", "shake_deblurred", lambda _card: None)],
         "clahe": lambda: _views_with(_gated(dark, clahe), extra=False),
         "gamma": lambda: _views_with(_gated(dark, gamma), extra=False),
@@ -184,7 +185,8 @@ def _samples(args: argparse.Namespace) -> list[tuple[bytes, dict[str, Any]]]:
     for seed in range(first, first + args.n):
         sample = make(seed, "hard")
         effects = sample.truth["capture"]["effects"]
-        if not args.effects or set(effects) & set(args.effects):
+        wanted = not args.seeds or str(seed) in args.seeds.split(",")
+        if wanted and (not args.effects or set(effects) & set(args.effects)):
             out.append((sample.image, sample.truth))
     return out
 
@@ -229,6 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--n", type=int, default=80)
     p.add_argument("--offset", type=int, default=0)
     p.add_argument("--variants", default="baseline")
+    p.add_argument("--seeds", default="", help="only these seeds of the split (comma-separated)")
     p.add_argument("--effects", default="", help="only captures with one of these effects (comma-separated)")
     args = p.parse_args(argv)
     args.effects = [e for e in args.effects.split(",") if e]

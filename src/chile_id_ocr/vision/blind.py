@@ -34,7 +34,7 @@ from chile_id_ocr.vision.deblur import transfer, wiener
 BLURRED = 0.14
 _KERNEL = 31  # the largest blur looked for, pixels at the reading size
 _LEVELS = 3  # halvings of the card, coarsest first
-_ROUNDS = (4, 5, 5)  # kernel updates at each level, finest first
+_ROUNDS = (4, 5)  # kernel updates at the finest level, and at each coarser one
 _EDGES = 0.04  # share of the pixels, the steepest of the guessed sharp card, that the kernel is fitted to
 _DAMPING = 5e-3  # of the edges' mean energy: keeps the kernel's solution from fitting noise
 _GUESS_NOISE = 0.01  # Wiener noise-to-signal ratio of the guessed sharp card
@@ -70,7 +70,7 @@ def blur_kernel(gray: np.ndarray, size: int = _KERNEL) -> np.ndarray:
         n = max(5, int(size * k) | 1)
         if kernel is not None:
             kernel = _normalised(cv2.resize(kernel, (n, n), interpolation=cv2.INTER_LINEAR))
-        kernel = _refined(small, n, kernel, _ROUNDS[level])
+        kernel = _refined(small, n, kernel, _ROUNDS[min(level, 1)])
     assert kernel is not None
     return kernel
 
