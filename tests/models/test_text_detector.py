@@ -1,5 +1,5 @@
-"""The text detector quantized to int8 (``training/quantize.py``): the engine runs it where it is
-shipped, the float one on request, and both find the same lines on a real card."""
+"""The text detector quantized to int8 (``training/quantize.py``): the engine runs the float one,
+the int8 one on request, and both find the same lines on a real card."""
 
 from __future__ import annotations
 
@@ -25,21 +25,23 @@ def _overlap(a: TextBox, b: TextBox) -> float:
     return float(iw * ih / union) if union > 0 else 0.0
 
 
-def test_the_int8_detector_ships_and_runs_by_default() -> None:
-    assert ocr.DET_INT8.is_file()
-    assert _model_path(OcrEngine()) == str(ocr.DET_INT8)
-
-
-def test_the_float_detector_on_request(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CHILE_ID_OCR_FLOAT_DETECTOR", "1")
+def test_the_float_detector_runs_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CHILE_ID_OCR_INT8_DETECTOR", raising=False)
     assert Path(_model_path(OcrEngine())).name == ocr.DET_MODEL
+
+
+def test_the_int8_detector_ships_and_runs_on_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert ocr.DET_INT8.is_file()
+    monkeypatch.setenv("CHILE_ID_OCR_INT8_DETECTOR", "1")
+    assert _model_path(OcrEngine()) == str(ocr.DET_INT8)
 
 
 def test_int8_and_float_find_the_same_lines(real: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     image = cv2.imread(str(real / "specimen_front.jpg"))
-    quantized = OcrEngine().detect(image, 960)
-    monkeypatch.setenv("CHILE_ID_OCR_FLOAT_DETECTOR", "1")
+    monkeypatch.delenv("CHILE_ID_OCR_INT8_DETECTOR", raising=False)
     float_boxes = OcrEngine().detect(image, 960)
+    monkeypatch.setenv("CHILE_ID_OCR_INT8_DETECTOR", "1")
+    quantized = OcrEngine().detect(image, 960)
     assert len(float_boxes) >= 10
     matched = [max(_overlap(f, q) for q in quantized) for f in float_boxes]
     assert np.mean([m >= 0.6 for m in matched]) >= 0.9

@@ -265,7 +265,7 @@ def test_a_date_misread_off_the_pattern_comes_back_on_it() -> None:
     changes = {"birth": dt.date(1971, 7, 18), "issue": dt.date(2017, 7, 20), "expiry": dt.date(2027, 7, 18)}
     got = _read("expiry_date", changes, 3, ("expiry_date", 0, 1, 0.7))
     assert got.value == "18 JUL 2027"
-    assert got.reason == "read as '8JUL2027'; 18 JUL 2027 follows the card's pattern of dates"
+    assert got.reason == "read as '8 JUL 2027'; 18 JUL 2027 follows the card's pattern of dates"
     assert got.confidence < 0.9
 
 

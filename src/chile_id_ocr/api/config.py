@@ -190,9 +190,10 @@ Keep secrets (`master_key`, the database password) out of the file where you can
 files only the service's user can read.
 
 The engine itself (`recognize()`, `chile-id-ocr recognize`, `batch`) reads these environment variables only:
-`CHILE_ID_OCR_THREADS` (ONNX Runtime intra-op threads per process, default 1), `CHILE_ID_OCR_FLOAT_DETECTOR`
-(`1`: run the float text detector of the rapidocr wheel instead of the shipped int8 one, about 4x slower, to
-compare), the decoding limits `CHILE_ID_OCR_MAX_PIXELS` and `CHILE_ID_OCR_MAX_DECODE_MB` (docs/limits.md)
+`CHILE_ID_OCR_THREADS` (ONNX Runtime intra-op threads per process, default 1), `CHILE_ID_OCR_INT8_DETECTOR`
+(`1`: the text detector quantized to int8, about 4x faster but less accurate on hard captures: BENCHMARKS.md),
+`CHILE_ID_OCR_CARD_READER` (`0`: read without the card reader, to compare), the decoding limits
+`CHILE_ID_OCR_MAX_PIXELS` and `CHILE_ID_OCR_MAX_DECODE_MB` (docs/limits.md)
 and, for the synthetic card generator, `CHILE_ID_OCR_TEMPLATE` (the specimen image used as the card's
 background, default `../shared/real/specimen_front.jpg`).
 
