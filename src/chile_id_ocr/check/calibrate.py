@@ -30,6 +30,7 @@ from chile_id_ocr.result import FIELD_NAMES, Recognition, Side
 MODEL = Path(__file__).parent / "models" / "calibration.json"
 _FAILED = 0.35  # a field under this has failed its checks
 _DOUBTFUL = 0.5  # a field under this is not to be used
+_MRZ_LINE_2 = ("sex", "birth", "expiry_date")  # a back's fields from the MRZ's second line only
 _WORDS = 13  # printed words a 2013 front's confirmation can read
 _CLIP = 6.0  # log-odds beyond this carry no more information
 
@@ -120,4 +121,8 @@ def too_doubtful(recognition: Recognition, model: Calibration | None) -> int | N
         return None
     given = [name for name in FIELD_NAMES if name in recognition.fields and _counts(recognition, name)]
     doubtful = sum(recognition.fields[name].confidence < _DOUBTFUL for name in given)
+    if recognition.side is Side.BACK and all(
+        name in given and recognition.fields[name].confidence < _DOUBTFUL for name in _MRZ_LINE_2
+    ):  # the MRZ's second line gave nothing: the names read from the same zone are no result either
+        return doubtful
     return doubtful if doubtful >= model.too_doubtful else None
