@@ -16,7 +16,6 @@ from dataclasses import replace
 from functools import partial
 from typing import cast
 
-import cv2
 import numpy as np
 
 from chile_id_ocr.card.layouts import Layout
@@ -30,7 +29,7 @@ from chile_id_ocr.locate.text_blocks import text_candidates, text_directions
 from chile_id_ocr.locate.tiles import detect_tiled
 from chile_id_ocr.models.ocr import TextBox, TextEngine
 from chile_id_ocr.vision.deblur import deblurred
-from chile_id_ocr.vision.geometry import angle_offsets, map_affine, turned
+from chile_id_ocr.vision.geometry import angle_offsets, map_affine, shrunk, turned
 
 # A candidate whose layout match reaches this is taken without looking further.
 _GOOD_FIT = 0.55
@@ -207,12 +206,9 @@ def _search(image: np.ndarray, side: int, engine: TextEngine, cap: int, turn: fl
     text), turned by ``turn`` degrees so that lines at that angle run level (the
     detector misses much of a small card's text at an angle among other text), and in
     tiles where the copy holds more than one detection's ``cap`` of pixels (``tiles.py``)."""
-    h, w = image.shape[:2]
-    scale = min(1.0, side / max(h, w))
-    size = (round(w * scale), round(h * scale))
-    copy = image if scale == 1.0 else cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    copy, scale = shrunk(image, side)
     sharper = deblurred(copy)
-    if sharper is None and not turn and size[0] * size[1] <= cap:
+    if sharper is None and not turn and copy.shape[0] * copy.shape[1] <= cap:
         return engine.detect(image, side)
     copy = copy if sharper is None else sharper
     back = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])

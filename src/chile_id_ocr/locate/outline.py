@@ -10,18 +10,12 @@ import cv2
 import numpy as np
 
 from chile_id_ocr.card.layouts import CARD_ASPECT
-from chile_id_ocr.vision.geometry import is_plausible_card, landscape, quad_area
+from chile_id_ocr.vision.geometry import is_plausible_card, landscape, quad_area, shrunk
 
 WORK_SIDE = 800  # edges are looked for on a copy this long
 MIN_CARD_FRACTION = 0.04  # of the frame's area
 
 
-def _work_copy(image: np.ndarray) -> tuple[np.ndarray, float]:
-    h, w = image.shape[:2]
-    scale = min(1.0, WORK_SIDE / max(h, w))
-    if scale < 1.0:
-        image = cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
-    return image, scale
 
 
 def _quads_from_mask(mask: np.ndarray, image_area: float) -> list[np.ndarray]:
@@ -91,7 +85,7 @@ def _dedupe(quads: list[np.ndarray], tolerance: float) -> list[np.ndarray]:
 
 def edge_candidates(image: np.ndarray, limit: int = 3) -> list[np.ndarray]:
     """Card-shaped quadrilaterals outlined in the image, largest first (image pixels)."""
-    work, scale = _work_copy(image)
+    work, scale = shrunk(image, WORK_SIDE)
     area = float(work.shape[0] * work.shape[1])
     found: list[np.ndarray] = []
     for mask in _edge_masks(work):

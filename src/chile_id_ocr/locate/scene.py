@@ -36,6 +36,7 @@ from chile_id_ocr.locate.outline import WORK_SIDE, edge_candidates, whole_frame
 from chile_id_ocr.locate.qr import QrFind, find_qr
 from chile_id_ocr.models.card_mask import card_probability
 from chile_id_ocr.models.ocr import TextBox, TextEngine, TextRead
+from chile_id_ocr.vision.geometry import shrunk
 
 # The mask shows a card where at least this many of its cells (of 64 x 64, about 1 % of the
 # letterboxed image) are this sure: on 192 synthetic captures of both sides (photos, hard
@@ -178,13 +179,13 @@ class Scene:
         """The image shrunk once (area averaging) to at most ``outline.WORK_SIDE`` px long, and
         the scale from the image to it: the outlines and the statistics start from this copy,
         instead of each shrinking the full image (15 ms each for a 12 MP photo)."""
-        return _shrunk(self.pixels, WORK_SIDE)
+        return shrunk(self.pixels, WORK_SIDE)
 
     @cached_property
     def _small_gray(self) -> np.ndarray:
         """The image in grey, at most ``_SMALL_SIDE`` px long: for the statistics that say whether
         there can be a card at all."""
-        small, _ = _shrunk(self._preview[0], _SMALL_SIDE)
+        small, _ = shrunk(self._preview[0], _SMALL_SIDE)
         return cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
 
     @cached_property
@@ -249,17 +250,3 @@ class Scene:
         whole frame. (The detector's regions first read worse: an outline's corners are sharper.)"""
         return [*self.outlines, *self.mask_regions, self.frame]
 
-
-def _shrunk(image: np.ndarray, side: int) -> tuple[np.ndarray, float]:
-    """``image`` shrunk (area averaging) to at most ``side`` px long, and the scale from it to the copy.
-
-    >>> copy, scale = _shrunk(np.zeros((300, 600, 3), np.uint8), 200)
-    >>> copy.shape, round(scale, 4)
-    ((100, 200, 3), 0.3333)
-    """
-    h, w = image.shape[:2]
-    scale = min(1.0, side / max(h, w))
-    if scale == 1.0:
-        return image, 1.0
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    return cv2.resize(image, size, interpolation=cv2.INTER_AREA), scale

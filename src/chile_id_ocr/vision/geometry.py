@@ -174,3 +174,19 @@ def turned(image: np.ndarray, angle: float) -> tuple[np.ndarray, np.ndarray]:
 def map_affine(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
     """Points (N, 2) through a 2x3 affine map."""
     return np.asarray(points, np.float64) @ matrix[:, :2].T + matrix[:, 2]
+
+
+def shrunk(image: np.ndarray, side: int) -> tuple[np.ndarray, float]:
+    """``image`` shrunk (area averaging) to at most ``side`` px long, and the scale from it to the copy
+    (1.0 and the image itself where it is no longer).
+
+    >>> copy, scale = shrunk(np.zeros((300, 600, 3), np.uint8), 200)
+    >>> copy.shape, round(scale, 4)
+    ((100, 200, 3), 0.3333)
+    """
+    h, w = image.shape[:2]
+    scale = min(1.0, side / max(h, w))
+    if scale == 1.0:
+        return image, 1.0
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA), scale
