@@ -10,7 +10,7 @@ import pytest
 from chile_id_ocr.check.calibrate import Calibration, calibrated, shipped, too_doubtful
 from chile_id_ocr.errors import PoorImageError
 from chile_id_ocr.pipeline import read_side
-from chile_id_ocr.result import FIELD_NAMES, FieldReading, Recognition
+from chile_id_ocr.result import FIELD_NAMES, FieldReading, Recognition, Side
 from chile_id_ocr.synth import generate_back
 from skips import needs_template  # the generator's template is missing: FAIL under CI, skip elsewhere
 
@@ -33,6 +33,23 @@ def test_the_shipped_model_keeps_the_checks_confidences_and_sets_a_gate() -> Non
 def test_a_reading_mostly_doubt_is_no_result(doubtful: int, refused: bool) -> None:
     model = Calibration({}, 0.0, too_doubtful=4, remap=False)
     assert (too_doubtful(_reading(doubtful), model) is not None) is refused
+
+
+@pytest.mark.parametrize(
+    ("doubtful", "side", "refused"),
+    [
+        (("sex", "birth", "expiry_date"), Side.BACK, True),  # the MRZ's second line gave nothing
+        (("sex", "birth"), Side.BACK, False),
+        (("surname", "given_name", "nationality"), Side.BACK, False),
+        (("sex", "birth", "expiry_date"), Side.FRONT, False),  # a front's fields come from their own lines
+    ],
+)
+def test_a_back_without_its_mrz_second_line_is_no_result(doubtful: tuple[str, ...], side: Side, refused: bool) -> None:
+    model = Calibration({}, 0.0, too_doubtful=4, remap=False)
+    reading = Recognition(
+        fields={name: FieldReading("X", 0.2 if name in doubtful else 0.95) for name in FIELD_NAMES}, side=side
+    )
+    assert (too_doubtful(reading, model) is not None) is refused
 
 
 def test_a_remap_replaces_the_confidences_when_kept() -> None:
