@@ -75,7 +75,12 @@ def read_side(image: bytes, today: date, calibration: Calibration | None, *, cro
     doubt is AIS.0104, not a result."""
     decoded = decode(image)
     scene = Scene(decoded.pixels, get_engine())
-    recognition = calibrated(_read_side(decoded, scene, today), calibration)
+    try:
+        recognition = calibrated(_read_side(decoded, scene, today), calibration)
+    except PoorImageError as error:
+        if type(error) is PoorImageError and scene.spent.refused:  # the search was cut short: say so
+            raise PoorImageError(f"{error.reason}; the search stopped at the image's budget of work") from None
+        raise
     doubtful = too_doubtful(recognition, calibration)
     if doubtful is not None:
         raise PoorImageError(f"too little of the card could be read: {doubtful} of its fields are doubtful")

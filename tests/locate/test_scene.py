@@ -6,6 +6,7 @@ Costs are counted (detections, boxes), never timed."""
 from __future__ import annotations
 
 import random
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ from chile_id_ocr.card.layouts import FRONT_2013
 from chile_id_ocr.errors import PoorImageError
 from chile_id_ocr.locate.back import locate_back
 from chile_id_ocr.locate.front import find_card
-from chile_id_ocr.locate.scene import Budget, Scene
+from chile_id_ocr.locate.scene import Budget, Scene, Spent
 from chile_id_ocr.models.ocr import get_engine
 from chile_id_ocr.synth import generate_back, generate_front
 from chile_id_ocr.vision.decode import decode
@@ -91,6 +92,28 @@ def test_past_its_budget_a_detection_finds_nothing_and_is_counted(engine) -> Non
     assert len(first) == 5 and scene.spent.boxes_dropped > 0
     assert scene.engine.detect(pixels, 960) == []
     assert (scene.spent.detections, scene.spent.refused) == (1, 1)
+
+
+def test_past_its_budget_a_line_reads_as_nothing_and_is_counted(engine) -> None:
+    pixels = _page_of_text()
+    scene = Scene(pixels, engine, Budget(reads=3))
+    crops = [pixels[60 + 22 * k : 82 + 22 * k, 60:700] for k in range(5)]
+    reads = scene.engine.read(crops[:2]) + scene.engine.read_card(crops[2:])
+    assert [bool(r.text) for r in reads] == [True, True, True, False, False]
+    assert reads[3].score == reads[4].score == 0.0
+    assert (scene.spent.reads, scene.spent.refused) == (3, 2)
+    assert scene.budget.exhausted(scene.spent) and not scene.budget.exhausted(Spent(reads=2))
+
+
+def test_a_search_cut_short_by_its_budget_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A card on a page, with no text detection in the budget: the contract's error, and its
+    reason says the search stopped at the budget (not only that no card was found)."""
+    from chile_id_ocr import pipeline
+
+    monkeypatch.setattr(pipeline, "Scene", partial(Scene, budget=Budget(detections=0)))
+    with pytest.raises(RecognitionError) as caught:
+        recognize(generate_front(5002, "page").image)
+    assert caught.value.code == "AIS.0104" and "budget of work" in caught.value.error_msg
 
 
 def test_an_mrz_seen_while_looking_for_a_front_is_evidence_not_an_exception(engine) -> None:

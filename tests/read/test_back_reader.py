@@ -72,7 +72,7 @@ class _DropsOneMrzLine:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._engine, name)
 
-    def detect(self, image: np.ndarray, limit_side: int) -> list[TextBox]:
+    def detect(self, image: np.ndarray, limit_side: int, *, quick: bool = False) -> list[TextBox]:
         boxes = self._engine.detect(image, limit_side)
         blocks = [b for b in find_mrz_blocks(boxes) if all(line.score > 0 for line in b.lines)]
         if not blocks:

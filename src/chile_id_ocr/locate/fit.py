@@ -205,7 +205,7 @@ def fit_card(image: np.ndarray, quad: np.ndarray, layout: Layout, engine: TextEn
     outer = map_points(card_to_image(np.asarray(quad, np.float32)), _UNIT * (1 + 2 * m) - m)
     small = rectify(image, outer, DET_WIDTH, DET_HEIGHT)
     sharper = deblurred(small)  # a smeared card's lines are found on it deblurred
-    found = engine.detect(small if sharper is None else sharper, DET_WIDTH)
+    found = engine.detect(small if sharper is None else sharper, DET_WIDTH, quick=True)
     if len(found) < 4:
         return None
     # The candidate's coordinates turned so that its text runs level (an outline from the whole

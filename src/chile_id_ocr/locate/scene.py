@@ -48,22 +48,36 @@ _SMALL_SIDE = 640
 _DARK = 60  # mean grey level (0..255) under which the image is too dark to find a card in
 _FLAT = 4.0  # grey levels of standard deviation: under this, the image is one flat tone
 _CARD_CELLS = 40
+_NOTHING = TextRead("", 0.0)  # a line not read: past the budget
 
 
 @dataclass(frozen=True)
 class Budget:
     """What one image may cost. Text detections are the costly step: their time grows with the
     pixels the detector sees (about a second of one core per million here), so they are budgeted
-    in pixels for the whole image (``pixels``) and in number (``detections``); a card among
-    text costs up to about 10 Mpx, a card found by its outline a fraction of one. The pixels
-    one detection may see are capped (``detect_pixels``: the detector's memory grows with them,
-    about 250 bytes a pixel, so a detection at 2048 x 1536 would add some 800 MB to a worker; a
-    larger request is shrunk to this). One detection hands on its surest ``text_boxes``."""
+    in pixels for the whole image (``pixels``) and in number (``detections``). The pixels one
+    detection may see are capped (``detect_pixels``: the detector's memory grows with them, about
+    250 bytes a pixel, so a detection at 2048 x 1536 would add some 800 MB to a worker; a larger
+    request is shrunk to this). One detection hands on its surest ``text_boxes``. Line crops handed
+    to the recognizer (about 15 ms each) are budgeted too (``reads``); past it a line reads as
+    nothing. (The back's MRZ blocks have their own count: ``locate/back.py``.)
+
+    Sized on dev captures (hard: seeds 5000-5059 of backs, 5000-5039 of fronts; fronts on pages:
+    5000-5019): a card found by its outline costs 0.2-0.3 Mpx and 7-19 reads; every card read
+    without an error used at most 10.9 Mpx (a card on a page of newsprint: the page searched in
+    tiles) and 145 reads (a back's MRZ lines count as reads too). The searches that ran longer
+    (11-15 Mpx, up to 346 reads, 15-39 s of CPU) ended in a refusal or in a card with several
+    fields wrong; they now stop at the budget, and the refusal says so."""
 
     detections: int = 40
-    pixels: int = 20_000_000
+    pixels: int = 12_000_000
     detect_pixels: int = 1_000_000
     text_boxes: int = 250
+    reads: int = 240
+
+    def exhausted(self, spent: Spent) -> bool:
+        """Whether ``spent`` has used up this budget: detections, their pixels or line reads."""
+        return spent.detections >= self.detections or spent.pixels >= self.pixels or spent.reads >= self.reads
 
 
 @dataclass
@@ -72,8 +86,9 @@ class Spent:
 
     detections: int = 0
     pixels: int = 0  # seen by the detector, all detections together
-    refused: int = 0  # detections asked for past the budget
+    refused: int = 0  # detections and line reads asked for past the budget
     boxes_dropped: int = 0
+    reads: int = 0  # line crops handed to the recognizer
 
 
 class MeteredEngine:
@@ -85,7 +100,7 @@ class MeteredEngine:
         self._engine, self._budget, self.spent, self._watch = engine, budget, spent, watch
         self.mrz_seen = False
 
-    def detect(self, image: np.ndarray, limit_side: int) -> list[TextBox]:
+    def detect(self, image: np.ndarray, limit_side: int, *, quick: bool = False) -> list[TextBox]:
         budget, spent = self._budget, self.spent
         if spent.detections >= budget.detections or spent.pixels >= budget.pixels:
             spent.refused += 1
@@ -95,7 +110,7 @@ class MeteredEngine:
         side = min(limit_side, longer, int((budget.detect_pixels * longer / shorter) ** 0.5))
         spent.detections += 1
         spent.pixels += side * side * shorter // longer
-        boxes = self._engine.detect(image, side)
+        boxes = self._engine.detect(image, side, quick=quick)
         if len(boxes) > budget.text_boxes:
             spent.boxes_dropped += len(boxes) - budget.text_boxes
             boxes = sorted(boxes, key=lambda b: -b.score)[: budget.text_boxes]
@@ -104,10 +119,19 @@ class MeteredEngine:
         return boxes
 
     def read(self, crops: Sequence[np.ndarray], alphabet: str = "") -> list[TextRead]:
-        return self._engine.read(crops, alphabet)
+        return self._metered(crops, lambda within: self._engine.read(within, alphabet))
 
     def read_card(self, crops: Sequence[np.ndarray]) -> list[TextRead]:
-        return self._engine.read_card(crops)
+        return self._metered(crops, self._engine.read_card)
+
+    def _metered(
+        self, crops: Sequence[np.ndarray], read: Callable[[Sequence[np.ndarray]], list[TextRead]]
+    ) -> list[TextRead]:
+        """``crops`` read within the budget of line reads; past it, a crop reads as nothing."""
+        allowed = max(0, min(len(crops), self._budget.reads - self.spent.reads))
+        self.spent.reads += allowed
+        self.spent.refused += len(crops) - allowed
+        return [*read(crops[:allowed]), *[_NOTHING] * (len(crops) - allowed)]
 
     def features(self, crop: np.ndarray) -> np.ndarray:
         return self._engine.features(crop)
@@ -249,4 +273,3 @@ class Scene:
         """Where the card may be, cheapest evidence first: outlines, the detector's regions, the
         whole frame. (The detector's regions first read worse: an outline's corners are sharper.)"""
         return [*self.outlines, *self.mask_regions, self.frame]
-
