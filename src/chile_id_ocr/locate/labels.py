@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from chile_id_ocr.card import text
@@ -74,26 +75,42 @@ class Labelled:
 def find_by_labels(scene: Scene, *, stop_at_mrz: bool = True) -> Labelled | None:
     """The front located by its labels, or None when no card candidate of ``scene`` shows enough
     of them (or, with ``stop_at_mrz``, a text detection showed an MRZ: a back). Only where the
-    card detector marks a card (``Scene.shows_card``): every line on a candidate is read."""
+    card detector marks a card (``Scene.shows_card``): every line on a candidate is read, either
+    way up (the card's views and lines turned, not rectified and detected again)."""
     if not scene.shows_card:
         return None
     for quad in [*scene.outlines[:_OUTLINES], scene.frame, *scene.mask_regions]:
-        for oriented in (quad, turn_180(quad)):
-            if stop_at_mrz and scene.mrz_seen:
-                return None
-            found = _labelled(scene.pixels, oriented, scene.engine)
-            if found is not None:
-                return found
+        if stop_at_mrz and scene.mrz_seen:
+            return None
+        looked = _looked(scene.pixels, quad, scene.engine)
+        if looked is None:
+            continue
+        views, boxes = looked
+        found = _labelled(quad, views, boxes, scene.engine)
+        if found is None:
+            turned = tuple(cv2.rotate(view, cv2.ROTATE_180) for view in views)
+            found = _labelled(turn_180(quad), turned, [NormBox(1.0 - b.quad, b.score) for b in boxes], scene.engine)
+        if found is not None:
+            return found
     return None
 
 
-def _labelled(image: np.ndarray, quad: np.ndarray, engine: TextEngine) -> Labelled | None:
+def _looked(
+    image: np.ndarray, quad: np.ndarray, engine: TextEngine
+) -> tuple[tuple[np.ndarray, ...], list[NormBox]] | None:
+    """The card ``quad`` rectified (``quad_views``) and the lines detected on it (card fractions);
+    None when too few lines are there for a card."""
     views = quad_views(image, quad)
     detected = engine.detect(views[0], READ_WIDTH)
     if len(detected) < _MIN_LINES:
         return None
     size = np.array([READ_WIDTH, READ_HEIGHT], np.float32)
-    boxes = [NormBox(b.quad / size, b.score) for b in detected]
+    return views, [NormBox(b.quad / size, b.score) for b in detected]
+
+
+def _labelled(
+    quad: np.ndarray, views: tuple[np.ndarray, ...], boxes: list[NormBox], engine: TextEngine
+) -> Labelled | None:
     reads = engine.read([crop_box(views, (b.x0, b.y0, b.x1, b.y1))[0] for b in boxes])
     seen = [_Seen(box, read.text) for box, read in zip(boxes, reads, strict=True)]
     labels = _labels(seen)
