@@ -122,8 +122,13 @@ def rate(lines: dict[str, LineReading], layout: Layout) -> int:
 
 
 def trusted(reading: FrontReading) -> bool:
-    """Whether a reading rates so well that no other placement or layout is worth reading."""
-    return rate(reading.lines, reading.layout) >= _TRUSTED_RATING
+    """Whether a reading rates so well that no other placement or layout is worth reading: and
+    reads the RUN, where its layout prints one, in at least one of its places (a card of
+    another design whose labels the fit found where the 2013 design has them can read well
+    everywhere but where its RUN is)."""
+    formatted = _formatted(reading.lines, reading.layout)
+    runs = [ok for name, ok in formatted.items() if name.startswith("run")]
+    return rate(reading.lines, reading.layout) >= _TRUSTED_RATING and (not runs or any(runs))
 
 
 @dataclass(frozen=True)
