@@ -1,5 +1,5 @@
 """The text detector quantized to int8 (``training/quantize.py``): the engine runs the float one,
-the int8 one for the quick detections (a card fit) and, on request, for all; both find the same lines on a real card."""
+on request the int8 one for the card fit or for all; both find the same lines on a real card."""
 
 from __future__ import annotations
 
@@ -25,19 +25,16 @@ def _overlap(a: TextBox, b: TextBox) -> float:
     return float(iw * ih / union) if union > 0 else 0.0
 
 
-def test_the_float_detector_runs_by_default_and_the_int8_one_for_quick_detections(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_the_float_detector_runs_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CHILE_ID_OCR_INT8_DETECTOR", raising=False)
     engine = OcrEngine()
-    assert Path(_model_path(engine)).name == ocr.DET_MODEL
-    assert engine.quick_detector == ocr.DET_INT8
+    assert Path(_model_path(engine)).name == Path(str(engine.quick_detector)).name == ocr.DET_MODEL
 
 
-def test_the_int8_detector_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CHILE_ID_OCR_INT8_DETECTOR", "0")
+def test_the_int8_detector_can_run_for_the_card_fit_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHILE_ID_OCR_INT8_DETECTOR", "fit")
     engine = OcrEngine()
-    assert Path(str(engine.quick_detector)).name == Path(_model_path(engine)).name == ocr.DET_MODEL
+    assert Path(_model_path(engine)).name == ocr.DET_MODEL and engine.quick_detector == ocr.DET_INT8
 
 
 def test_the_int8_detector_ships_and_runs_on_request(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -263,7 +263,7 @@ def test_a_date_misread_off_the_pattern_comes_back_on_it() -> None:
     nor the issue's anniversary; the recognizer's probabilities keep 18 JUL 2027, the birthday,
     nearly as likely."""
     changes = {"birth": dt.date(1971, 7, 18), "issue": dt.date(2017, 7, 20), "expiry": dt.date(2027, 7, 18)}
-    got = _read("expiry_date", changes, 6, ("expiry_date", 0, 1, 0.75))
+    got = _read("expiry_date", changes, 3, ("expiry_date", 0, 1, 0.7))
     assert got.value == "18 JUL 2027"
     assert got.reason == "read as '8 JUL 2027'; 18 JUL 2027 follows the card's pattern of dates"
     assert got.confidence < 0.9
@@ -273,12 +273,12 @@ def test_a_date_misread_off_the_pattern_is_not_trusted() -> None:
     """The same glare, denser: nothing of the 1 is left to read, 8 JUL 2027 stays, but dates that
     follow no pattern are not returned as sure."""
     changes = {"birth": dt.date(1971, 7, 18), "issue": dt.date(2017, 7, 20), "expiry": dt.date(2027, 7, 18)}
-    got = _read("expiry_date", changes, 6, ("expiry_date", 0, 1, 0.8))
+    got = _read("expiry_date", changes, 3, ("expiry_date", 0, 1, 0.75))
     assert got.value == "8 JUL 2027"
     assert got.confidence < 0.9 and "no usual pattern" in got.reason
 
 
-@pytest.mark.parametrize(("seed", "opacity"), [(1, 0.5), (2, 0.5)])
+@pytest.mark.parametrize(("seed", "opacity"), [(1, 0.6), (2, 0.5)])
 def test_an_accent_a_glare_left_faint_comes_back_from_the_usual_spelling(seed: int, opacity: float) -> None:
     """The recognizer's best path lost the faint accent of CORTÉS; its probabilities keep the usual
     spelling likely."""

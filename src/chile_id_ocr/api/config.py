@@ -191,8 +191,9 @@ files only the service's user can read.
 
 The engine itself (`recognize()`, `chile-id-ocr recognize`, `batch`) reads these environment variables only:
 `CHILE_ID_OCR_THREADS` (ONNX Runtime intra-op threads per process, default 1), `CHILE_ID_OCR_INT8_DETECTOR`
-(default `fit`: the text detector quantized to int8 where a card candidate is fitted, as accurate there and
-about 4x faster; `1`: everywhere, faster still but less accurate on hard backs; `0`: nowhere; BENCHMARKS.md),
+(`fit`: the text detector quantized to int8 where a card candidate is fitted, about 145 ms less per card but
+a little less accurate on hard fronts; `1`: everywhere, faster still, less accurate on hard backs; default `0`:
+nowhere; BENCHMARKS.md),
 `CHILE_ID_OCR_CARD_READER` (`0`: read without the card reader, to compare), the decoding limits
 `CHILE_ID_OCR_MAX_PIXELS` and `CHILE_ID_OCR_MAX_DECODE_MB` (docs/limits.md)
 and, for the synthetic card generator, `CHILE_ID_OCR_TEMPLATE` (the specimen image used as the card's
