@@ -30,3 +30,18 @@ def test_the_2013_design_on_a_background_of_our_own_is_read_as_the_2013_design()
     result.pop("confidence")
     assert result == truth["result"]
     assert recognition.card_type.value in ("2013_national", "2013_foreigner")
+
+
+def test_a_moved_layout_upside_down_is_read_from_its_labels() -> None:
+    """The card's lines are detected once per candidate and turned with it for the upside-down
+    try (``locate/labels.py``): the labels are found on the turned card all the same."""
+    import cv2
+    import numpy as np
+
+    image, truth = generate_design_front(21, MOVED[0].name)
+    turned = cv2.rotate(cv2.imdecode(np.frombuffer(image, np.uint8), cv2.IMREAD_COLOR), cv2.ROTATE_180)
+    recognition = recognize(cv2.imencode(".png", turned)[1].tobytes())
+    result = recognition.to_api()
+    result.pop("confidence")
+    assert {name: result[name] for name in FIELDS} == truth["result"]
+    assert recognition.card_type.value == "unknown_layout"
