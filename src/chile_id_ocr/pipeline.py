@@ -90,8 +90,10 @@ def read_side(image: bytes, today: date, calibration: Calibration | None, *, cro
 def _read_side(decoded: DecodedImage, scene: Scene, today: date) -> Recognition:
     """Whichever side the image shows, decided once from evidence: a decoded QR code says a
     back; otherwise the front is looked for, and the search stops as soon as one of its text
-    detections shows an MRZ (a back: ``Scene.mrz_seen``) or no front is found. A back whose MRZ
-    does not read as a card's, where the front search stopped at it, may still be a front."""
+    detections shows an MRZ (a back: ``Scene.mrz_seen``) or no front is found. A front that is
+    not read where its labels were (``Scene.shows_front``) is refused without looking for a back.
+    A back whose MRZ does not read as a card's, where the front search stopped at it, may still
+    be a front."""
     if scene.blank:
         raise PoorImageError(scene.why_no_card())
     if scene.qr is not None and scene.qr.text:
@@ -102,6 +104,8 @@ def _read_side(decoded: DecodedImage, scene: Scene, today: date) -> Recognition:
         if front is not None:
             return front
     except PoorImageError as error:
+        if scene.shows_front and scene.qr is None:  # a front's labels read, but not the card: no back to look for
+            raise
         front_error = error
     try:
         return _read_back(scene, today)

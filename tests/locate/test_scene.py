@@ -9,11 +9,12 @@ import random
 from functools import partial
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from chile_id_ocr import RecognitionError, recognize
+from chile_id_ocr import RecognitionError, pipeline, recognize
 from chile_id_ocr.card.layouts import FRONT_2013
 from chile_id_ocr.errors import PoorImageError
 from chile_id_ocr.locate.back import locate_back
@@ -22,6 +23,7 @@ from chile_id_ocr.locate.scene import Budget, Scene, Spent
 from chile_id_ocr.models.ocr import get_engine
 from chile_id_ocr.synth import generate_back, generate_front
 from chile_id_ocr.vision.decode import decode
+from chile_id_ocr.vision.geometry import card_to_image, map_points
 
 _FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 _WORDS = (
@@ -132,8 +134,33 @@ def test_each_candidate_source_runs_once_per_image(engine) -> None:
 
 
 def _png(pixels: np.ndarray) -> bytes:
-    import cv2
-
     ok, data = cv2.imencode(".png", pixels)
     assert ok
     return data.tobytes()
+
+
+def test_a_front_whose_labels_read_but_not_the_card_is_not_searched_as_a_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A front's labels read at their places are the side's evidence: a front whose card is not
+    confirmed (here all its labels and titles but two painted over) is refused without the back's
+    MRZ search, which would only cost time."""
+    sample = generate_front(5000, "scan")
+    image = decode(sample.image).pixels.copy()
+    to_image = card_to_image(np.array(sample.truth["card_quad"], np.float32))
+    kept = ("label_apellidos", "label_nombres")
+    paint = [int(v) for v in np.median(image.reshape(-1, 3), axis=0)]
+    for spec in FRONT_2013.anchors:
+        if spec.name in kept:
+            continue
+        (x0, x1), top, bottom = spec.column, spec.y - spec.height / 2 - 0.01, spec.y + spec.height / 2 + 0.01
+        corners = np.array([[x0 - 0.01, top], [x1, top], [x1, bottom], [x0 - 0.01, bottom]])
+        cv2.fillConvexPoly(image, np.round(map_points(to_image, corners)).astype(np.int32), paint)
+    scene = Scene(image, get_engine())
+    with pytest.raises(PoorImageError):
+        find_card(scene, FRONT_2013)
+    assert scene.labels_seen == len(kept) and scene.shows_front
+
+    searched: list[object] = []
+    monkeypatch.setattr(pipeline, "locate_back", lambda scene: searched.append(scene) or locate_back(scene))
+    with pytest.raises(RecognitionError) as caught:
+        recognize(_png(image))
+    assert caught.value.code == "AIS.0104" and not searched

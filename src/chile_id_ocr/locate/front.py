@@ -135,7 +135,7 @@ class _Found:
     best confirmed one, and those whose confirmation failed."""
 
     def __init__(self, scene: Scene, layout: Layout) -> None:
-        self.scene, self.image, self.layout, self.engine = scene, scene.pixels, layout, scene.engine
+        self.scene, self.layout = scene, layout
         self.tried: list[CardFit] = []
         self.best: CardFit | None = None
         self._refused: set[int] = set()
@@ -166,20 +166,22 @@ class _Found:
     def _confirm(self, fit: CardFit) -> None:
         if self.best is not None and fit.score <= self.best.score:
             return
-        sure = confirmed(self.image, fit, self.layout, self.engine)
+        sure = confirmed(self.scene, fit, self.layout)
         if sure is None:
             self._refused.add(id(fit))
         else:
             self.best = sure
 
 
-def confirmed(image: np.ndarray, fit: CardFit, layout: Layout, engine: TextEngine) -> CardFit | None:
+def confirmed(scene: Scene, fit: CardFit, layout: Layout) -> CardFit | None:
     """``fit``, or else the first of its own alternatives (the other way up, the data block on
     other rows), whose design's printed words read as printed at their places, with its
-    confirmation and the others as its alternatives; None when none does."""
+    confirmation and the others as its alternatives; None when none does. The scene keeps how
+    many of the design's labels the best of them read (``Scene.labels_seen``)."""
     candidates = (fit, *fit.alternatives[:_OWN_ALTERNATIVES])
     for candidate in candidates:
-        confirmation = candidate.confirmation or confirm(image, candidate, layout, engine)
+        confirmation = candidate.confirmation or confirm(scene.pixels, candidate, layout, scene.engine)
+        scene.labels_seen = max(scene.labels_seen, confirmation.labels)
         if confirmation.confirmed:
             others = tuple(other for other in (fit, *fit.alternatives) if other is not candidate)
             return replace(candidate, confirmation=confirmation, alternatives=others)
@@ -230,10 +232,7 @@ def _refined(scene: Scene, fit: CardFit, layout: Layout) -> CardFit:
         if current.score >= _REFINE_BELOW:
             break
         again = scene.fit(current.quad, layout)
-        if again is not None and again.score > current.score:
-            again = confirmed(scene.pixels, again, layout, scene.engine)
-        else:
-            again = None
+        again = confirmed(scene, again, layout) if again is not None and again.score > current.score else None
         if again is None:
             break
         current = again

@@ -49,6 +49,9 @@ _DARK = 60  # mean grey level (0..255) under which the image is too dark to find
 _FLAT = 4.0  # grey levels of standard deviation: under this, the image is one flat tone
 _CARD_CELLS = 40
 _NOTHING = TextRead("", 0.0)  # a line not read: past the budget
+# A front's data-block labels read at their places on one candidate that show the image is a
+# front even when the card is not confirmed (a back prints none of them).
+FRONT_LABELS = 2
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,9 @@ class Scene:
     base_engine: TextEngine
     budget: Budget = field(default_factory=Budget)
     spent: Spent = field(default_factory=Spent)
+    # The most of a design's data-block labels read at their places on one fitted candidate, by
+    # the front's search: the side's evidence when no front is confirmed (``shows_front``).
+    labels_seen: int = 0
     _fits: dict[tuple[str, bytes], CardFit | None] = field(default_factory=dict, repr=False)
     _searches: dict[tuple[int, float], list[TextBox]] = field(default_factory=dict, repr=False)
 
@@ -165,6 +171,12 @@ class Scene:
         """Whether a text detection made so far showed lines stacked like an MRZ, where the card
         detector marks a card."""
         return self.engine.mrz_seen
+
+    @property
+    def shows_front(self) -> bool:
+        """Whether the front's search read enough of a front's labels at their places on some
+        candidate (``FRONT_LABELS``), confirmed or not, to tell that the image shows a front."""
+        return self.labels_seen >= FRONT_LABELS
 
     def remember(self, key: tuple[int, float], search: Callable[[], list[TextBox]]) -> list[TextBox]:
         """The text boxes of a search of the whole image (``key``: at which size, turned by how many
