@@ -116,6 +116,23 @@ def test_a_line_one_character_from_its_format_is_read_as_the_likeliest_text_that
     assert got["run_large"] is None  # RUNs are not completed: never made into another number
 
 
+def test_a_line_whose_candidates_all_have_probability_zero_is_left_as_read(real: Path) -> None:
+    """Where the recognizer gives every text one edit away probability zero (its product of experts
+    underflows), nothing says which is printed: no rereading, and never a NaN confidence."""
+
+    class Underflowing:  # the recognizer's likelihoods as they come out after an underflow
+        def log_likelihoods(self, crop: np.ndarray, texts: list[str], alphabet: str = "") -> list[float]:
+            return [-np.inf] * len(texts)
+
+    engine = get_engine()
+    pixels = decode((real / "specimen_front.jpg").read_bytes()).pixels
+    fit = find_card(Scene(pixels, engine), FRONT_2013)
+    views = card_views(pixels, fit)
+    lines = read_lines(views, fit, FRONT_2013, engine)
+    line = replace(lines["birth"], text=lines["birth"].text[:-1])
+    assert _nearest_formatted(views, FRONT_2013.field("birth"), Underflowing(), line) is None  # type: ignore[arg-type]
+
+
 def test_a_name_line_whose_space_a_blur_closed_gets_it_back(real: Path) -> None:
     """A word too long to be one name is two: the space goes where the line's image makes it likeliest."""
     from chile_id_ocr.models.ocr import TextRead

@@ -145,7 +145,7 @@ def nearest_formatted(
     order = np.argsort(-pooled)
     best = float(pooled[order[0]])
     runner_up = float(pooled[order[1]]) if len(order) > 1 else -np.inf
-    if best - runner_up < _EDIT_MARGIN:
+    if not np.isfinite(best) or best - runner_up < _EDIT_MARGIN:  # none possible (underflow): no evidence
         return None
     share = 1.0 / float(np.exp(pooled - best).sum())  # of the probability of all the candidates
     why = f"read as {line.text!r}, one character from the field's format"
