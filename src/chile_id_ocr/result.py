@@ -64,6 +64,10 @@ class FieldReading:
     reason: str = ""
     source: Source | None = None
 
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.confidence <= 1.0:  # NaN fails this too: a confidence is a probability
+            raise ValueError(f"a field's confidence must be within [0, 1], not {self.confidence!r}")
+
     def api_value(self) -> str | list[str]:
         return list(self.value) if isinstance(self.value, tuple) else self.value
 
