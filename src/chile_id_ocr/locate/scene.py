@@ -123,8 +123,8 @@ class MeteredEngine:
             self.mrz_seen = True
         return boxes
 
-    def read(self, crops: Sequence[np.ndarray], alphabet: str = "") -> list[TextRead]:
-        return self._metered(crops, lambda within: self._engine.read(within, alphabet))
+    def read(self, crops: Sequence[np.ndarray], alphabet: str = "", *, reader: bool = True) -> list[TextRead]:
+        return self._metered(crops, lambda within: self._engine.read(within, alphabet, reader=reader))
 
     def read_card(self, crops: Sequence[np.ndarray]) -> list[TextRead]:
         return self._metered(crops, self._engine.read_card)

@@ -87,7 +87,7 @@ class TextEngine(Protocol):
 
     def detect(self, image: np.ndarray, limit_side: int, *, quick: bool = False) -> list[TextBox]: ...
 
-    def read(self, crops: Sequence[np.ndarray], alphabet: str = "") -> list[TextRead]: ...
+    def read(self, crops: Sequence[np.ndarray], alphabet: str = "", *, reader: bool = True) -> list[TextRead]: ...
 
     def read_card(self, crops: Sequence[np.ndarray]) -> list[TextRead]: ...
 
@@ -183,13 +183,15 @@ class OcrEngine:
     def _run_backbone(self, crop: np.ndarray) -> np.ndarray:
         return self._backbone.run(None, {self._backbone_input: _prepare(crop)})[0][0]
 
-    def read(self, crops: Sequence[np.ndarray], alphabet: str = "") -> list[TextRead]:
+    def read(self, crops: Sequence[np.ndarray], alphabet: str = "", *, reader: bool = True) -> list[TextRead]:
         """The text of each crop (one line each), in order, through the general classifier.
 
         With an ``alphabet``, only its characters are read: the classifier is restricted to
         the card's printed characters and the line decoded over the alphabet's, so that a
         blurred date never reads as a CJK character. Scores keep the probability left to
-        the other printed characters: a doubtful reading stays doubtful.
+        the other printed characters: a doubtful reading stays doubtful. Such lines go through
+        the card reader where one is installed, unless ``reader`` is False (text it was not
+        trained on: the general classifier alone).
         """
         if not alphabet:
             general, pairs = self._general, self._general_pairs
@@ -200,7 +202,9 @@ class OcrEngine:
                 for crop in crops
             ]
         within = self._within
-        return [_decode_within(*within(self.features(crop), alphabet)) if crop.size else _NOTHING for crop in crops]
+        return [
+            _decode_within(*within(self.features(crop), alphabet, reader)) if crop.size else _NOTHING for crop in crops
+        ]
 
     def read_card(self, crops: Sequence[np.ndarray]) -> list[TextRead]:
         """The text of each crop of a card's printed words, through the card head and the
@@ -230,12 +234,12 @@ class OcrEngine:
             probs, characters = self._words(features)
         return [ctc_log_likelihood(probs, characters, text) for text in texts]
 
-    def _within(self, features: np.ndarray, alphabet: str) -> tuple[np.ndarray, tuple[str, ...]]:
+    def _within(self, features: np.ndarray, alphabet: str, trained: bool = True) -> tuple[np.ndarray, tuple[str, ...]]:
         """The printed characters' probabilities of ``alphabet`` (and the blank), and those
         characters: the card reader's (times the general classifier's, per ``mix``; renormalised),
-        else the general classifier's restricted to the printed characters."""
+        else (or not ``trained`` for the text) the general classifier's restricted to the printed characters."""
         printed = self._printed
-        if self._reader is None:
+        if self._reader is None or not trained:
             probs, characters = printed.probabilities(features), printed.characters
         else:
             reader, with_general = self._reader

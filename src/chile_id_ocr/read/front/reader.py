@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chile_id_ocr.card import formats, text
+from chile_id_ocr.card import document, formats, text
 from chile_id_ocr.card.layouts import Layout
 from chile_id_ocr.locate.confirm import confirm, read_marks
 from chile_id_ocr.locate.fit import CardFit
@@ -33,6 +33,7 @@ _WORD_LINES = frozenset({"surname_1", "surname_2", "given_name", "nationality"})
 
 # Lines that may legitimately be absent (a single surname).
 _OPTIONAL = frozenset({"surname_2"})
+_NUMBER = "document_number"
 
 # An optional line that the detector missed is kept when its zone reads as a word this surely.
 _OPTIONAL_SCORE = 0.5
@@ -62,6 +63,8 @@ def read_lines(
         for name in others:
             per_view[name].append(engine.read([crops[name][0][k]], layout.field(name).alphabet)[0])
     reads = {name: best_view(name, found) for name, found in per_view.items()}
+    if _NUMBER in reads and _new_style(reads[_NUMBER].text):
+        reads[_NUMBER] = _read_untrained(crops[_NUMBER][0], layout, engine) or reads[_NUMBER]
     repaired = {name: "" for name in reads}
     for name in words:
         reads[name], repaired[name] = spaced_apart(reads[name], crops[name][0], engine)
@@ -80,6 +83,22 @@ def read_lines(
         for name, (_, box, detected) in crops.items()
         if detected or name not in _OPTIONAL or _present(reads[name])
     }
+
+
+def _new_style(value: str) -> bool:
+    """Whether ``value`` reads as a document number of the design issued from December 2024
+    (letters among its digits), which the card reader was not trained on."""
+    found = document.parse(value)
+    return found is not None and found.kind == "2024"
+
+
+def _read_untrained(crops: tuple[np.ndarray, ...], layout: Layout, engine: TextEngine) -> TextRead | None:
+    """The document number read again by the general classifier alone, on each view: the card
+    reader, trained on 2013 fronts' all-digit numbers, takes a 2024 number's W for a V and its 0
+    next to a letter for an O (dev scans of the moved designs: 5 of 5 such numbers wrong with
+    it, right without). None when that reading has no document number's format."""
+    again = best_view(_NUMBER, [engine.read([crop], layout.field(_NUMBER).alphabet, reader=False)[0] for crop in crops])
+    return again if formats.has_format(_NUMBER, again.text) else None
 
 
 def _present(read: TextRead) -> bool:
