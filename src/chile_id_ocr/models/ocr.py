@@ -234,16 +234,16 @@ class OcrEngine:
             probs, characters = self._words(features)
         return [ctc_log_likelihood(probs, characters, text) for text in texts]
 
-    def _within(self, features: np.ndarray, alphabet: str, trained: bool = True) -> tuple[np.ndarray, tuple[str, ...]]:
+    def _within(self, features: np.ndarray, alphabet: str, reader: bool = True) -> tuple[np.ndarray, tuple[str, ...]]:
         """The printed characters' probabilities of ``alphabet`` (and the blank), and those
         characters: the card reader's (times the general classifier's, per ``mix``; renormalised),
-        else (or not ``trained`` for the text) the general classifier's restricted to the printed characters."""
+        else (or without ``reader``) the general classifier's restricted to the printed characters."""
         printed = self._printed
-        if self._reader is None or not trained:
+        if self._reader is None or not reader:
             probs, characters = printed.probabilities(features), printed.characters
         else:
-            reader, with_general = self._reader
-            probs, characters = reader.probabilities(features), reader.characters
+            card_reader, with_general = self._reader
+            probs, characters = card_reader.probabilities(features), card_reader.characters
             if with_general:
                 probs = probs * printed.probabilities(features)
                 probs /= probs.sum(axis=1, keepdims=True)

@@ -64,7 +64,7 @@ def read_lines(
             per_view[name].append(engine.read([crops[name][0][k]], layout.field(name).alphabet)[0])
     reads = {name: best_view(name, found) for name, found in per_view.items()}
     if _NUMBER in reads and _new_style(reads[_NUMBER].text):
-        reads[_NUMBER] = _read_untrained(crops[_NUMBER][0], layout, engine) or reads[_NUMBER]
+        reads[_NUMBER] = _without_reader(crops[_NUMBER][0], layout, engine) or reads[_NUMBER]
     repaired = {name: "" for name in reads}
     for name in words:
         reads[name], repaired[name] = spaced_apart(reads[name], crops[name][0], engine)
@@ -92,7 +92,7 @@ def _new_style(value: str) -> bool:
     return found is not None and found.kind == "2024"
 
 
-def _read_untrained(crops: tuple[np.ndarray, ...], layout: Layout, engine: TextEngine) -> TextRead | None:
+def _without_reader(crops: tuple[np.ndarray, ...], layout: Layout, engine: TextEngine) -> TextRead | None:
     """The document number read again by the general classifier alone, on each view: the card
     reader, trained on 2013 fronts' all-digit numbers, takes a 2024 number's W for a V and its 0
     next to a letter for an O (dev scans of the moved designs: 5 of 5 such numbers wrong with
