@@ -1,4 +1,4 @@
-"""The name rules at their edges (``card/names.py``): where a DE LA lost its space, and how long
+"""The name rules at their edges (``card/names.py``): where a DE LA lost its spaces, and how long
 one name's word may be."""
 
 from __future__ import annotations
@@ -13,26 +13,27 @@ from chile_id_ocr.card import names
     [
         ("DE LAPAZ SOTO", "DE LA PAZ SOTO"),  # the words after it are kept
         ("DE LAPAZ", "DE LA PAZ"),
-        ("ANA DE LAPAZ DE LALUZ", "ANA DE LA PAZ DE LA LUZ"),  # each one
+        ("DELA PAZ", "DE LA PAZ"),
+        ("DELAPAZ", "DE LA PAZ"),  # both spaces lost
+        ("ROJAS DELOSRÍOS", "ROJAS DE LOS RÍOS"),
         ("DE LAS CASAS", "DE LAS CASAS"),  # LAS is a particle of its own, not LA + S
         ("DE LA PAZ", "DE LA PAZ"),
         ("JUAN DE", "JUAN DE"),  # a DE at the end
         ("LAPAZ", "LAPAZ"),  # no DE before it
+        ("MANRIQUE DE LARA", "MANRIQUE DE LARA"),  # a surname: LA + two letters is no word
+        ("DELANO", "DELANO"),
+        ("DELGADO", "DELGADO"),
     ],
 )
-def test_the_space_is_put_back_after_a_de_la_that_lost_it(read: str, usual: str) -> None:
-    assert names.usual_spelling(read) == usual
+def test_the_spaces_are_put_back_after_a_de_la_that_lost_them(read: str, usual: str) -> None:
+    expected = () if usual == read else (usual,)
+    assert names.particles_apart(read) == expected
     assert names.doubt(read) == ("" if usual == read else f"{read}: may be {usual}, a space lost")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="suspected defect: DE LARA, a real surname, is taken for DE LA RA that lost a space "
-    "(names._spaced splits any DE LA.. word of four letters or more)",
-)
-def test_a_surname_starting_with_la_after_de_is_no_lost_space() -> None:
-    assert names.usual_spelling("MANRIQUE DE LARA") == "MANRIQUE DE LARA"
-    assert names.doubt("MANRIQUE DE LARA") == ""
+def test_each_lost_space_is_put_back_and_each_way_to_put_it_back_is_offered() -> None:
+    assert names.particles_apart("ANA DE LAPAZ DE LALUZ") == ("ANA DE LA PAZ DE LA LUZ",)
+    assert names.particles_apart("DELASHERAS") == ("DE LA SHERAS", "DE LAS HERAS")
 
 
 def test_a_word_of_twelve_letters_is_one_name_thirteen_are_two() -> None:

@@ -240,6 +240,54 @@ def _scanned(identity_changes: dict[str, object], seed: int, glare: tuple[str, i
     return capture.encode(capture.scan(card, np.asarray(template.alpha), np.random.default_rng(seed)))
 
 
+def _surname_crops(surname: str, seed: int) -> tuple[np.ndarray, ...]:
+    """The first surname line's crops on each view of a scanned card that prints ``surname``."""
+    from chile_id_ocr.read.front import line_crops
+
+    engine = get_engine()
+    pixels = decode(_scanned({"surname": (surname, "SOTO")}, seed)).pixels
+    fit = find_card(Scene(pixels, engine), FRONT_2013)
+    return line_crops(card_views(pixels, fit), fit, FRONT_2013)["surname_1"][0]
+
+
+def test_a_de_la_read_run_together_gets_its_spaces_back_where_the_image_shows_them() -> None:
+    """DE LA PAZ printed tight reads as DELAPAZ with full confidence; the recognizer's own
+    probabilities on the line's image still make the spaced text likelier, and it is taken. A
+    surname printed as one word (DELAVEAU) keeps its reading: the image makes DE LA VEAU far less likely."""
+    from chile_id_ocr.models.ocr import TextRead
+    from chile_id_ocr.read.front.rereading import usual_spelling
+
+    engine = get_engine()
+    got, why = usual_spelling(TextRead("DELAPAZ", 0.99), _surname_crops("DE LA PAZ", 4), engine)
+    assert (got.text, got.score) == ("DE LA PAZ", 0.99)
+    assert why == "spelled as usual (DE LA PAZ): what tells the spellings apart is faint"
+    printed = TextRead("DELAVEAU", 0.99)
+    assert usual_spelling(printed, _surname_crops("DELAVEAU", 4), engine) == (printed, "")
+
+
+@pytest.mark.parametrize(("seed", "style"), [(5, "REAL"), (6, "SPECIMEN")])
+def test_a_september_date_read_with_the_other_label_is_read_again_as_printed(seed: int, style: str) -> None:
+    """SEPT and SEP are both September: a reading that lost the T (or gained one) is a valid
+    date, but the line's image makes the printed label likelier; a date read as printed is kept."""
+    from chile_id_ocr.card import dates
+    from chile_id_ocr.read.front.rereading import month_labels
+
+    engine = get_engine()
+    changes = {"birth": dt.date(1980, 3, 14), "issue": dt.date(2014, 9, 14), "expiry": dt.date(2024, 3, 14)}
+    changes["date_style"] = getattr(dates, style)
+    pixels = decode(_scanned({"nationality": "CHILENA", **changes}, seed)).pixels
+    fit = find_card(Scene(pixels, engine), FRONT_2013)
+    views = card_views(pixels, fit)
+    lines = read_lines(views, fit, FRONT_2013, engine)
+    printed = lines["issue_date"].text
+    assert printed == dates.format_date(changes["issue"], changes["date_style"])  # type: ignore[arg-type]
+    assert month_labels(views, FRONT_2013, engine, lines) == lines
+    misread = dates.other_label(dates.parse(printed)).text  # type: ignore[union-attr]
+    again = month_labels(views, FRONT_2013, engine, {**lines, "issue_date": replace(lines["issue_date"], text=misread)})
+    assert again["issue_date"].text == printed
+    assert again["issue_date"].repaired == f"read as {misread!r}; the image shows {printed} likelier"
+
+
 def test_a_name_printed_without_its_usual_accent_is_read_as_printed() -> None:
     """GONZALEZ and CRISTIAN are usually written with an accent, but a card prints the name as
     registered: where the image shows no accent, none is added."""

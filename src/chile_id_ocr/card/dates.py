@@ -37,7 +37,7 @@ from chile_id_ocr.card.text import DIGIT_CONFUSIONS, edit_distance, to_digits, t
 
 __all__ = [
     "MAX_YEAR", "MIN_YEAR", "MONTHS", "REAL", "SPECIMEN",
-    "CardDate", "DateStyle", "format_date", "parse", "parse_with_info", "printed_forms",
+    "CardDate", "DateStyle", "format_date", "other_label", "parse", "parse_with_info", "printed_forms",
 ]  # fmt: skip
 
 _LABELS: tuple[str, ...] = (
@@ -179,6 +179,22 @@ def printed_forms(d: datetime.date, like: CardDate | None = None) -> list[str]:
         longs = [like.month_label == _LONG_LABELS[d.month]]
     forms = (CardDate.from_date(d, DateStyle(pad, long, long)) for pad in pads for long in longs)
     return list(dict.fromkeys(form.text for form in forms))
+
+
+def other_label(d: CardDate) -> CardDate | None:
+    """``d`` with the other label its month is printed with (``SEP`` for ``SEPT``, ``MAYO`` for
+    ``MAY``...); None for the months that have one label.
+
+    >>> other_label(CardDate("14", "SEPT", 2004)).text, other_label(CardDate("3", "MAY", 2021)).text
+    ('14 SEP 2004', '3 MAYO 2021')
+    >>> other_label(CardDate("14", "OCT", 2004)) is None
+    True
+    """
+    month = MONTHS[d.month_label]
+    if month not in _LONG_LABELS:
+        return None
+    long = d.month_label == _LONG_LABELS[month]
+    return CardDate(d.day_text, _LABELS[month - 1] if long else _LONG_LABELS[month], d.year)
 
 
 def _month(token: str) -> tuple[str, int] | None:

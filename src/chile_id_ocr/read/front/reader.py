@@ -20,6 +20,7 @@ from chile_id_ocr.models.ocr import TextEngine, TextRead
 from chile_id_ocr.read.front.crops import LineReading, best_view, line_crops, starts_late
 from chile_id_ocr.read.front.rereading import (
     dates_as_issued,
+    month_labels,
     nearest_formatted,
     reread_over_column,
     space_doubt,
@@ -201,7 +202,7 @@ def _finished(
 ) -> FrontReading:
     """The reading with its lines repaired where the image allows it, and the card's marks."""
     lines = _repair_unformatted(views, layout, engine, lines)
-    lines = dates_as_issued(views, layout, engine, lines)
+    lines = month_labels(views, layout, engine, dates_as_issued(views, layout, engine, lines))
     return FrontReading(fit, layout, lines, read_marks(views, fit, layout, engine))
 
 
