@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw, ImageFont
 from chile_id_ocr import RecognitionError, pipeline, recognize
 from chile_id_ocr.card.layouts import FRONT_2013
 from chile_id_ocr.errors import PoorImageError
-from chile_id_ocr.locate.back import find_mrz, locate_back
+from chile_id_ocr.locate.back import locate_back
 from chile_id_ocr.locate.front import find_card
 from chile_id_ocr.locate.scene import Budget, Scene, Spent
 from chile_id_ocr.models.ocr import get_engine
@@ -125,17 +125,6 @@ def test_an_mrz_seen_while_looking_for_a_front_is_evidence_not_an_exception(engi
     front = Scene(decode(generate_front(5001, "scan").image).pixels, engine)
     assert find_card(front, FRONT_2013) is not None
     assert not front.mrz_seen
-
-
-def test_the_backs_search_of_the_whole_image_is_the_fronts(engine) -> None:
-    """The front's search of the whole image's text (its first size) is where the back's MRZ
-    search looks first, level: a back looked for as a front first costs no second detection of
-    the same image."""
-    scene = Scene(decode(generate_back(5001, "scan").image).pixels, engine)
-    boxes = scene.whole_text(scene.whole_sides()[0])
-    assert boxes and scene.spent.detections == 1
-    assert find_mrz(scene) is not None
-    assert scene.spent.detections == 1
 
 
 def test_each_candidate_source_runs_once_per_image(engine) -> None:

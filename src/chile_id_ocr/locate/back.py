@@ -4,9 +4,8 @@ and confirmed by reading it (its structure and check digits).
 Cheapest first: where a QR code was found, the part of the image it says the card covers,
 levelled (seen straight on where the symbol decoded: its corners give the card's perspective),
 at the scale that shows the MRZ's characters about 12 px high; then the whole image at
-two sizes, level (the front's own search, ``Scene.whole_text``: where the front was looked for
-first, its text is found already) and turned by 90 degrees (only where the card detector marks a
-card: ``Scene.shows_card``; a justified page's lines can stack like an MRZ); then each card
+two sizes, level and turned by 90 degrees (only where the card detector marks a card:
+``Scene.shows_card``; a justified page's lines can stack like an MRZ); then each card
 candidate rectified. Each look's blocks of three stacked lines are read (``mrz_read``) until one
 reads as an MRZ, at most ``_READS`` blocks per image.
 """
@@ -15,13 +14,13 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from chile_id_ocr.locate.mrz_band import MrzBlock, find_mrz_blocks
+from chile_id_ocr.locate.mrz_band import DETECT_SIDE, MrzBlock, find_mrz_blocks
 from chile_id_ocr.locate.mrz_read import MrzReading, plausible, read_mrz
 from chile_id_ocr.locate.qr import QrFind, QrHint, decode_placed
 from chile_id_ocr.locate.scene import Scene
@@ -32,6 +31,7 @@ from chile_id_ocr.vision.geometry import map_points, rectify
 # a page of print offers many stacks of equally long lines.
 _READS = 24
 
+_FINE_SIDE = 1600  # ... and at this size when it is not found at DETECT_SIDE
 _CARD_SEARCH_SIDE = 1280  # a located card is searched at this size when the whole image fails
 # The 2013 back's design, loosely: the QR code at the card's top left, its side about 0.15 of the
 # card's width; the card reaches about 5.8 QR sides right of its centre and 3.3 below. Where a QR
@@ -102,12 +102,11 @@ class _Search:
     to_image: np.ndarray | None = None
     in_view: bool = False  # blocks are found in the view's pixels (a perspective view), not the image's
     mrz_area: tuple[float, float, float, float] | None = None  # where the MRZ's middle line can be (view px)
-    searched: Callable[[], list[TextBox]] | None = None  # the view's text as a search of the scene finds it
 
     def blocks(self, engine: TextEngine, qr_centre: np.ndarray | None) -> list[MrzBlock]:
         """The MRZ blocks the detector's boxes make in the view: in image pixels, or in the view's
         with their homography to the image (``MrzBlock.to_image``: the lines are cut from the image)."""
-        found = engine.detect(self.view, self.side) if self.searched is None else self.searched()
+        found = engine.detect(self.view, self.side)
         if self.to_image is None:
             return find_mrz_blocks(found, qr_centre=qr_centre)
         if not self.in_view:
@@ -158,22 +157,13 @@ def _levelled_by_qr(image: np.ndarray, symbol: np.ndarray, card_width: int) -> _
     return dataclasses.replace(search, in_view=True, mrz_area=area)
 
 
-def _level(scene: Scene, first: int, side: int) -> _Search:
-    """The whole image level, at ``side``: the front's search of its text (``Scene.whole_text``) at
-    the first size, and at a finer one where the front made it; else one detection, its pixels
-    capped (the front's finer search is tiled: several detections' worth)."""
-    if side == first or scene.searched_whole(side):
-        return _Search(scene.pixels, side, searched=functools.partial(scene.whole_text, side))
-    return _Search(scene.pixels, side)
-
-
 def _searches(scene: Scene, hint: QrHint | None, symbol: np.ndarray | None = None) -> Iterator[_Search]:
-    """Where to look, cheapest first: around the QR code, then the whole image at the first of
-    ``Scene.whole_sides`` level (the front's search) and turned by 90 degrees (the
-    detector breaks text running near vertically into pieces; the QR code says which comes
-    first), both again finer (a small card in a large frame), then each card candidate rectified."""
+    """Where to look, cheapest first: around the QR code, then the whole image at
+    :data:`DETECT_SIDE` level and turned by 90 degrees (the detector breaks text running near
+    vertically into pieces; the QR code says which comes first), both again finer (a small
+    card in a large frame), then each card candidate rectified."""
     image = scene.pixels
-    h = image.shape[0]
+    h, w = image.shape[:2]
     turned = functools.cache(lambda: cv2.rotate(image, cv2.ROTATE_90_CLOCKWISE))
     unturn = np.array([[0, 1, 0], [-1, 0, h - 1], [0, 0, 1]], np.float64)  # turned pixels to the image's
     if symbol is not None:
@@ -181,16 +171,12 @@ def _searches(scene: Scene, hint: QrHint | None, symbol: np.ndarray | None = Non
         yield _levelled_by_qr(image, symbol, _CARD_LEVELLED)
     elif hint is not None:
         yield _around_qr(image, hint)
-    sides = scene.whole_sides()
-    views: list[Callable[[int], _Search]] = [
-        functools.partial(_level, scene, sides[0]),
-        lambda side: _Search(turned(), side, unturn),
-    ]
+    views = [lambda side: _Search(image, side), lambda side: _Search(turned(), side, unturn)]
     if hint is not None and hint.runs_vertically:
         views.reverse()
     if not scene.shows_card:  # no evidence of a card (lines of a justified page can stack like an MRZ)
         return
-    for side in sides:
+    for side in dict.fromkeys(min(side, max(h, w)) for side in (DETECT_SIDE, _FINE_SIDE)):
         for view in views:
             yield view(side)
     for quad in scene.card_quads()[:-1]:  # seen straight on: the lines are found in the view, cut from the image

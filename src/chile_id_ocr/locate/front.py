@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from typing import cast
 
 import numpy as np
@@ -25,13 +26,19 @@ from chile_id_ocr.locate.fit import CardFit
 from chile_id_ocr.locate.layout_search import layout_candidates
 from chile_id_ocr.locate.scene import Scene
 from chile_id_ocr.locate.text_blocks import text_candidates, text_directions
-from chile_id_ocr.models.ocr import TextBox
-from chile_id_ocr.vision.geometry import angle_offsets
+from chile_id_ocr.locate.tiles import detect_tiled
+from chile_id_ocr.models.ocr import TextBox, TextEngine
+from chile_id_ocr.vision.deblur import deblurred
+from chile_id_ocr.vision.geometry import angle_offsets, map_affine, shrunk, turned
 
 # A candidate whose layout match reaches this is taken without looking further.
 _GOOD_FIT = 0.55
 # Below this share of the design's lines, a candidate is not a card of the design.
 _MIN_FIT = 0.30
+# The whole image is searched for text at the first size; a card still not found (small in a
+# large frame, its text a few pixels high) is looked for again at the next.
+_TEXT_SEARCH_SIDES = (1024, 2048)
+_UPSCALE_LIMIT = 1.25  # a search size at most this much above the image's own longer side
 # A fit matching less than this share of the design's lines is done again inside its own
 # corners, at most this many times.
 _REFINE_BELOW = 0.85
@@ -84,12 +91,13 @@ def find_card(scene: Scene, layout: Layout, *, stop_at_mrz: bool = True) -> Card
 def _search_text(scene: Scene, layout: Layout, found: _Found, stop: Callable[[], bool]) -> None:
     """The whole image's text searched for the card: at the first size, then finer; when nothing
     is found, turned so that lines at an angle run level."""
+    image, engine, cap = scene.pixels, scene.engine, scene.budget.detect_pixels
+    longer = max(image.shape[:2])
     first_search: list[TextBox] = []
-    sides = scene.whole_sides()
-    for side in sides:
-        if found.good() or stop():
+    for k, side in enumerate(_TEXT_SEARCH_SIDES):
+        if found.good() or stop() or (k and side > longer * _UPSCALE_LIMIT):
             break
-        boxes = scene.whole_text(side)
+        boxes = scene.remember((side, 0.0), partial(_search, image, side, engine, cap))
         first_search = first_search or boxes
         found.add(text_candidates(boxes), stop)
         if not found.good():
@@ -101,7 +109,8 @@ def _search_text(scene: Scene, layout: Layout, found: _Found, stop: Callable[[],
         for theta in aslant[:_TURNED_SEARCHES]:
             if found.good() or stop():
                 break
-            boxes = scene.whole_text(sides[0], turn=theta)
+            side = _TEXT_SEARCH_SIDES[0]
+            boxes = scene.remember((side, theta), partial(_search, image, side, engine, cap, turn=theta))
             found.add(text_candidates(boxes), stop)
             found.add(layout_candidates(boxes, layout), stop)
         found.settle()
@@ -190,6 +199,25 @@ def _with_runners_up(best: CardFit, tried: list[CardFit]) -> CardFit:
             others.append(fit)
     own = best.alternatives
     return replace(best, alternatives=(*own[:_OWN_ALTERNATIVES], *others[:_RUNNERS_UP], *own[_OWN_ALTERNATIVES:]))
+
+
+def _search(image: np.ndarray, side: int, engine: TextEngine, cap: int, turn: float = 0.0) -> list[TextBox]:
+    """Text lines of the whole image, detected on a copy at most ``side`` long: deblurred
+    when smeared (a shaken camera smears the card's small text beyond the detector's reach
+    while the larger strokes around it, handwriting or a page of print, still read as
+    text), turned by ``turn`` degrees so that lines at that angle run level (the
+    detector misses much of a small card's text at an angle among other text), and in
+    tiles where the copy holds more than one detection's ``cap`` of pixels (``tiles.py``)."""
+    copy, scale = shrunk(image, side)
+    sharper = deblurred(copy)
+    if sharper is None and not turn and copy.shape[0] * copy.shape[1] <= cap:
+        return engine.detect(image, side)
+    copy = copy if sharper is None else sharper
+    back = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    if turn:
+        copy, back = turned(copy, turn)
+    found = detect_tiled(copy, engine, cap)
+    return [TextBox((map_affine(back, box.quad) / scale).astype(np.float32), box.score) for box in found]
 
 
 def _refined(scene: Scene, fit: CardFit, layout: Layout) -> CardFit:

@@ -15,6 +15,7 @@ import numpy as np
 from chile_id_ocr.models.ocr import TextBox
 from chile_id_ocr.vision.geometry import angle_offsets, line_direction, map_points, rectify
 
+DETECT_SIDE = 960  # the whole image is searched for the MRZ at this size
 _MIN_ASPECT = 6.0  # an MRZ line is at least this many times longer than tall
 # The MRZ's line pitch in detected line heights (synthetic backs: the detector's MRZ boxes are
 # 1.04 to 1.38 pitches tall, 1.2 typically).

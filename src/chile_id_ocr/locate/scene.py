@@ -34,7 +34,6 @@ from chile_id_ocr.locate.mask import marked_quad, regions
 from chile_id_ocr.locate.mrz_band import shows_mrz
 from chile_id_ocr.locate.outline import WORK_SIDE, edge_candidates, whole_frame
 from chile_id_ocr.locate.qr import QrFind, find_qr
-from chile_id_ocr.locate.tiles import search_whole
 from chile_id_ocr.models.card_mask import card_probability
 from chile_id_ocr.models.ocr import TextBox, TextEngine, TextRead
 from chile_id_ocr.vision.geometry import shrunk
@@ -50,11 +49,6 @@ _DARK = 60  # mean grey level (0..255) under which the image is too dark to find
 _FLAT = 4.0  # grey levels of standard deviation: under this, the image is one flat tone
 _CARD_CELLS = 40
 _NOTHING = TextRead("", 0.0)  # a line not read: past the budget
-# The whole image's text is searched at the first size; a card still not found (small in a large
-# frame, its text a few pixels high) is looked for again at the next, unless that is more than
-# this much above the image's own longer side. The front's search and the back's MRZ search share them.
-WHOLE_SIDES = (1024, 2048)
-_UPSCALE_LIMIT = 1.25
 # A front's data-block labels read at their places on one candidate that show the image is a
 # front even when the card is not confirmed (a back prints none of them).
 FRONT_LABELS = 2
@@ -186,23 +180,12 @@ class Scene:
         candidate (``FRONT_LABELS``), confirmed or not, to tell that the image shows a front."""
         return self.labels_seen >= FRONT_LABELS
 
-    def whole_sides(self) -> list[int]:
-        """The sizes at which the whole image's text is searched (``WHOLE_SIDES``), coarsest first."""
-        longer = max(self.pixels.shape[:2])
-        return [side for k, side in enumerate(WHOLE_SIDES) if not k or side <= longer * _UPSCALE_LIMIT]
-
-    def searched_whole(self, side: int, turn: float = 0.0) -> bool:
-        """Whether the whole image's text has been searched at ``side`` px, turned by ``turn``."""
-        return (side, turn) in self._searches
-
-    def whole_text(self, side: int, turn: float = 0.0) -> list[TextBox]:
-        """The text boxes of the whole image searched at ``side`` px, turned by ``turn`` degrees
-        (``tiles.search_whole``), once per image: the back's MRZ search looks at what the
-        front's search found, and a second look (the front again after a back's MRZ did not
-        read) costs nothing."""
-        key = (side, turn)
-        if not self.searched_whole(side, turn):
-            self._searches[key] = search_whole(self.pixels, side, self.engine, self.budget.detect_pixels, turn)
+    def remember(self, key: tuple[int, float], search: Callable[[], list[TextBox]]) -> list[TextBox]:
+        """The text boxes of a search of the whole image (``key``: at which size, turned by how many
+        degrees), searched once per image: a second look at the same place (the front looked for
+        again after a back's MRZ did not read) costs nothing."""
+        if key not in self._searches:
+            self._searches[key] = search()
         return self._searches[key]
 
     def fit(self, quad: np.ndarray, layout: Layout) -> CardFit | None:

@@ -15,8 +15,6 @@ import math
 import numpy as np
 
 from chile_id_ocr.models.ocr import TextBox, TextEngine
-from chile_id_ocr.vision.deblur import deblurred
-from chile_id_ocr.vision.geometry import map_affine, shrunk, turned
 
 OVERLAP = 160  # pixels of the copy shared by neighbouring tiles
 _COVERED = 0.6  # a box this much inside a larger one is the same line, cut by a tile's edge
@@ -100,22 +98,3 @@ def merged(boxes: list[TextBox]) -> list[TextBox]:
                 continue
         kept.append(int(i))
     return [boxes[i] for i in sorted(kept)]
-
-
-def search_whole(image: np.ndarray, side: int, engine: TextEngine, cap: int, turn: float = 0.0) -> list[TextBox]:
-    """Text lines of the whole image (in its pixels), detected on a copy at most ``side`` long:
-    deblurred when smeared (a shaken camera smears the card's small text beyond the detector's
-    reach while the larger strokes around it, handwriting or a page of print, still read as
-    text), turned by ``turn`` degrees so that lines at that angle run level (the detector misses
-    much of a small card's text at an angle among other text), and in tiles where the copy holds
-    more than one detection's ``cap`` of pixels."""
-    copy, scale = shrunk(image, side)
-    sharper = deblurred(copy)
-    if sharper is None and not turn and copy.shape[0] * copy.shape[1] <= cap:
-        return engine.detect(image, side)
-    copy = copy if sharper is None else sharper
-    back = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
-    if turn:
-        copy, back = turned(copy, turn)
-    found = detect_tiled(copy, engine, cap)
-    return [TextBox((map_affine(back, box.quad) / scale).astype(np.float32), box.score) for box in found]
