@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+SRC = REPO / "src"
 BENCHMARKS = REPO / "BENCHMARKS.md"
 OUT_DIR = REPO / "bench" / "out"
 DEFAULT_REAL = REPO.parent / "shared" / "real"
@@ -34,6 +35,28 @@ produced. Synthetic cards come from `chile_id_ocr.synth`; "naive" is `bench/naiv
 RapidOCR over the whole image followed by regexes and label-following, the approach
 a user would otherwise write.
 """
+
+
+def measure_this_tree() -> None:
+    """Make ``chile_id_ocr`` this tree's code, for this process, its workers and its subprocesses:
+    a virtual environment's editable install points at one checkout, and a benchmark run from
+    another (a worktree of an older commit) would measure that one while its section names this
+    tree's commit."""
+    if str(SRC) not in sys.path:
+        sys.path.insert(0, str(SRC))
+    paths = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+    if str(SRC) not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join([str(SRC), *filter(None, paths)])
+
+
+def measured_tree() -> Path | None:
+    """Where the ``chile_id_ocr`` imported so far comes from (None: not imported)."""
+    module = sys.modules.get("chile_id_ocr")
+    origin = getattr(module, "__file__", None)
+    return None if origin is None else Path(origin).resolve().parents[1]
+
+
+measure_this_tree()
 
 
 def single_thread_env() -> None:
@@ -94,6 +117,9 @@ def command_line(script: str, argv: Sequence[str] | None = None) -> str:
 
 
 def provenance(command: str) -> str:
+    tree = measured_tree()
+    if tree is not None and tree != SRC:
+        raise RuntimeError(f"measured chile_id_ocr from {tree}, not this tree's {SRC}: the commit would be mislabelled")
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     commit = git_commit() or "none (no commit yet)"
     return "\n".join(
