@@ -22,7 +22,11 @@ from chile_id_ocr.card import names
         ("LAPAZ", "LAPAZ"),  # no DE before it
         ("MANRIQUE DE LARA", "MANRIQUE DE LARA"),  # a surname: LA + two letters is no word
         ("DELANO", "DELANO"),
-        ("DELGADO", "DELGADO"),
+        ("DELGADO", "DELGADO"),  # DEL begins names too: only a word names put after it is split off
+        ("DELIA", "DELIA"),
+        ("SOTO DELRÍO", "SOTO DEL RÍO"),
+        ("MARÍA DELCARMEN", "MARÍA DEL CARMEN"),
+        ("DEL CAMPO", "DEL CAMPO"),
     ],
 )
 def test_the_spaces_are_put_back_after_a_de_la_that_lost_them(read: str, usual: str) -> None:

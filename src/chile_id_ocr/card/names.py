@@ -11,7 +11,7 @@ digit, but Spanish names are not arbitrary strings:
   whose middle letters were lost (CAR ASCO);
 * DE LA, DE LAS and DE LOS are each followed by a space (DE LA PAZ): DE LAPAZ, DELA PAZ and
   DELAPAZ lost one or both (a tight font closes the gaps, and the recognizer reads the run
-  with full confidence).
+  with full confidence); so is DEL before the words names put after it (DELRÍO).
 
 >>> accent_doubt("JIMENEZ"), accent_doubt("JIMÉNEZ"), accent_doubt("ROJAS")
 ('JIMÉNEZ', None, None)
@@ -81,6 +81,12 @@ def usual_spelling(name: str) -> str:
 # A particle chain printed with its spaces, each of which a tight font may close: DE, then LA,
 # LAS or LOS, then a word of at least three letters (DE LARA is a surname, not DE LA RA).
 _CHAINS = tuple(re.compile(rf"(?<!\S)DE ?{p} ?(?=[^\s-]{{3}})") for p in ("LA", "LAS", "LOS"))
+# DEL is followed by a word of its own too (DEL RÍO, MARÍA DEL CARMEN), but begins names as well
+# (DELGADO, DELIA): DEL run together with a word is told only where that word is one of those that
+# Chilean names put after it.
+_AFTER_DEL = _words("CAMPO CANTO CARMEN CASTILLO MAR PILAR PINO POZO REAL RÍO ROSARIO SOL SOLAR TRÁNSITO VALLE VILLAR")
+_PLAIN_AFTER_DEL = frozenset(map(unaccented, _AFTER_DEL))
+_DEL_RUN = re.compile(r"(?<!\S)DEL(\S{3,})")
 
 
 def particles_apart(name: str) -> tuple[str, ...]:
@@ -92,7 +98,17 @@ def particles_apart(name: str) -> tuple[str, ...]:
     >>> particles_apart("DELASHERAS")
     ('DE LA SHERAS', 'DE LAS HERAS')
     """
-    return tuple(form for form in _apart(name) if form != name)
+    return tuple(form for form in _apart(_del_apart(name)) if form != name)
+
+
+def _del_apart(name: str) -> str:
+    """``name`` with the space put back after each DEL run together with a word that names put
+    after it (DELRÍO, DELCARMEN).
+
+    >>> _del_apart("SOTO DELRÍO"), _del_apart("DELGADO"), _del_apart("MARÍA DELCARMEN")
+    ('SOTO DEL RÍO', 'DELGADO', 'MARÍA DEL CARMEN')
+    """
+    return _DEL_RUN.sub(lambda found: f"DEL {found[1]}" if unaccented(found[1]) in _PLAIN_AFTER_DEL else found[0], name)
 
 
 def _apart(name: str) -> list[str]:
