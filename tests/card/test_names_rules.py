@@ -45,3 +45,10 @@ def test_a_word_of_twelve_letters_is_one_name_thirteen_are_two() -> None:
     assert names.run_together("HUENCHUMILLA") == ()  # 12 letters
     assert names.run_together("CONCEPCIÓN HUENCHUMILLAS") == ("HUENCHUMILLAS",)  # 13
     assert names.run_together("ANA-HUENCHUMILLA") == ()
+
+
+def test_the_ways_to_space_a_name_are_bounded() -> None:
+    """Each run-together DE LAS.. chain can be spaced two ways; a line of many offers a few, not 2 ** n."""
+    forms = names.particles_apart(" ".join(["DELASHERAS"] * 6))
+    assert 1 <= len(forms) <= 8
+    assert forms[0] == " ".join(["DE LA SHERAS"] * 6)

@@ -87,6 +87,9 @@ _CHAINS = tuple(re.compile(rf"(?<!\S)DE ?{p} ?(?=[^\s-]{{3}})") for p in ("LA", 
 _AFTER_DEL = _words("CAMPO CANTO CARMEN CASTILLO MAR PILAR PINO POZO REAL RÍO ROSARIO SOL SOLAR TRÁNSITO VALLE VILLAR")
 _PLAIN_AFTER_DEL = frozenset(map(unaccented, _AFTER_DEL))
 _DEL_RUN = re.compile(r"(?<!\S)DEL(\S{3,})")
+# Ways to space a name offered at most: each run-together chain may be spaced two ways (DE LA SHERAS,
+# DE LAS HERAS), so a line of many would offer exponentially many.
+_FORMS = 8
 
 
 def particles_apart(name: str) -> tuple[str, ...]:
@@ -123,7 +126,7 @@ def _apart(name: str) -> list[str]:
         if found.start() == first
         for rest in _apart(name[found.end() :])
     ]
-    return list(dict.fromkeys(forms))
+    return list(dict.fromkeys(forms))[:_FORMS]
 
 
 def _spaced(found: re.Match[str]) -> str:

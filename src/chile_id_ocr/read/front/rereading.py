@@ -194,16 +194,16 @@ def month_labels(
     as likely (``_LABEL_DOUBT``); else as read. A blur can take the T off SEPT or the O off MAYO
     and leave a date as valid, read with full confidence."""
     out = dict(lines)
-    for name in _DATE_LINES:
-        line = lines.get(name)
-        weighed = None if line is None or line.repaired else _other_label(views, layout, engine, line)
-        if line is None or weighed is None:
+    for line in (lines[name] for name in _DATE_LINES if name in lines):
+        weighed = None if line.repaired else _other_label(views, layout, engine, line)
+        if weighed is None:
             continue
         other, gain = weighed
         if gain > 0:
-            out[name] = replace(line, text=other, repaired=f"read as {line.text!r}; the image shows {other} likelier")
+            why = f"read as {line.text!r}; the image shows {other} likelier"
+            out[line.name] = replace(line, text=other, repaired=why)
         elif gain > -_LABEL_DOUBT:
-            out[name] = replace(line, repaired=f"{other} nearly as likely: the month's label may be misread")
+            out[line.name] = replace(line, repaired=f"{other} nearly as likely: the month's label may be misread")
     return out
 
 
@@ -215,12 +215,13 @@ def _other_label(
     None when the line is no date of May or September."""
     read = dates.parse(line.text)
     other = None if read is None else dates.other_label(read)
-    spec = layout.field(line.name)
-    crops = read_crops(views, line, spec) if read is not None and other is not None else []
-    if read is None or other is None or not crops:
+    if read is None or other is None:
         return None
-    own = [line.text, read.text]
-    gains = [_pattern_gains(engine, crop, spec.alphabet, own, [other.text])[0] for crop in crops]
+    spec = layout.field(line.name)
+    crops = read_crops(views, line, spec)
+    if not crops:
+        return None
+    gains = [_pattern_gains(engine, crop, spec.alphabet, [line.text, read.text], [other.text])[0] for crop in crops]
     return other.text, float(np.mean(gains))
 
 
