@@ -45,9 +45,14 @@ class Cluster:
 
 
 def _free_port(host: str) -> int:
+    """A port free on ``host``; ``"0.0.0.0"`` gives one that no address of this machine holds."""
     with socket.socket() as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+class _NotStarted(Exception):
+    """``ray start`` ended or timed out before its node was up; the message is the end of its log."""
 
 
 def _ray_start(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen[bytes]:
@@ -61,9 +66,30 @@ def _ray_start(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen[b
     while b"Ray runtime started" not in log.read_bytes():
         if proc.poll() is not None or time.monotonic() > deadline:
             _stop(proc)
-            pytest.fail(f"ray start {' '.join(args)} did not start:\n{log.read_text()[-2000:]}")
+            raise _NotStarted(f"ray start {' '.join(args)} did not start:\n{log.read_text()[-2000:]}")
         time.sleep(0.2)
     return proc
+
+
+def _start_head(env: dict[str, str], root: Path, tries: int = 3) -> tuple[subprocess.Popen[bytes], int]:
+    """The head node and its GCS port.
+
+    The GCS listens on every address, so its port is chosen free on all of them; another process can
+    still take it between the choice and the GCS's bind (a test's client socket, say), so a head that
+    does not start is started again on a new port, ``tries`` times in all.
+    """
+    failures = []
+    for attempt in range(tries):
+        port = _free_port("0.0.0.0")
+        try:
+            head = _ray_start(env, root / f"head{attempt}.log", "--head", "--node-ip-address", HEAD,
+                              "--port", str(port), "--include-dashboard", "false",
+                              "--temp-dir", str(root / f"t{attempt}"))  # fmt: skip
+        except _NotStarted as failure:
+            failures.append(str(failure))
+            continue
+        return head, port
+    pytest.fail("\n\n".join(failures))
 
 
 def _descendants(pid: int) -> list[int]:
@@ -108,11 +134,12 @@ def cluster() -> Iterator[Cluster]:
         "RAY_health_check_period_ms": "1000",  # a killed node is found dead within seconds
         "RAY_health_check_failure_threshold": "3",
     }
-    port = _free_port(HEAD)
-    head = _ray_start(env, root / "head.log", "--head", "--node-ip-address", HEAD, "--port", str(port),
-                      "--include-dashboard", "false", "--temp-dir", str(root / "t"))  # fmt: skip
+    head, port = _start_head(env, root)
     try:
         node = _ray_start(env, root / "node.log", "--address", f"{HEAD}:{port}", "--node-ip-address", NODE)
+    except _NotStarted as failure:
+        _stop(head)
+        pytest.fail(str(failure))
     except BaseException:
         _stop(head)
         raise
