@@ -16,6 +16,7 @@ as a small array file in the package; the backbone comes from the RapidOCR wheel
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,30 +78,54 @@ def ctc_log_likelihood(probs: np.ndarray, characters: tuple[str, ...], text: str
     >>> [round(float(np.exp(ctc_log_likelihood(probs, chars, text))), 3) for text in ("NA", "ÑA", "AN")]
     [0.6, 0.3, 0.0]
     """
+    return ctc_log_likelihoods(probs, characters, [text])[0]
+
+
+def ctc_log_likelihoods(probs: np.ndarray, characters: tuple[str, ...], texts: Sequence[str]) -> list[float]:
+    """``ctc_log_likelihood`` of each of ``texts``, those of one length run side by side (one pass
+    over the line's steps for all the spellings of a word).
+
+    >>> chars = ("blank", "N", "Ñ", "A")
+    >>> probs = np.array([[0.1, 0.6, 0.3, 0.0], [0.9, 0.0, 0.0, 0.1], [0.0, 0.0, 0.0, 1.0]])
+    >>> [round(float(np.exp(value)), 3) for value in ctc_log_likelihoods(probs, chars, ["NA", "A", "ÑA", "X"])]
+    [0.6, 0.1, 0.3, 0.0]
+    """
     index = {c: i for i, c in enumerate(characters)}
-    if any(c not in index for c in text):
-        return float("-inf")
-    labels = np.zeros(2 * len(text) + 1, np.int64)  # blanks between and around the characters
-    labels[1::2] = [index[c] for c in text]
-    steps, states = probs.shape[0], len(labels)
+    found = [float("-inf")] * len(texts)
+    by_length: dict[int, list[int]] = {}
+    for k, text in enumerate(texts):
+        if all(c in index for c in text):
+            by_length.setdefault(len(text), []).append(k)
+    for length, ks in by_length.items():
+        labels = np.zeros((len(ks), 2 * length + 1), np.int64)  # blanks between and around the characters
+        labels[:, 1::2] = [[index[c] for c in texts[k]] for k in ks]
+        for k, value in zip(ks, _forward(probs, labels), strict=True):
+            found[k] = value
+    return found
+
+
+def _forward(probs: np.ndarray, labels: np.ndarray) -> list[float]:
+    """The CTC forward algorithm over the rows of ``labels`` (texts of one length, blanks between)."""
     # A state may be reached from two back, skipping a blank, unless it repeats that character.
-    skip = np.zeros(states, bool)
-    skip[3::2] = labels[3::2] != labels[1:-2:2]
-    alpha = np.zeros(states)
-    alpha[:2] = probs[0, labels[:2]]
-    log_scale = 0.0
-    for t in range(1, steps):
+    skip = np.zeros(labels.shape, bool)
+    skip[:, 3::2] = labels[:, 3::2] != labels[:, 1:-2:2]
+    alpha = np.zeros(labels.shape)
+    alpha[:, :2] = probs[0, labels[:, :2]]
+    log_scale = np.zeros(len(labels))
+    alive = np.ones(len(labels), bool)
+    for t in range(1, probs.shape[0]):
         moved = alpha.copy()
-        moved[1:] += alpha[:-1]
-        moved[2:] += np.where(skip[2:], alpha[:-2], 0.0)
+        moved[:, 1:] += alpha[:, :-1]
+        moved[:, 2:] += np.where(skip[:, 2:], alpha[:, :-2], 0.0)
         alpha = moved * probs[t, labels]
-        total = alpha.sum()
-        if total <= 0:
-            return float("-inf")
-        alpha /= total
-        log_scale += float(np.log(total))
-    end = alpha[-2:].sum() if len(text) else alpha[-1]
-    return float(np.log(end)) + log_scale if end > 0 else float("-inf")
+        total = alpha.sum(axis=1)
+        alive &= total > 0
+        total = np.where(alive, total, 1.0)
+        alpha /= total[:, None]
+        log_scale += np.log(total)
+    end = alpha[:, -2:].sum(axis=1) if labels.shape[1] > 1 else alpha[:, -1]
+    alive &= end > 0
+    return [float(np.log(e) + s) if ok else float("-inf") for e, s, ok in zip(end, log_scale, alive, strict=True)]
 
 
 def cpu_session(model: str | bytes, threads: int = 1) -> Any:

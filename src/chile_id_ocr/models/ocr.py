@@ -19,7 +19,7 @@ from typing import Any, Protocol, cast
 import cv2
 import numpy as np
 
-from chile_id_ocr.models.card_head import CardHead, cpu_session, ctc_greedy, ctc_log_likelihood, feature_model
+from chile_id_ocr.models.card_head import CardHead, cpu_session, ctc_greedy, ctc_log_likelihoods, feature_model
 from chile_id_ocr.models.card_reader import CardReader, get_card_reader
 
 _REC_HEIGHT = 48  # the recognizer's input height
@@ -222,7 +222,7 @@ class OcrEngine:
 
     def log_likelihoods(self, crop: np.ndarray, texts: Sequence[str], alphabet: str = "") -> list[float]:
         """How likely the reader finds each of ``texts`` printed in ``crop``: the log of its
-        probability summed over every alignment (``card_head.ctc_log_likelihood``), under
+        probability summed over every alignment (``card_head.ctc_log_likelihoods``), under
         ``read`` with ``alphabet`` when one is given, else under ``read_card``."""
         features = self.features(crop)
         if alphabet:
@@ -232,7 +232,7 @@ class OcrEngine:
             probs, characters = self._general.probabilities(features), self._general.characters
         else:
             probs, characters = self._words(features)
-        return [ctc_log_likelihood(probs, characters, text) for text in texts]
+        return ctc_log_likelihoods(probs, characters, texts)
 
     def _within(self, features: np.ndarray, alphabet: str, reader: bool = True) -> tuple[np.ndarray, tuple[str, ...]]:
         """The printed characters' probabilities of ``alphabet`` (and the blank), and those
