@@ -38,3 +38,27 @@ def test_a_blurred_small_symbol_decodes_where_it_is_placed() -> None:
 def test_nothing_is_decoded_where_no_symbol_is() -> None:
     page, around = _blurred_symbol(2.6, 1.4)
     assert decode_placed(page, around + np.float32(400)) is None
+
+
+def test_a_symbol_off_where_the_mrz_puts_it_is_decoded_from_a_wider_window() -> None:
+    """A thumb over the MRZ's line ends or a slant misjudges where the block starts: the symbol
+    lies 1.4 MRZ line pitches along from where the design puts it, across the first window's edge,
+    and is decoded from the wider window around the same place."""
+    from chile_id_ocr.locate.back import qr_by_mrz
+    from chile_id_ocr.locate.mrz_band import Frame, Line, MrzBlock
+
+    pitch, start, first_v = 60.0, 200.0, 600.0
+    lines = tuple(Line(start + 400, first_v + k * pitch, 800, 40, 0.9) for k in range(3))
+    block = MrzBlock(Frame.at(0.0), lines, ())  # type: ignore[arg-type]
+    modules = np.array(list(segno.make_qr(PAYLOAD, error="m").matrix)) > 0
+    side = round(2.3 * pitch)
+    symbol = cv2.resize(np.where(modules, 0, 255).astype(np.uint8), (side, side), interpolation=cv2.INTER_AREA)
+    centre_u, centre_v = start + (1.45 + 1.4) * pitch, first_v - 6.37 * pitch
+    page = np.full((900, 1000), 225, np.uint8)
+    x0, y0 = round(centre_u - side / 2), round(centre_v - side / 2)
+    page[y0 : y0 + side, x0 : x0 + side] = symbol
+    page = cv2.GaussianBlur(page, (0, 0), 0.8)
+    u, v, half = start + 1.45 * pitch, first_v - 6.37 * pitch, 2.2 * pitch
+    assert decode_placed(page, block.image_quad(u - half, u + half, v - half, v + half)) is None
+    found = qr_by_mrz(page, block)
+    assert found is not None and found.text == PAYLOAD

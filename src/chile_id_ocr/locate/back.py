@@ -64,9 +64,12 @@ class LocatedBack:
 
 
 # Where the 2013 back's design puts the QR code, in MRZ line pitches from the start of the MRZ's first
-# line (along, down): its centre, and half its side with room for a misjudged start or pitch.
+# line (along, down): its centre, and half its side with room for a misjudged start or pitch; then,
+# where no symbol decodes there, a window half as large again (a thumb over the MRZ's line ends or
+# a slant misjudges the block's pitch and start: dev back photos 5009, 5030 and 5032 show the symbol cut
+# by the first window's edge).
 _QR_FROM_MRZ = (1.45, -6.37)
-_QR_HALF = 2.2
+_QR_HALVES = (2.2, 3.3)
 
 
 def locate_back(scene: Scene) -> LocatedBack:
@@ -84,11 +87,13 @@ def qr_by_mrz(image: np.ndarray, block: MrzBlock) -> QrFind | None:
     """The QR code decoded where the design puts it, seen from the MRZ ``block`` (the right way up)."""
     (u0, _), pitch = block.span, block.pitch
     u, v = u0 + _QR_FROM_MRZ[0] * pitch, block.lines[0].v + _QR_FROM_MRZ[1] * pitch
-    half = _QR_HALF * pitch
-    quad = block.image_quad(u - half, u + half, v - half, v + half)
     gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    text = decode_placed(gray, quad)
-    return None if text is None else QrFind(text, quad)
+    for half in (share * pitch for share in _QR_HALVES):
+        quad = block.image_quad(u - half, u + half, v - half, v + half)
+        text = decode_placed(gray, quad)
+        if text is not None:
+            return QrFind(text, quad)
+    return None
 
 
 @dataclass(frozen=True)
