@@ -388,6 +388,15 @@ def test_names_take_the_least_sure_line_and_doubt_a_missing_accent() -> None:
     assert conf(doubted, "given_name") == pytest.approx(0.9)
 
 
+@pytest.mark.parametrize("first", ["ROJAS", "RÓJAS"])
+def test_two_surnames_read_alike_are_doubted_as_one_line_read_twice(first: str) -> None:
+    rec = front(surname_1=first, surname_2="ROJAS")
+    assert rec.fields["surname"].value == (first, "ROJAS")
+    assert conf(rec, "surname") == pytest.approx(0.9 * 0.85)
+    assert rec.fields["surname"].reason == "two name lines read alike (ROJAS): one may have been read for the other"
+    assert conf(front(surname_1="ROJO", surname_2="ROJAS"), "surname") == pytest.approx(0.9)
+
+
 def test_a_name_line_not_read_is_left_out() -> None:
     rec = front(surname_2="")
     assert rec.fields["surname"].value == ("GONZÁLEZ",)

@@ -351,3 +351,18 @@ def test_an_accent_a_glare_left_faint_comes_back_from_the_usual_spelling(seed: i
     assert got.value == ("CORTÉS", "ROJAS")
     assert got.reason.startswith("spelled as usual (CORTÉS)")
     assert got.confidence < 0.9
+
+
+@pytest.mark.parametrize(("seed", "opacity", "read"), [(1, 0.3, "LEFIMAN"), (2, 0.4, "LEFIMÁN")])
+def test_an_accent_the_image_hardly_shows_on_an_uncommon_name_is_doubted(seed: int, opacity: float, read: str) -> None:
+    """LEFIMÁN is not among the common accented names, so no usual spelling puts its accent back;
+    under a faint glare over the accent the line's image makes either spelling about as likely:
+    read with or without it, the surname is not returned as sure. Printed clean, it reads as sure."""
+    changes = {"surname": ("LEFIMÁN", "ROJAS")}
+    clean = _read("surname", changes, seed, ("surname_1", 5, 6, 0.0))
+    assert clean.value == ("LEFIMÁN", "ROJAS")
+    assert clean.reason == "" and clean.confidence >= 0.9
+    got = _read("surname", changes, seed, ("surname_1", 5, 6, opacity))
+    assert got.value == (read, "ROJAS")
+    assert got.reason.endswith("nearly as likely: an accent or a tilde may be misread")
+    assert got.confidence < 0.9

@@ -11,7 +11,9 @@ digit, but Spanish names are not arbitrary strings:
   whose middle letters were lost (CAR ASCO);
 * DE LA, DE LAS and DE LOS are each followed by a space (DE LA PAZ): DE LAPAZ, DELA PAZ and
   DELAPAZ lost one or both (a tight font closes the gaps, and the recognizer reads the run
-  with full confidence); so is DEL before the words names put after it (DELRÍO).
+  with full confidence); so is DEL before the words names put after it (DELRÍO);
+* a holder whose two surnames are the same word exists but is rare (both parents sharing a
+  surname), while a line read twice, one for the other, gives the same pair: it is doubted.
 
 >>> accent_doubt("JIMENEZ"), accent_doubt("JIMÉNEZ"), accent_doubt("ROJAS")
 ('JIMÉNEZ', None, None)
@@ -66,6 +68,34 @@ def accent_doubt(word: str) -> str | None:
     """The usual spelling of ``word`` when it is a common accented name read otherwise, else None."""
     usual = _BY_PLAIN.get(unaccented(word))
     return usual if usual is not None and usual != word else None
+
+
+_ACUTE = dict(zip("AEIOU", "ÁÉÍÓÚ", strict=True))
+_PLAIN_VOWEL = {accented: plain for plain, accented in _ACUTE.items()}
+_TILDE = {"N": "Ñ", "Ñ": "N"}
+
+
+def accent_flips(name: str) -> tuple[str, ...]:
+    """``name`` with one accent or tilde put on or taken off, each way Spanish spelling allows: an
+    acute accent taken off, or put on a vowel of a word that has none; a tilde on or off an N.
+    Words of the common accented names are left to ``usual_spelling``.
+
+    >>> accent_flips("TÉRESA"), accent_flips("PEÑA")
+    (('TERESA',), ())
+    >>> accent_flips("ANA GONZÁLEZ")
+    ('ÁNA GONZÁLEZ', 'AÑA GONZÁLEZ', 'ANÁ GONZÁLEZ')
+    """
+    words = name.split(" ")
+    found: list[str] = []
+    for k, word in enumerate(words):
+        if unaccented(word) in _BY_PLAIN:
+            continue
+        accented = any(c in _PLAIN_VOWEL for c in word)
+        for i, c in enumerate(word):
+            other = _PLAIN_VOWEL.get(c) or (None if accented else _ACUTE.get(c)) or _TILDE.get(c)
+            if other is not None:
+                found.append(" ".join([*words[:k], word[:i] + other + word[i + 1 :], *words[k + 1 :]]))
+    return tuple(found)
 
 
 def usual_spelling(name: str) -> str:
@@ -137,6 +167,18 @@ def _spaced(found: re.Match[str]) -> str:
 #: The longest a single name's word usually is (MAXIMILIANO, CONCEPCIÓN, HUENCHUMILLA): a longer
 #: word read on a name line is two words whose space a blur closed (FLORENCIAFRANCISCA).
 LONGEST_WORD = 12
+
+
+def repeated(parts: tuple[str, ...]) -> str:
+    """Why the name lines ``parts`` (the surnames, in order) may hold one line read twice, or "":
+    two of them read alike.
+
+    >>> repeated(("REYES", "REYES")), repeated(("GONZÁLEZ", "ROJAS")), repeated(("ROJAS",))
+    ('two name lines read alike (REYES): one may have been read for the other', '', '')
+    """
+    seen = [unaccented(part) for part in parts]
+    twice = next((part for k, part in enumerate(parts) if seen[k] in seen[:k]), "")
+    return f"two name lines read alike ({twice}): one may have been read for the other" if twice else ""
 
 
 def run_together(name: str) -> tuple[str, ...]:

@@ -39,7 +39,7 @@ _PRINTED_TEXT_WHY = "the value reads as the card's printed text, not a holder's:
 # A left-aligned line detected starting late (``front.starts_late``) may have lost its
 # first characters to a glare, even read from its column's edge.
 _LATE = 0.85
-_NAME_DOUBT = 0.85  # a name reads without its usual accent, or with a one-letter fragment (names.doubt)
+_NAME_DOUBT = 0.85  # no usual accent, a one-letter fragment (names.doubt), two lines alike (names.repeated)
 # A field this doubtful has failed its checks (a date that does not parse...): the capture is
 # poor there, and the card's other fields, however sure the recognizer is, less sure.
 _FAILED = 0.35
@@ -75,7 +75,7 @@ def _name_field(*lines: LineReading | None) -> FieldReading:
     scores = [_base(ln) for ln, _ in named]
     conf = min(s for s, _ in scores)
     reasons = [r for _, r in scores if r]
-    doubts = [why for why in map(names.doubt, parts) if why]
+    doubts = [why for why in (*map(names.doubt, parts), names.repeated(parts)) if why]
     if doubts:
         conf, reasons = conf * _NAME_DOUBT, [*reasons, *doubts]
     return _field(parts, conf, reasons[0] if reasons else "")

@@ -19,6 +19,7 @@ from chile_id_ocr.locate.views import card_views
 from chile_id_ocr.models.ocr import TextEngine, TextRead
 from chile_id_ocr.read.front.crops import LineReading, best_view, line_crops, starts_late
 from chile_id_ocr.read.front.rereading import (
+    accent_doubt,
     dates_as_issued,
     month_labels,
     nearest_formatted,
@@ -31,6 +32,7 @@ from chile_id_ocr.read.front.rereading import (
 # Lines of words, read with the card head (accents); numbers and dates, which their
 # parsers check, keep the general recognizer.
 _WORD_LINES = frozenset({"surname_1", "surname_2", "given_name", "nationality"})
+_NAME_LINES = _WORD_LINES - {"nationality"}
 
 # Lines that may legitimately be absent (a single surname).
 _OPTIONAL = frozenset({"surname_2"})
@@ -70,6 +72,8 @@ def read_lines(
     for name in words:
         reads[name], repaired[name] = spaced_apart(reads[name], crops[name][0], engine)
         reads[name], why = usual_spelling(reads[name], crops[name][0], engine)
+        if name in _NAME_LINES:
+            why = why or accent_doubt(reads[name], crops[name][0], engine)
         repaired[name] = repaired[name] or why or space_doubt(reads[name], crops[name][0], engine)
     return {
         name: LineReading(
