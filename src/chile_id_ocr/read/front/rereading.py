@@ -6,6 +6,7 @@ pattern. Each returns the line unchanged unless the line's image allows the othe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -72,10 +73,8 @@ def usual_spelling(read: TextRead, crops: tuple[np.ndarray, ...], engine: TextEn
     views = [crop for crop in crops if crop.size]
     if not texts or not views:
         return read, ""
-    scores = np.array([engine.log_likelihoods(crop, [read.text, *texts]) for crop in views])
-    gains = (scores[:, 1:] - scores[:, :1]).max(axis=0)  # against the reading, on the view that favours each most
-    best = int(np.argmax(gains))
-    if gains[best] < -_USUAL_EVIDENCE:
+    best, gain = _likeliest_other(read.text, texts, views, engine)
+    if gain < -_USUAL_EVIDENCE:
         return read, ""
     chosen = texts[best]
     return TextRead(chosen, read.score), f"spelled as usual ({chosen}): what tells the spellings apart is faint"
@@ -112,12 +111,21 @@ def accent_doubt(read: TextRead, crops: tuple[np.ndarray, ...], engine: TextEngi
     views = [crop for crop in crops if crop.size]
     if not flips or not views:
         return ""
-    scores = np.array([engine.log_likelihoods(crop, [read.text, *flips]) for crop in views])
-    gains = (scores[:, 1:] - scores[:, :1]).max(axis=0)
-    best = int(np.argmax(gains))
-    if gains[best] < -_ACCENT_DOUBT:
+    best, gain = _likeliest_other(read.text, flips, views, engine)
+    if gain < -_ACCENT_DOUBT:
         return ""
     return f"{flips[best]!r} nearly as likely: an accent or a tilde may be misread"
+
+
+def _likeliest_other(
+    text: str, others: Sequence[str], views: list[np.ndarray], engine: TextEngine
+) -> tuple[int, float]:
+    """Which of ``others`` the line's image makes likeliest against ``text``, on the view that
+    favours it most, and by how much (natural log of the ratio; negative: less likely)."""
+    scores = np.array([engine.log_likelihoods(crop, [text, *others]) for crop in views])
+    gains = (scores[:, 1:] - scores[:, :1]).max(axis=0)
+    best = int(np.argmax(gains))
+    return best, float(gains[best])
 
 
 def spaced_apart(read: TextRead, crops: tuple[np.ndarray, ...], engine: TextEngine) -> tuple[TextRead, str]:
