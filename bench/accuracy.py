@@ -80,6 +80,7 @@ class Outcome:
     seconds: float = 0.0
     mrz_exact: bool = False
     qr_decoded: bool = False
+    mrz_covered: bool = False  # a hand or thumb covers part of the back's MRZ (the generator's truth)
     effects: tuple[str, ...] = ()  # a hard capture's effects (``truth["capture"]["effects"]``)
 
     @property
@@ -153,6 +154,7 @@ def evaluate(task: Task) -> list[Outcome]:
         if task.side == "back":
             outcome.mrz_exact = (back.get("mrz") or {}).get("lines") == truth.get("mrz")
             outcome.qr_decoded = (back.get("qr") or {}).get("payload") == truth.get("qr")
+            outcome.mrz_covered = bool(((capture.get("hand") or {}).get("occluded") or {}).get("mrz"))
         outcomes.append(outcome)
     return outcomes
 
@@ -199,6 +201,8 @@ class Summary:
     seconds: float
     mrz_exact: int
     qr_decoded: int
+    mrz_clear: int  # backs whose MRZ no hand covers
+    mrz_clear_exact: int  # ... of which all three lines were read exactly
 
 
 def summarize(outcomes: Sequence[Outcome]) -> Summary:
@@ -219,6 +223,8 @@ def summarize(outcomes: Sequence[Outcome]) -> Summary:
         seconds=report.percentile([o.seconds for o in outcomes], 50) if outcomes else 0.0,
         mrz_exact=sum(o.mrz_exact for o in outcomes),
         qr_decoded=sum(o.qr_decoded for o in outcomes),
+        mrz_clear=sum(not o.mrz_covered for o in outcomes),
+        mrz_clear_exact=sum(o.mrz_exact and not o.mrz_covered for o in outcomes),
     )
 
 
@@ -245,7 +251,7 @@ def render(outcomes: Sequence[Outcome]) -> str:
     head = ["condition", "approach", "cards", "fields right", "cards right", "errors", "silently wrong",
             "garbage results (any field >= 0.5)", "s/card"]  # fmt: skip
     if side == "back":
-        head[-1:-1] = ["MRZ lines exact", "QR decoded"]
+        head[-1:-1] = ["MRZ lines exact", "MRZ lines exact where no hand covers it", "QR decoded"]
     rows = []
     for (label, approach), s in sums.items():
         row: list[object] = [
@@ -254,7 +260,8 @@ def render(outcomes: Sequence[Outcome]) -> str:
             f"{report.pct(s.silent, s.returned, 2)} ({s.silent})", f"{s.garbage} ({s.garbage_sure})",
         ]  # fmt: skip
         if side == "back":
-            row += [report.pct(s.mrz_exact, s.cards), report.pct(s.qr_decoded, s.cards)]
+            clear = f"{report.pct(s.mrz_clear_exact, s.mrz_clear)} of {s.mrz_clear}"
+            row += [report.pct(s.mrz_exact, s.cards), clear, report.pct(s.qr_decoded, s.cards)]
         rows.append([*row, f"{s.seconds:.2f}"])
     total = summarize([o for o in outcomes if o.approach == "product"])
     product = [k for k in sums if k[1] == "product"]

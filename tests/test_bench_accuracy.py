@@ -41,3 +41,23 @@ def test_the_truth_names_a_hard_captures_effects() -> None:
     task = accuracy.Task("front", "hard", "2013", 5000, None, False)
     image, truth = accuracy._sample(task)
     assert image and 1 <= len(truth["capture"]["effects"]) <= 3
+
+
+def test_mrz_lines_exact_are_also_counted_over_the_backs_no_hand_covers() -> None:
+    """A thumb over the MRZ hides characters no reader can give back: the backs whose MRZ is clear
+    are counted apart, so that what the reader misses where it could read is seen."""
+    task = accuracy.Task("back", "photo", "2013", 1, None, False)
+    outcomes = []
+    for exact, covered in ((True, False), (False, False), (False, True), (True, True)):
+        outcome = accuracy.Outcome("product", task, "hand", {}, {})
+        outcome.mrz_exact, outcome.mrz_covered = exact, covered
+        outcomes.append(outcome)
+    summary = accuracy.summarize(outcomes)
+    assert (summary.mrz_exact, summary.mrz_clear, summary.mrz_clear_exact) == (2, 2, 1)
+    assert "| 50.0 % | 50.0 % of 2 |" in accuracy.render(outcomes)
+
+
+def test_the_truth_says_where_a_hand_covers_a_backs_mrz() -> None:
+    task = accuracy.Task("back", "photo", "2013", 5009, None, False)
+    outcome = accuracy.evaluate(task)[0]
+    assert outcome.scene == "hand" and outcome.mrz_covered
