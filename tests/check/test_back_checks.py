@@ -506,3 +506,22 @@ def test_the_back_details_hold_the_mrz_the_qr_and_the_text() -> None:
     }
     assert back_details(back_reading(None, None, scores=SCORES))["mrz"] is None
     assert back_details(back_reading(None, None, scores=SCORES))["qr"] is None
+
+
+@pytest.mark.parametrize("doc", ["525504M73", "5255048<3"])
+def test_a_document_number_of_neither_design_is_doubted_though_its_check_digit_passes(doc: str) -> None:
+    """A blurred line can pass its check digit by chance: a letter among a 2013 number's digits
+    (or a filler) is a misreading all the same, and is not raised by the passing digit."""
+    rec = back(mrz_lines(doc=doc))
+    assert rec.fields["document_number"].value == doc
+    assert conf(rec, "document_number") == pytest.approx(0.5)
+    assert rec.fields["document_number"].reason.startswith("not a document number of either design")
+    assert rec.checks.document_number_valid is False
+    low = back(mrz_lines(doc=doc), scores=(0.4, 0.8, 0.7))
+    assert conf(low, "document_number") == pytest.approx(0.4)
+
+
+def test_a_2024_document_number_passing_its_check_digit_is_trusted() -> None:
+    rec = back(mrz_lines(doc="B5F089055"))
+    assert conf(rec, "document_number") == pytest.approx(1 - (1 - 0.9) * 0.1)
+    assert rec.checks.document_number_valid is True

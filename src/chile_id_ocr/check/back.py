@@ -14,7 +14,7 @@ from datetime import date
 
 import numpy as np
 
-from chile_id_ocr.card import dates, mrz, run
+from chile_id_ocr.card import dates, document, mrz, run
 from chile_id_ocr.card.qr import QrPayload
 from chile_id_ocr.errors import PoorImageError
 from chile_id_ocr.read.back import BackReading, TextLine
@@ -31,6 +31,10 @@ _UNCHECKED = 0.9  # names, sex and nationality carry no check digit
 _TRUNCATED = 0.8  # a given name filling the whole line may have been cut
 _QR_ONLY = 0.97  # a value decoded from the QR alone (Reed-Solomon protected)
 _AGREE = 0.1  # each independent agreeing source divides the remaining doubt by this much
+# A document number that is neither design's (nine digits; a letter, then letters and digits) was
+# misread, whatever its check digit says: a blurred line can pass it by chance (1 in 10), and the
+# passing digit would raise the misreading's doubt tenfold (dev hard back 5054: 525504M73 at 0.98).
+_NOT_A_DOCUMENT = "not a document number of either design: misread, though its check digit passes"
 # Another country's document is told by an MRZ whose check digits pass, at least this many of them.
 _ANOTHER_DOCUMENT = 2
 
@@ -258,8 +262,11 @@ def _fields(
         fields["nationality"] = _mrz(nationality_word(td1.nationality), s2 * _UNCHECKED)
     qr_doc = payload.serial if payload is not None else None
     doc = td1.document_number if td1 is not None else qr_doc or ""
+    doc_valid = document.is_valid(doc)
     if td1 is not None:
         fields["document_number"] = _checked(doc, s1, checks["document_number"], qr_doc == doc)
+        if doc and not doc_valid and checks["document_number"]:
+            fields["document_number"] = _mrz(doc, min(s1, _CHECK_FAIL), _NOT_A_DOCUMENT)
     elif doc:
         fields["document_number"] = _qr(doc)
     iso: dict[str, str | None] = {"issue_date": None}
@@ -285,6 +292,6 @@ def _fields(
         dates_valid=all(day_of.get(k) is not None for k in ("birth", "expiry_date")),
         issue_before_expiry=None,
         expired=None if expiry is None else expiry < today,
-        document_number_valid=checks.get("document_number") if td1 is not None else (True if doc else None),
+        document_number_valid=(checks["document_number"] and doc_valid) if td1 is not None else (True if doc else None),
     )
     return fields, result_checks, iso
