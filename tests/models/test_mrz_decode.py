@@ -122,3 +122,15 @@ def test_a_nationality_reads_as_a_countrys_code_where_the_reader_offers_one():
     assert zone.lines[1] == printed
     clear = constrain(_options((ZONE[0], "9410280M2201269XYZ20279101<8<8", ZONE[2])))
     assert clear.lines[1][15:18] == "XYZ"  # nothing else offered: kept as read (and not a country's)
+
+
+def test_a_2013_number_is_not_made_to_pass_its_check_digit_with_a_letter():
+    # the number's second 3 (position 7) read as 0, with N offered second and no digit: N would pass
+    # the check digit, but a number of digits with a letter in it is no design's; it is left failing
+    wrong = list(ZONE)
+    wrong[0] = "INCHL530386809" + ZONE[0][14:]
+    zone = constrain(_options(wrong, {0: {7: ("N", 0.3)}}))
+    assert zone.lines[0] == wrong[0]
+    assert zone.changed == 0
+    offered = constrain(_options(wrong, {0: {7: ("3", 0.3)}}))  # the printed digit offered: it is taken
+    assert offered.lines == ZONE and offered.changed == 1

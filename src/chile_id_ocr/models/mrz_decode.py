@@ -180,7 +180,8 @@ def _best_passing(
 def constrain(options: list[list[list[tuple[str, float]]]]) -> Zone:
     """The three lines from each position's choices: the likeliest (what a Chilean card prints
     where it is offered: :func:`_card_forms`), but where a check digit fails, the likeliest few
-    changes that make it pass (each field first, then the composite over the optional data); each
+    changes that make it pass (each field first, then the composite over the optional data; a
+    document number read in a design's form keeps one: a blurred 8 is no M); each
     line's score is the mean share of its characters, lowered by a tenth for each position not
     read as its likeliest character (the state and document code aside)."""
     lines = [[choices[0][0] for choices in line] for line in options]
@@ -188,7 +189,9 @@ def constrain(options: list[list[list[tuple[str, float]]]]) -> Zone:
     changed = 0
     for line, data, check in _FIELDS:
         free = [(line, p) for p in (*data, check)]
-        changed += _best_passing(lines, options, free, lambda ls, ln=line, d=data, c=check: _passes(ls[ln], d, c))
+        keep_form = line == 0 and _number_form(lines[0])  # a number read in a design's form is kept in one
+        test = _fits if keep_form else _passes
+        changed += _best_passing(lines, options, free, lambda ls, ln=line, d=data, c=check, f=test: f(ls[ln], d, c))
     changed += _best_passing(lines, options, _COMPOSITE_FREE, _composite_passes)
     texts = tuple("".join(chars) for chars in lines)
     scores = []
@@ -226,6 +229,21 @@ def _card_forms(lines: list[list[str]], options: list[list[list[tuple[str, float
 def _share(options: list[list[tuple[str, float]]], code: str) -> float:
     """How likely the reader finds ``code`` at the nationality's positions."""
     return float(np.prod([dict(options[pos])[char] for pos, char in zip(_NATIONALITY, code, strict=True)]))
+
+
+def _number_form(chars: Sequence[str]) -> bool:
+    """Whether the document number in line 1's ``chars`` has a form some design prints: nine
+    digits (2013-2024), or a letter then letters and digits (from December 2024).
+
+    >>> _number_form("IDCHL525564873"), _number_form("IDCHL525504M73"), _number_form("IDCHLB5F089055")
+    (True, False, True)
+    """
+    number = "".join(chars[p] for p in _NUMBER)
+    return all(c in _DIGITS for c in number) or (number[0] in _LETTERS and all(c in _ALNUM for c in number))
+
+
+def _fits(chars: Sequence[str], data: range, check: int) -> bool:
+    return _number_form(chars) and _passes(chars, data, check)
 
 
 def _passes(chars: Sequence[str], data: range, check: int) -> bool:
