@@ -232,7 +232,7 @@ def _share(options: list[list[tuple[str, float]]], code: str) -> float:
 
 
 def _number_form(chars: Sequence[str]) -> bool:
-    """Whether the document number in line 1's ``chars`` has a form some design prints: nine
+    """Whether the document number in the first line's ``chars`` has a form some design prints: nine
     digits (2013-2024), or a letter then letters and digits (from December 2024).
 
     >>> _number_form("IDCHL525564873"), _number_form("IDCHL525504M73"), _number_form("IDCHLB5F089055")
