@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from chile_id_ocr.card import document
 from chile_id_ocr.card.mrz_check import LINE_LENGTH, _composite, calc_check_digit
 from chile_id_ocr.card.text import ISO3_CODES
 
@@ -232,14 +233,13 @@ def _share(options: list[list[tuple[str, float]]], code: str) -> float:
 
 
 def _number_form(chars: Sequence[str]) -> bool:
-    """Whether the document number in the first line's ``chars`` has a form some design prints: nine
-    digits (2013-2024), or a letter then letters and digits (from December 2024).
+    """Whether the document number in the first line's ``chars`` has a form some design prints
+    (``document.is_valid``: nine digits, or a letter then letters and digits).
 
     >>> _number_form("IDCHL525564873"), _number_form("IDCHL525504M73"), _number_form("IDCHLB5F089055")
     (True, False, True)
     """
-    number = "".join(chars[p] for p in _NUMBER)
-    return all(c in _DIGITS for c in number) or (number[0] in _LETTERS and all(c in _ALNUM for c in number))
+    return document.is_valid("".join(chars[p] for p in _NUMBER))
 
 
 def _fits(chars: Sequence[str], data: range, check: int) -> bool:

@@ -19,7 +19,7 @@ from chile_id_ocr.locate.views import card_views
 from chile_id_ocr.models.ocr import TextEngine, TextRead
 from chile_id_ocr.read.front.crops import LineReading, best_view, line_crops, starts_late
 from chile_id_ocr.read.front.rereading import (
-    accent_doubt,
+    accent_flip_doubt,
     dates_as_issued,
     month_labels,
     nearest_formatted,
@@ -73,7 +73,7 @@ def read_lines(
         reads[name], repaired[name] = spaced_apart(reads[name], crops[name][0], engine)
         reads[name], why = usual_spelling(reads[name], crops[name][0], engine)
         if name in _NAME_LINES:
-            why = why or accent_doubt(reads[name], crops[name][0], engine)
+            why = why or accent_flip_doubt(reads[name], crops[name][0], engine)
         repaired[name] = repaired[name] or why or space_doubt(reads[name], crops[name][0], engine)
     return {
         name: LineReading(

@@ -102,7 +102,7 @@ def space_doubt(read: TextRead, crops: tuple[np.ndarray, ...], engine: TextEngin
     return ""
 
 
-def accent_doubt(read: TextRead, crops: tuple[np.ndarray, ...], engine: TextEngine) -> str:
+def accent_flip_doubt(read: TextRead, crops: tuple[np.ndarray, ...], engine: TextEngine) -> str:
     """Why an accent or a tilde of the reading may be misread (TÉRESA for TERESA, CANALES for
     CAÑALES), or "": the line's image makes the text with one put on or taken off nearly as likely
     (within ``_ACCENT_DOUBT``) on one of the views. Print this small or this blurred shows the
