@@ -325,6 +325,27 @@ def test_the_pattern_is_judged_without_an_issue_date() -> None:
     assert conf(on_birthday, "expiry_date") == pytest.approx(0.9 * 0.88)
 
 
+def test_a_day_read_without_the_zero_the_cards_other_dates_print_is_padded_and_doubted() -> None:
+    # A card prints all its dates in one style: 01 SEP 2020 beside 1 SEP 2030 lost a 0.
+    rec = front(issue_date="01 SEP 2020")
+    assert rec.fields["expiry_date"].value == "01 SEP 2030"
+    assert rec.iso_dates["expiry_date"] == "2030-09-01"
+    assert conf(rec, "expiry_date") == pytest.approx(0.9 * 0.85)
+    assert (
+        rec.fields["expiry_date"].reason
+        == "read as '1 SEP 2030'; the card's other dates print a day below 10 with two digits"
+    )
+    assert rec.fields["issue_date"].value == "01 SEP 2020"
+    assert conf(rec, "issue_date") == pytest.approx(0.9)
+    assert rec.fields["issue_date"].reason == ""
+    # Dates in the specimen's style agree; a day of 10 or more (21 FEB 1982) says nothing about padding.
+    agreeing = front()
+    assert [agreeing.fields[n].value for n in ("birth", "issue_date", "expiry_date")] == [
+        "21 FEB 1982", "1 SEP 2020", "1 SEP 2030",
+    ]  # fmt: skip
+    assert [agreeing.fields[n].reason for n in ("birth", "issue_date", "expiry_date")] == ["", "", ""]
+
+
 # --- the document number -----------------------------------------------------------------------
 
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -37,7 +37,7 @@ from chile_id_ocr.card.text import DIGIT_CONFUSIONS, edit_distance, to_digits, t
 
 __all__ = [
     "MAX_YEAR", "MIN_YEAR", "MONTHS", "REAL", "SPECIMEN",
-    "CardDate", "DateStyle", "format_date", "other_label", "parse", "parse_with_info", "printed_forms",
+    "CardDate", "DateStyle", "format_date", "other_label", "padded_like", "parse", "parse_with_info", "printed_forms",
 ]  # fmt: skip
 
 _LABELS: tuple[str, ...] = (
@@ -195,6 +195,23 @@ def other_label(d: CardDate) -> CardDate | None:
         return None
     long = d.month_label == _LONG_LABELS[month]
     return CardDate(d.day_text, _LABELS[month - 1] if long else _LONG_LABELS[month], d.year)
+
+
+def padded_like(d: CardDate, others: Iterable[CardDate]) -> CardDate | None:
+    """``d`` with its day padded to two digits where it prints a day below 10 with one digit and
+    another date of the same card pads such a day (a card prints all its dates in one style: a blur
+    or a glare took the 0 off); None where the card's dates agree.
+
+    >>> padded_like(CardDate("7", "FEB", 1962), [CardDate("07", "FEB", 2035)]).text
+    '07 FEB 1962'
+    >>> padded_like(CardDate("7", "FEB", 1962), [CardDate("16", "ABR", 2024), CardDate("7", "FEB", 2035)]) is None
+    True
+    >>> padded_like(CardDate("07", "FEB", 1962), [CardDate("1", "SEP", 2013)]) is None
+    True
+    """
+    if len(d.day_text) != 1 or not any(o.date.day < 10 and len(o.day_text) == 2 for o in others):
+        return None
+    return CardDate(f"0{d.day_text}", d.month_label, d.year)
 
 
 def _month(token: str) -> tuple[str, int] | None:

@@ -39,6 +39,8 @@ _PRINTED_TEXT_WHY = "the value reads as the card's printed text, not a holder's:
 # A left-aligned line detected starting late (``front.starts_late``) may have lost its
 # first characters to a glare, even read from its column's edge.
 _LATE = 0.85
+# A date whose day below 10 is read with one digit while another of the card's dates pads such a day.
+_LOST_ZERO = 0.85
 _NAME_DOUBT = 0.85  # no usual accent, a one-letter fragment (names.doubt), two lines alike (names.repeated)
 # A field this doubtful has failed its checks (a date that does not parse...): the capture is
 # poor there, and the card's other fields, however sure the recognizer is, less sure.
@@ -90,6 +92,23 @@ def _date_field(line: LineReading) -> tuple[FieldReading, dates.CardDate | None]
     if repaired:
         conf, reason = conf * _REPAIRED, reason or "repaired OCR confusions"
     return _field(card_date.text, conf, reason), card_date
+
+
+def _dates_alike(
+    fields: dict[str, FieldReading], parsed: dict[str, dates.CardDate | None]
+) -> tuple[dict[str, FieldReading], dict[str, dates.CardDate | None]]:
+    """The dates with a day read with one digit where the card's other dates pad such a day
+    (``dates.padded_like``) padded, and doubted: the 0 was not read."""
+    fields, parsed = dict(fields), dict(parsed)
+    known = {name: d for name, d in parsed.items() if d is not None}
+    for name, d in known.items():
+        padded = dates.padded_like(d, [other for n, other in known.items() if n != name])
+        if padded is not None:
+            why = f"read as {d.text!r}; the card's other dates print a day below 10 with two digits"
+            f = fields[name]
+            fields[name] = replace(f, value=padded.text, confidence=f.confidence * _LOST_ZERO, reason=why)
+            parsed[name] = padded
+    return fields, parsed
 
 
 def _run_field(small: LineReading | None, large: LineReading | None) -> tuple[FieldReading, bool | None]:
@@ -201,6 +220,7 @@ def check_front(reading: FrontReading, *, to_input: float, today: date) -> Recog
     parsed_dates: dict[str, dates.CardDate | None] = {}
     for name in ("birth", "issue_date", "expiry_date"):
         fields[name], parsed_dates[name] = _date_field(_line(lines, name))
+    fields, parsed_dates = _dates_alike(fields, parsed_dates)
     fields["document_number"], doc_valid = _document_field(_line(lines, "document_number"))
     for name in _SINGLE_LINES:
         if name not in lines:  # a layout found from labels that did not find this one
