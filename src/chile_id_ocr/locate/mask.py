@@ -52,6 +52,20 @@ def marked_quad(probability: np.ndarray, scale: float, shape: tuple[int, ...]) -
     return np.clip(quad, 0, [w - 1, h - 1]).astype(np.float32)
 
 
+def largest_region(probability: np.ndarray, scale: float, shape: tuple[int, ...]) -> np.ndarray | None:
+    """The corners (x0, y0), (x1, y1) (image pixels) of the box around the largest region the
+    detector marks, of whatever shape (a card too slanted or too small for a card-shaped region);
+    None when no cell is marked."""
+    stride = INPUT / probability.shape[0]
+    marked = (probability > _THRESHOLD).astype(np.uint8)
+    contours, _ = cv2.findContours(marked, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return None
+    x, y, w, h = cv2.boundingRect(max(contours, key=cv2.contourArea))
+    corners = np.array([[x, y], [x + w, y + h]], np.float32) * stride / scale
+    return np.clip(corners, 0, [shape[1] - 1, shape[0] - 1]).astype(np.float32)
+
+
 def _quadrilateral(points: np.ndarray, grow: float) -> np.ndarray | None:
     """Four corners for a region's outline: its convex hull simplified to four points when it
     can be, else its smallest enclosing rectangle; pushed out by ``grow`` pixels."""

@@ -16,8 +16,6 @@ WORK_SIDE = 800  # edges are looked for on a copy this long
 MIN_CARD_FRACTION = 0.04  # of the frame's area
 
 
-
-
 def _quads_from_mask(mask: np.ndarray, image_area: float) -> list[np.ndarray]:
     contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
     quads: list[np.ndarray] = []

@@ -30,7 +30,7 @@ import numpy as np
 
 from chile_id_ocr.card.layouts import Layout
 from chile_id_ocr.locate.fit import CardFit, fit_card
-from chile_id_ocr.locate.mask import marked_quad, regions
+from chile_id_ocr.locate.mask import largest_region, marked_quad, regions
 from chile_id_ocr.locate.mrz_band import shows_mrz
 from chile_id_ocr.locate.outline import WORK_SIDE, edge_candidates, whole_frame
 from chile_id_ocr.locate.qr import QrFind, find_qr
@@ -160,7 +160,7 @@ class Scene:
     # the front's search: the side's evidence when no front is confirmed (``shows_front``).
     labels_seen: int = 0
     _fits: dict[tuple[str, bytes], CardFit | None] = field(default_factory=dict, repr=False)
-    _searches: dict[tuple[int, float], list[TextBox]] = field(default_factory=dict, repr=False)
+    _searches: dict[tuple[int | str, float], list[TextBox]] = field(default_factory=dict, repr=False)
 
     @cached_property
     def engine(self) -> MeteredEngine:
@@ -180,10 +180,11 @@ class Scene:
         candidate (``FRONT_LABELS``), confirmed or not, to tell that the image shows a front."""
         return self.labels_seen >= FRONT_LABELS
 
-    def remember(self, key: tuple[int, float], search: Callable[[], list[TextBox]]) -> list[TextBox]:
-        """The text boxes of a search of the whole image (``key``: at which size, turned by how many
-        degrees), searched once per image: a second look at the same place (the front looked for
-        again after a back's MRZ did not read) costs nothing."""
+    def remember(self, key: tuple[int | str, float], search: Callable[[], list[TextBox]]) -> list[TextBox]:
+        """The text boxes of a search of the whole image or of the area the card detector marks
+        (``key``: at which size or "marked", turned by how many degrees), searched once per image: a
+        second look at the same place (the front looked for again after a back's MRZ did not read)
+        costs nothing."""
         if key not in self._searches:
             self._searches[key] = search()
         return self._searches[key]
@@ -277,6 +278,21 @@ class Scene:
     def marked_quad(self) -> np.ndarray | None:
         """Around everything the card detector marks, card-shaped or not (``mask.marked_quad``)."""
         return None if self._mask is None else marked_quad(*self._mask, self.pixels.shape)
+
+    def marked_window(self, margin: float, largest: float) -> tuple[int, int, int, int] | None:
+        """The image's columns and rows (x0, y0, x1, y1) around the largest region the card detector
+        marks (``mask.largest_region``), grown by ``margin`` of its width and height on each side; None
+        where it marks nothing, or where that region's box covers more than ``largest`` of the image."""
+        corners = None if self._mask is None else largest_region(*self._mask, self.pixels.shape)
+        h, w = self.pixels.shape[:2]
+        if corners is None:
+            return None
+        (x0, y0), (x1, y1) = corners
+        if (x1 - x0) * (y1 - y0) > largest * h * w:
+            return None
+        grow_x, grow_y = margin * (x1 - x0), margin * (y1 - y0)
+        box = (int(max(0, x0 - grow_x)), int(max(0, y0 - grow_y)), int(min(w, x1 + grow_x)), int(min(h, y1 + grow_y)))
+        return box if box[2] > box[0] and box[3] > box[1] else None
 
     @cached_property
     def frame(self) -> np.ndarray:
