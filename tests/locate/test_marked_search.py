@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from chile_id_ocr import recognize
+from chile_id_ocr.card.layouts import FRONT_2013
 from chile_id_ocr.errors import PoorImageError
 from chile_id_ocr.locate import front
 from chile_id_ocr.locate.mask import largest_region
@@ -63,3 +64,12 @@ def test_without_the_marked_search_the_small_card_is_refused(monkeypatch: pytest
 def test_weak_placements_in_the_marked_area_are_not_taken() -> None:
     with pytest.raises(PoorImageError):
         recognize(generate_front(_BENT_CARD_ON_A_FORM, "hard").image)
+
+
+def test_the_marked_area_is_searched_level_and_turned_once_at_most() -> None:
+    scene = Scene(decode(generate_front(_SMALL_CARD_ON_A_PAGE, "hard").image).pixels, get_engine())
+    fit = front.find_card(scene, FRONT_2013, stop_at_mrz=False)
+    assert fit is not None and fit.confirmation is not None and fit.confirmation.confirmed
+    marked = [key for key in scene._searches if key[0] == "marked"]
+    assert marked[0] == ("marked", 0.0) and len(marked) == 2
+    assert abs(marked[1][1]) >= 10.0  # turned along the card's lines, which run far from level

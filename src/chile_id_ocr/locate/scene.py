@@ -281,18 +281,19 @@ class Scene:
 
     def marked_window(self, margin: float, largest: float) -> tuple[int, int, int, int] | None:
         """The image's columns and rows (x0, y0, x1, y1) around the largest region the card detector
-        marks (``mask.largest_region``), grown by ``margin`` of its width and height on each side; None
-        where it marks nothing, or where that region's box covers more than ``largest`` of the image."""
+        marks (``mask.largest_region``), grown by ``margin`` of its width and height on each side
+        (within the image); None where it marks nothing, or where that window covers more than
+        ``largest`` of the image."""
         corners = None if self._mask is None else largest_region(*self._mask, self.pixels.shape)
-        h, w = self.pixels.shape[:2]
         if corners is None:
             return None
+        h, w = self.pixels.shape[:2]
         (x0, y0), (x1, y1) = corners
-        if (x1 - x0) * (y1 - y0) > largest * h * w:
-            return None
         grow_x, grow_y = margin * (x1 - x0), margin * (y1 - y0)
         box = (int(max(0, x0 - grow_x)), int(max(0, y0 - grow_y)), int(min(w, x1 + grow_x)), int(min(h, y1 + grow_y)))
-        return box if box[2] > box[0] and box[3] > box[1] else None
+        if box[2] <= box[0] or box[3] <= box[1] or (box[2] - box[0]) * (box[3] - box[1]) > largest * h * w:
+            return None
+        return box
 
     @cached_property
     def frame(self) -> np.ndarray:
