@@ -45,7 +45,7 @@ def test_the_marked_window_grows_the_region_and_is_none_where_nothing_is_marked(
     x0, y0, x1, y1 = scene.marked_window(0.25, 0.5)
     tight = scene.marked_window(0.0, 0.5)
     assert x0 < tight[0] and y0 < tight[1] and x1 > tight[2] and y1 > tight[3]
-    assert scene.marked_window(0.25, 0.01) is None  # a region larger than that share of the image
+    assert scene.marked_window(0.25, 0.01) is None  # a window larger than that share of the image
 
 
 def test_a_small_card_turned_across_a_pages_lines_is_found_in_the_marked_area() -> None:

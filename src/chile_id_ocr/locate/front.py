@@ -55,6 +55,7 @@ _LEVEL_DEG = 10.0
 # it twice can spend the image's budget (test photo 100056: a card beside another card).
 _MARKED_MARGIN = 0.25
 _MARKED_AREA = 0.8
+_MARKED_TURNS = 1  # aslant directions of the marked area's lines it is searched turned along
 # The fit's own two best alternatives, then this many other candidates' best fits, are read
 # when its reading looks wrong; a candidate's fit whose corners all lie within this share of
 # the card's width of another's is the same.
@@ -145,8 +146,9 @@ def _search_marked(scene: Scene, layout: Layout, found: _Found, stop: Callable[[
 
     boxes = scene.remember(("marked", 0.0), partial(search, 0.0))
     found.add([*text_candidates(boxes), *layout_candidates(boxes, layout)], stop, weak=False)
-    aslant = [d.theta for d in text_directions(boxes, 2) if abs(float(angle_offsets(d.theta, 0.0))) >= _LEVEL_DEG]
-    for theta in aslant[:1]:
+    directions = text_directions(boxes, _MARKED_TURNS + 1)  # one of them may run level
+    aslant = [d.theta for d in directions if abs(float(angle_offsets(d.theta, 0.0))) >= _LEVEL_DEG]
+    for theta in aslant[:_MARKED_TURNS]:
         if found.good() or stop():
             break
         turned_boxes = scene.remember(("marked", theta), partial(search, theta))

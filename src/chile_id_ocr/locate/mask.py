@@ -25,12 +25,10 @@ def regions(probability: np.ndarray, scale: float, shape: tuple[int, ...]) -> li
     """Card-shaped quadrilaterals (pixels of an image of ``shape``) around the regions marked in
     the detector's ``probability`` map of it (``card_mask.card_probability``), largest first."""
     stride = INPUT / probability.shape[0]
-    mask = (probability > _THRESHOLD).astype(np.uint8)
-    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     h, w = shape[:2]
     area = float(h * w)
     quads = []
-    for contour in sorted(contours, key=cv2.contourArea, reverse=True)[:_CANDIDATES]:
+    for contour in _marked_regions(probability)[:_CANDIDATES]:
         # Cell centres to image pixels; a cell's marked area reaches half a cell beyond its centre.
         points = (contour.reshape(-1, 2).astype(np.float32) + 0.5) * stride / scale
         quad = _quadrilateral(points, 0.5 * stride / scale)
@@ -57,13 +55,19 @@ def largest_region(probability: np.ndarray, scale: float, shape: tuple[int, ...]
     detector marks, of whatever shape (a card too slanted or too small for a card-shaped region);
     None when no cell is marked."""
     stride = INPUT / probability.shape[0]
-    marked = (probability > _THRESHOLD).astype(np.uint8)
-    contours, _ = cv2.findContours(marked, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    contours = _marked_regions(probability)
     if not contours:
         return None
-    x, y, w, h = cv2.boundingRect(max(contours, key=cv2.contourArea))
+    x, y, w, h = cv2.boundingRect(contours[0])
     corners = np.array([[x, y], [x + w, y + h]], np.float32) * stride / scale
     return np.clip(corners, 0, [shape[1] - 1, shape[0] - 1]).astype(np.float32)
+
+
+def _marked_regions(probability: np.ndarray) -> list[np.ndarray]:
+    """The outlines (cells of the map) of the regions the detector marks, largest first."""
+    mask = (probability > _THRESHOLD).astype(np.uint8)
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    return sorted(contours, key=cv2.contourArea, reverse=True)
 
 
 def _quadrilateral(points: np.ndarray, grow: float) -> np.ndarray | None:

@@ -291,9 +291,7 @@ class Scene:
         (x0, y0), (x1, y1) = corners
         grow_x, grow_y = margin * (x1 - x0), margin * (y1 - y0)
         box = (int(max(0, x0 - grow_x)), int(max(0, y0 - grow_y)), int(min(w, x1 + grow_x)), int(min(h, y1 + grow_y)))
-        if box[2] <= box[0] or box[3] <= box[1] or (box[2] - box[0]) * (box[3] - box[1]) > largest * h * w:
-            return None
-        return box
+        return None if (box[2] - box[0]) * (box[3] - box[1]) > largest * h * w else box
 
     @cached_property
     def frame(self) -> np.ndarray:
