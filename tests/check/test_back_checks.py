@@ -19,7 +19,7 @@ from chile_id_ocr.card import qr
 from chile_id_ocr.check.back import NotChileanCardError, back_details, check_back, mrz_date_text, nationality_word
 from chile_id_ocr.errors import PoorImageError
 from chile_id_ocr.read.back import BackText, TextLine
-from chile_id_ocr.result import CardType, Checks, Recognition, Side
+from chile_id_ocr.result import CardType, Checks, Recognition, Side, Source
 
 TODAY = date(2026, 1, 1)
 SCORES = (0.9, 0.8, 0.7)  # the MRZ lines' engine scores: line 1, line 2, line 3
@@ -153,11 +153,31 @@ def test_a_failed_check_digit_caps_its_field(bad: str, field: str, score: float)
     assert conf(low, field) == pytest.approx(0.4)
 
 
-def test_a_failed_check_digit_is_not_raised_by_an_agreeing_qr() -> None:
-    rec = back(mrz_lines(bad=("document_number", "birth")), LINK)
-    assert conf(rec, "document_number") == pytest.approx(0.5)
-    assert conf(rec, "birth") == pytest.approx(0.5)
+def test_a_failed_check_digit_gives_way_to_the_qr_links_passing_one() -> None:
+    # The MRZ misread (a thumb over its second line, a glare): the link's copy, Reed-Solomon protected and
+    # passing its own check digit, stands in, whether it agrees with the MRZ's value or not.
+    misread = mrz_lines(doc="500104031", birth="010116", expiry="310715", bad=("document_number", "birth", "expiry"))
+    for lines in (mrz_lines(bad=("document_number", "birth", "expiry")), misread):
+        rec = back(lines, LINK)
+        expected = {"document_number": "500104037", "birth": "15 ENE 2001", "expiry_date": "15 ENE 2031"}
+        assert {name: rec.fields[name].value for name in expected} == expected
+        for name in expected:
+            assert conf(rec, name) == pytest.approx(0.97), name
+            assert rec.fields[name].source is Source.QR and rec.fields[name].reason == "", name
+        assert rec.checks.document_number_valid is True and rec.checks.dates_valid is True
+        assert rec.iso_dates["birth"] == "2001-01-15" and rec.iso_dates["expiry_date"] == "2031-01-15"
+    # A link whose own check digits fail stands in for nothing: the MRZ's values stay, capped.
+    broken = link(mrz_part="500104036201011483101158")
+    rec = back(misread, broken)
+    assert rec.fields["document_number"].value == "500104031" and conf(rec, "document_number") == pytest.approx(0.5)
+    assert rec.fields["birth"].value == "16 ENE 2001" and conf(rec, "birth") == pytest.approx(0.5)
     assert rec.checks.document_number_valid is False
+
+
+def test_a_passing_check_digit_is_kept_beside_a_disagreeing_link() -> None:
+    rec = back(mrz_lines(doc="500104031"), LINK)  # each passes its own check: the MRZ is read, not replaced
+    assert rec.fields["document_number"].value == "500104031"
+    assert rec.fields["document_number"].source is Source.MRZ
 
 
 def test_a_failed_composite_check_caps_a_valid_run() -> None:
@@ -168,8 +188,11 @@ def test_a_failed_composite_check_caps_a_valid_run() -> None:
     assert rec.checks.run_check_digit_valid is True
     assert rec.checks.document_number_valid is True
     assert conf(back(mrz_lines(bad=("composite",)), scores=(0.9, 0.6, 0.7)), "number") == pytest.approx(0.6)
-    # An agreeing QR link does not lift it.
-    assert conf(back(mrz_lines(bad=("composite",)), LINK), "number") == pytest.approx(0.7)
+    # A disagreeing QR link does not lift it; an agreeing one does: the composite covers the document
+    # number and the dates too, and the RUN's own check digit passes on both sources.
+    assert conf(back(mrz_lines(bad=("composite",)), link(run="12749625-0")), "number") == pytest.approx(0.7)
+    lifted = back(mrz_lines(bad=("composite",)), LINK).fields["number"]
+    assert lifted.confidence == pytest.approx(1 - (1 - 0.8) * 0.1 * 0.1) and lifted.reason == ""
 
 
 _FAILS = "check digit does not match"
@@ -197,6 +220,12 @@ _NO_RUN = "<<<<<<<<<<<"  # optional data 2 without a RUN
         pytest.param(
             mrz_lines(optional_2=_NO_RUN), link(run="41000298-3"), "41.000.298-3", 0.5, _FAILS, False,
             id="qr-for-the-mrz-fails",
+        ),
+        # ... and for a RUN the MRZ misread (its check digit fails) where the link's passes.
+        pytest.param(mrz_lines(optional_2="41000298<3<"), LINK, "41.000.297-3", 0.97, "", True, id="qr-for-a-misread"),
+        pytest.param(
+            mrz_lines(optional_2="41000298<3<"), link(run="41000296-3"), "41.000.298-3", 0.5, _FAILS, False,
+            id="misread-and-the-qr-fails-too",
         ),
     ],
 )  # fmt: skip
@@ -251,6 +280,17 @@ def test_a_repaired_mrz_whose_check_digits_fail_doubts_the_uncovered_fields() ->
     assert conf(rec, "document_number") == pytest.approx(1 - (1 - 0.9) * 0.1)
     assert conf(rec, "birth") == pytest.approx(0.5)
     assert rec.fields["birth"].reason == "check digit does not match"
+
+
+@pytest.mark.parametrize("payload", [None, LINK])
+def test_a_date_whose_digits_name_no_day_counts_as_a_failed_check(payload: str | None) -> None:
+    # Month 34 passes its check digit by chance (a line read shifted): with the composite failing, two checked
+    # fields fail, and the link standing in for the date does not make the MRZ's names any surer.
+    lines = _repaired(mrz_lines(birth="013415", bad=("composite",)))
+    rec = back(lines, payload)
+    assert conf(rec, "surname") == pytest.approx(0.7 * 0.9 * 0.5)
+    assert rec.fields["surname"].reason == _MISREAD
+    assert rec.fields["birth"].value == ("15 ENE 2001" if payload else "")
 
 
 def test_a_truncated_given_name_keeps_its_reason_when_the_mrz_looks_misread() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from typing import cast
 
 import numpy as np
 
@@ -92,16 +93,20 @@ def nationality_word(code: str) -> str:
 def _run_value(
     mrz_run: str | None, qr_run: str | None, score: float, composite: bool
 ) -> tuple[FieldReading, bool | None]:
-    value = mrz_run or qr_run
-    if not value:
+    if not (mrz_run or qr_run):
         return _mrz("", 0.0, "no RUN readable"), None
-    formatted = run.format(value)
-    valid = run.is_valid(value)
-    if mrz_run is None:
-        return _qr(formatted, _QR_ONLY if valid else _CHECK_FAIL, "" if valid else "check digit does not match"), valid
+    qr_valid = qr_run is not None and run.is_valid(qr_run)
+    if not mrz_run or (qr_valid and not run.is_valid(mrz_run)):
+        # No RUN in the MRZ, or one whose check digit fails where the QR link's passes: the link's.
+        value = cast(str, qr_run)
+        why = "" if qr_valid else "check digit does not match"
+        return _qr(run.format(value), _QR_ONLY if qr_valid else _CHECK_FAIL, why), qr_valid
+    formatted, valid = run.format(mrz_run), run.is_valid(mrz_run)
     confirmed = qr_run is not None and run.compact(qr_run) == run.compact(mrz_run)
-    field = _checked(formatted, score, valid and composite, confirmed)
-    if valid and not composite:
+    # A RUN whose own check digit passes and that the link repeats is right even where the composite check
+    # fails: that one covers the document number and the dates too, and one of those was misread.
+    field = _checked(formatted, score, valid and (composite or confirmed), confirmed)
+    if valid and not composite and not confirmed:
         field = _mrz(formatted, min(score, 0.7), "MRZ composite check digit does not match")
     return field, valid
 
@@ -223,15 +228,13 @@ def _sources(
     return out
 
 
-def _misread_mrz(
-    fields: dict[str, FieldReading], checks: dict[str, bool], repaired: bool
-) -> dict[str, FieldReading]:
+def _misread_mrz(fields: dict[str, FieldReading], failed: int, repaired: bool) -> dict[str, FieldReading]:
     """``fields`` doubted where the MRZ itself looks misread: when its lines had to be
-    repaired (read too short or too long) and two or more of its check digits fail, they were
-    read cut or shifted, and the fields no check digit covers (names, sex, nationality) are as
-    suspect as those that failed. (Lines read whole whose digits fail are printed so: the
-    specimen's.) An empty value is no value."""
-    failed = sum(checks.get(k) is False for k in ("document_number", "birth", "expiry", "composite"))
+    repaired (read too short or too long) and two or more of its checked fields fail
+    (``_failed_checks``), they were read cut or shifted, and the fields no check digit covers
+    (names, sex, nationality) are as suspect as those that failed, whether the QR link stood in
+    for those or not. (Lines read whole whose digits fail are printed so: the specimen's.) An
+    empty value is no value."""
     misread = repaired and failed >= _MISREAD_CHECKS
     out = {}
     for name, v in fields.items():
@@ -260,38 +263,80 @@ def _fields(
         )
         fields["sex"] = _mrz(td1.sex if td1.sex in "MF" else "", s2 * _UNCHECKED)
         fields["nationality"] = _mrz(nationality_word(td1.nationality), s2 * _UNCHECKED)
-    qr_doc = payload.serial if payload is not None else None
-    doc = td1.document_number if td1 is not None else qr_doc or ""
-    doc_valid = document.is_valid(doc)
-    if td1 is not None:
-        fields["document_number"] = _checked(doc, s1, checks["document_number"], qr_doc == doc)
-        if doc and not doc_valid and checks["document_number"]:
-            fields["document_number"] = _mrz(doc, min(s1, _CHECK_FAIL), _NOT_A_DOCUMENT)
-    elif doc:
-        fields["document_number"] = _qr(doc)
+    doc_field, doc_valid = _document_number(td1, s1, payload)
+    if doc_field is not None:
+        fields["document_number"] = doc_field
     iso: dict[str, str | None] = {"issue_date": None}
     day_of: dict[str, date | None] = {}
-    for name, birth, check, score in (("birth", True, "birth", s2), ("expiry_date", False, "expiry", s2)):
-        mrz_value = (td1.birth if birth else td1.expiry) if td1 is not None else None
-        qr_value = (payload.mrz_birth if birth else payload.mrz_expiry) if payload is not None else None
-        text, day = mrz_date_text(mrz_value or qr_value, birth=birth, today=today)
-        day_of[name] = day
-        iso[name] = day.isoformat() if day else None
-        if td1 is not None:
-            fields[name] = _checked(text, score, checks[check] and day is not None, qr_value == mrz_value)
-        elif text:
-            fields[name] = _qr(text)
+    for name, birth, check in (("birth", True, "birth"), ("expiry_date", False, "expiry")):
+        date_field, day = _date(td1, s2, payload, check, birth=birth, today=today)
+        day_of[name], iso[name] = day, day.isoformat() if day else None
+        if date_field is not None:
+            fields[name] = date_field
     mrz_run = td1.run if td1 is not None else None
     fields["number"], run_valid = _run_value(
         mrz_run, payload.run if payload else None, s2, checks.get("composite", True)
     )
-    fields = _misread_mrz(fields, checks, bool(td1 is not None and td1.repairs))
+    repaired = td1 is not None and bool(td1.repairs)
+    fields = _misread_mrz(fields, _failed_checks(td1, today), repaired)
     expiry = day_of.get("expiry_date")
     result_checks = Checks(
         run_check_digit_valid=run_valid,
         dates_valid=all(day_of.get(k) is not None for k in ("birth", "expiry_date")),
         issue_before_expiry=None,
         expired=None if expiry is None else expiry < today,
-        document_number_valid=(checks["document_number"] and doc_valid) if td1 is not None else (True if doc else None),
+        document_number_valid=doc_valid,
     )
     return fields, result_checks, iso
+
+
+def _qr_passes(payload: QrPayload | None, check: str) -> bool:
+    """Whether the QR link carries the field of ``check`` (document_number, birth, expiry) in its MRZ
+    extract with the extract's check digit passing."""
+    return payload is not None and payload.mrz_checks.get(check, False)
+
+
+def _document_number(
+    td1: mrz.Td1 | None, score: float, payload: QrPayload | None
+) -> tuple[FieldReading | None, bool | None]:
+    """The document number and whether it is valid: the MRZ's, checked; the QR link's where the MRZ
+    gave none, or where its check digit fails and the link's passes (the MRZ misread: a thumb, a
+    glare); None where neither gives one."""
+    qr_doc = payload.serial if payload is not None else None
+    qr_passes = bool(qr_doc) and _qr_passes(payload, "document_number") and document.is_valid(qr_doc or "")
+    if td1 is None or (not td1.checks["document_number"] and qr_passes):
+        return (_qr(qr_doc), True) if qr_doc else (None, None)
+    doc, passes = td1.document_number, td1.checks["document_number"]
+    if doc and passes and not document.is_valid(doc):
+        return _mrz(doc, min(score, _CHECK_FAIL), _NOT_A_DOCUMENT), False
+    return _checked(doc, score, passes, qr_doc == doc), passes and document.is_valid(doc)
+
+
+def _date(
+    td1: mrz.Td1 | None, score: float, payload: QrPayload | None, check: str, *, birth: bool, today: date
+) -> tuple[FieldReading | None, date | None]:
+    """The birth or expiry date and the day it names: the MRZ's, checked; the QR link's where the MRZ
+    gave none, or where its check digit fails and the link's passes; None where neither gives one."""
+    mrz_value = (td1.birth if birth else td1.expiry) if td1 is not None else None
+    qr_value = (payload.mrz_birth if birth else payload.mrz_expiry) if payload is not None else None
+    text, day = mrz_date_text(mrz_value or qr_value, birth=birth, today=today)
+    if td1 is None:
+        return (_qr(text) if text else None), day
+    passes = td1.checks[check] and day is not None
+    if not passes and _qr_passes(payload, check):
+        qr_text, qr_day = mrz_date_text(qr_value, birth=birth, today=today)
+        if qr_day is not None:
+            return _qr(qr_text), qr_day
+    return _checked(text, score, passes, qr_value == mrz_value), day
+
+
+def _failed_checks(td1: mrz.Td1 | None, today: date) -> int:
+    """How many of the MRZ's checked fields fail: check digits that do not match, and dates whose
+    check digit passes by chance though their digits name no day (a line read shifted)."""
+    if td1 is None:
+        return 0
+    failed = sum(td1.checks.get(k) is False for k in ("document_number", "birth", "expiry", "composite"))
+    for value, check, birth in ((td1.birth, "birth", True), (td1.expiry, "expiry", False)):
+        if td1.checks.get(check) and mrz_date_text(value, birth=birth, today=today)[1] is None:
+            failed += 1
+    return failed
