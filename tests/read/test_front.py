@@ -250,6 +250,32 @@ def _surname_crops(surname: str, seed: int) -> tuple[np.ndarray, ...]:
     return line_crops(card_views(pixels, fit), fit, FRONT_2013)["surname_1"][0]
 
 
+def _given_name_crops(given_name: str, seed: int) -> tuple[np.ndarray, ...]:
+    """The given names' line crops on each view of a scanned card that prints ``given_name``."""
+    from chile_id_ocr.read.front import line_crops
+
+    engine = get_engine()
+    pixels = decode(_scanned({"given_name": given_name}, seed)).pixels
+    fit = find_card(Scene(pixels, engine), FRONT_2013)
+    return line_crops(card_views(pixels, fit), fit, FRONT_2013)["given_name"][0]
+
+
+def test_a_space_where_the_image_shows_a_letter_is_doubted() -> None:
+    """A letter washed out between two others reads as a space between two names (MAGDA ENA):
+    where the line's image makes the text with a letter in that place nearly as likely, the
+    reading is doubted; a space printed as one (MAGDA ELENA) is not."""
+    from chile_id_ocr.models.ocr import TextRead
+    from chile_id_ocr.read.front.rereading import lost_letter_doubt
+
+    engine = get_engine()
+    crops = _given_name_crops("MAGDALENA CONSTANZA", 4)
+    why = lost_letter_doubt(TextRead("MAGDA ENA CONSTANZA", 0.98), crops, engine)
+    assert why == "'MAGDALENA CONSTANZA' nearly as likely: a letter may be lost"
+    assert lost_letter_doubt(TextRead("MAGDALENA CONSTANZA", 0.98), crops, engine) == ""  # its one space is printed
+    printed = _given_name_crops("MAGDA ELENA", 4)
+    assert lost_letter_doubt(TextRead("MAGDA ELENA", 0.98), printed, engine) == ""
+
+
 def test_a_de_la_read_run_together_gets_its_spaces_back_where_the_image_shows_them() -> None:
     """DE LA PAZ printed tight reads as DELAPAZ with full confidence; the recognizer's own
     probabilities on the line's image still make the spaced text likelier, and it is taken. A

@@ -21,6 +21,7 @@ from chile_id_ocr.read.front.crops import LineReading, best_view, line_crops, st
 from chile_id_ocr.read.front.rereading import (
     accent_flip_doubt,
     dates_as_issued,
+    lost_letter_doubt,
     month_labels,
     nearest_formatted,
     reread_over_column,
@@ -74,6 +75,7 @@ def read_lines(
         reads[name], why = usual_spelling(reads[name], crops[name][0], engine)
         if name in _NAME_LINES:
             why = why or accent_flip_doubt(reads[name], crops[name][0], engine)
+            why = why or lost_letter_doubt(reads[name], crops[name][0], engine)
         repaired[name] = repaired[name] or why or space_doubt(reads[name], crops[name][0], engine)
     return {
         name: LineReading(

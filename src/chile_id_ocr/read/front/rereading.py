@@ -56,6 +56,7 @@ _ACCENT_DOUBT = 3.0
 # text with the space at most this much less likely than the reading (natural log).
 _SPACE_PART = 3
 _SPACE_EVIDENCE = 5.0
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZÁÉÍÓÚÑ"  # what a lost letter of a name may have been
 
 
 def usual_spelling(read: TextRead, crops: tuple[np.ndarray, ...], engine: TextEngine) -> tuple[TextRead, str]:
@@ -99,6 +100,24 @@ def space_doubt(read: TextRead, crops: tuple[np.ndarray, ...], engine: TextEngin
         best = int(np.argmax(scores[1:]))
         if scores[1 + best] >= scores[0] - _SPACE_EVIDENCE:
             return f"{spaced[best]!r} nearly as likely: a space may be lost"
+    return ""
+
+
+def lost_letter_doubt(read: TextRead, crops: tuple[np.ndarray, ...], engine: TextEngine) -> str:
+    """Why a space inside the reading may be a letter lost to a glare or a fold (MAGDA ENA for
+    MAGDALENA), or "": the line's image makes the text with some letter in that space's place
+    nearly as likely as the reading (within ``_SPACE_EVIDENCE``, as a lost space is weighed). A
+    letter washed out between two others leaves a gap that the recognizer's best path reads as
+    a space between two names, each a name on its own (dev hard 5070: MAGDA ENA at 0.98)."""
+    text = read.text
+    views = [crop for crop in crops if crop.size]
+    for k, char in enumerate(text):
+        if char != " " or k == 0 or k == len(text) - 1 or " " in (text[k - 1], text[k + 1]):
+            continue
+        filled = [f"{text[:k]}{letter}{text[k + 1 :]}" for letter in _LETTERS]
+        best, gain = _likeliest_other(text, filled, views, engine)
+        if gain >= -_SPACE_EVIDENCE:
+            return f"{filled[best]!r} nearly as likely: a letter may be lost"
     return ""
 
 
