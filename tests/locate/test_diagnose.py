@@ -10,6 +10,8 @@ import pytest
 
 from chile_id_ocr import RecognitionError, recognize
 from chile_id_ocr.locate.diagnose import looks, why_unreadable
+from chile_id_ocr.locate.scene import Scene
+from chile_id_ocr.models.ocr import get_engine
 from chile_id_ocr.synth import generate_front
 from chile_id_ocr.vision.deblur import MotionBlur, line_kernel
 from chile_id_ocr.vision.decode import decode
@@ -51,8 +53,7 @@ def capture(template) -> tuple[np.ndarray, np.ndarray]:
 
 def test_a_sharp_well_lit_card_inside_the_frame_has_nothing_wrong(capture) -> None:
     image, quad = capture
-    seen = looks(image, quad)
-    assert not seen.cut_off
+    seen = looks(image, quad, cut_off=False)
     assert seen.smear < 8.0
     assert seen.median > 150
     sides = np.linalg.norm(quad - np.roll(quad, 1, axis=0), axis=1)
@@ -62,16 +63,34 @@ def test_a_sharp_well_lit_card_inside_the_frame_has_nothing_wrong(capture) -> No
 
 def test_each_measure_sees_what_was_done_to_the_card(capture) -> None:
     image, quad = capture
-    shifted = quad - quad[:, :1].min() * np.array([1.0, 0.0], np.float32) - np.array([5.0, 0.0], np.float32)
-    assert looks(image, shifted).cut_off
     smeared = cv2.filter2D(image, -1, line_kernel(MotionBlur(25.0, 10.0)))
-    assert looks(smeared, quad).smear >= 8.0
-    assert looks((image * 0.5).astype(np.uint8), quad).median < 150
+    assert looks(smeared, quad, cut_off=False).smear >= 8.0
+    assert looks((image * 0.5).astype(np.uint8), quad, cut_off=False).median < 150
+
+
+@pytest.mark.parametrize("seed", [5001, 5005])
+def test_a_card_cut_by_the_frame_runs_off_the_edge_and_one_inside_does_not(seed: int, template) -> None:
+    """The card detector marks a card cut through by the image's edge up to that edge; a card
+    inside the frame leaves unmarked cells there."""
+    sample = generate_front(seed, "photo", template=template)
+    decoded = decode(sample.image)
+    left = np.array(sample.truth["card_quad"])[:, 0] * decoded.scale
+    cut = int(left.min() + 0.3 * (left.max() - left.min()))  # 30 % of the card's width off the frame
+    assert Scene(np.ascontiguousarray(decoded.pixels[:, cut:]), get_engine()).runs_off_edge
+    assert not Scene(decoded.pixels, get_engine()).runs_off_edge
+
+
+def test_a_shaken_card_inside_the_frame_is_not_called_cut_off(template) -> None:
+    """Dev hard 5117: no card-shaped region, and the rectangle around every marked cell reached the
+    image's edge; the card is well inside (its nearest corner 15 px from the edge) and smeared."""
+    with pytest.raises(RecognitionError) as refused:
+        recognize(generate_front(5117, "hard", template=template).image)
+    assert "the camera moved" in refused.value.error_msg, refused.value.error_msg
 
 
 def test_the_reasons_come_in_the_order_a_person_fixes_them(capture) -> None:
     image, quad = capture
-    seen = looks(cv2.filter2D(image, -1, line_kernel(MotionBlur(25.0, 10.0))), quad)
+    seen = looks(cv2.filter2D(image, -1, line_kernel(MotionBlur(25.0, 10.0))), quad, cut_off=False)
     assert "the camera moved" in str(why_unreadable(seen))
     small = cv2.resize(image, None, fx=0.2, fy=0.2, interpolation=cv2.INTER_AREA)
-    assert "too small to read" in str(why_unreadable(looks(small, quad * 0.2)))
+    assert "too small to read" in str(why_unreadable(looks(small, quad * 0.2, cut_off=False)))

@@ -4,7 +4,8 @@ again: the card is cut off at the image's edge, too small, blurred by a moving c
 
 Each measure is taken on the card's region warped flat to a fixed size (``_WIDTH`` px wide), so
 the thresholds do not depend on the capture's resolution, except the card's own width in the
-image, which is what "too small" means.
+image, which is what "too small" means, and whether it is cut off, which the card detector's map
+says (``mask.reaches_edge``).
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ from chile_id_ocr.vision.deblur import estimate_motion_blur
 from chile_id_ocr.vision.geometry import landscape, rectify
 
 _WIDTH, _HEIGHT = 640, 404  # the card's region warped flat, at most (ID-1: 85.6 x 54 mm)
-# The edge of the image within this share of the card's width of a corner: the card runs off it.
-_EDGE = 0.01
 # Under this many pixels of the image across the card, its 2 mm letters are under ~7 px high.
 _SMALL_WIDTH = 300
 # The card's median grey (0..255) under which it was taken in too little light: the white card
@@ -42,15 +41,14 @@ class CardLooks:
     smear: float
 
 
-def looks(image: np.ndarray, quad: np.ndarray) -> CardLooks:
-    """Measures of the card inside ``quad`` (four corners, image pixels) in ``image`` (BGR)."""
+def looks(image: np.ndarray, quad: np.ndarray, *, cut_off: bool) -> CardLooks:
+    """Measures of the card inside ``quad`` (four corners, image pixels) in ``image`` (BGR);
+    ``cut_off`` says whether it runs off the image (``Scene.runs_off_edge``: the card detector
+    marks it up to an edge). (Not the quad's corners at the image's edge: where no card-shaped
+    region is marked, the quad is a rectangle around every marked cell, which reaches an edge
+    for cards well inside the frame: dev hard 5080, 5117, 5154 were refused as cut off.)"""
     corners = landscape(np.asarray(quad, np.float32))
-    h, w = image.shape[:2]
     width = float(max(np.linalg.norm(corners[1] - corners[0]), np.linalg.norm(corners[2] - corners[3])))
-    margin = _EDGE * width
-    cut_off = bool(
-        (corners <= margin).any() or (corners[:, 0] >= w - 1 - margin).any() or (corners[:, 1] >= h - 1 - margin).any()
-    )
     flat_width = int(min(_WIDTH, max(width, 32)))  # never enlarged: enlarging smears
     flat = rectify(image, corners, flat_width, round(flat_width * _HEIGHT / _WIDTH))
     gray = cv2.cvtColor(flat, cv2.COLOR_BGR2GRAY) if flat.ndim == 3 else flat
@@ -73,17 +71,17 @@ def why_unreadable(looks: CardLooks) -> str | None:
     'a card was found but part of it is outside the image'
     >>> why_unreadable(replace(sharp, width=200))
     'a card was found but it is too small to read (200 px wide; take the picture closer)'
-    >>> why_unreadable(replace(sharp, smear=12.0))
+    >>> why_unreadable(replace(sharp, smear=12.0, cut_off=True))  # a card near the edge, shaken (dev hard 5039)
     'a card was found but it is too blurred to read: the camera moved (hold it still)'
     >>> why_unreadable(sharp) is None
     True
     """
+    if looks.smear >= _SMEAR:  # first: measured on the card itself, and a smear spreads the card's marks
+        return "a card was found but it is too blurred to read: the camera moved (hold it still)"
     if looks.cut_off:
         return "a card was found but part of it is outside the image"
     if looks.width < _SMALL_WIDTH:
         return f"a card was found but it is too small to read ({looks.width:.0f} px wide; take the picture closer)"
-    if looks.smear >= _SMEAR:
-        return "a card was found but it is too blurred to read: the camera moved (hold it still)"
     if looks.median < _DARK:
         return "a card was found but it is too dark to read (take the picture in more light)"
     return None

@@ -165,7 +165,7 @@ def _why_not_read(scene: Scene, found: _Found) -> str:
         return scene.why_no_card()
     quad = next(iter(scene.mask_regions), None)
     quad = scene.marked_quad if quad is None else quad
-    why = None if quad is None else why_unreadable(looks(scene.pixels, quad))
+    why = None if quad is None else why_unreadable(looks(scene.pixels, quad, cut_off=scene.runs_off_edge))
     return why or (_NOT_A_CARD if found.tried else scene.why_no_card())
 
 

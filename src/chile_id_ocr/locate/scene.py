@@ -30,7 +30,7 @@ import numpy as np
 
 from chile_id_ocr.card.layouts import Layout
 from chile_id_ocr.locate.fit import CardFit, fit_card
-from chile_id_ocr.locate.mask import largest_region, marked_quad, regions
+from chile_id_ocr.locate.mask import largest_region, marked_quad, reaches_edge, regions
 from chile_id_ocr.locate.mrz_band import shows_mrz
 from chile_id_ocr.locate.outline import WORK_SIDE, edge_candidates, whole_frame
 from chile_id_ocr.locate.qr import QrFind, find_qr
@@ -273,6 +273,11 @@ class Scene:
             return []
         probability, scale = self._mask
         return regions(probability, scale, self.pixels.shape)
+
+    @property
+    def runs_off_edge(self) -> bool:
+        """Whether the card detector marks a card up to an edge of the image (``mask.reaches_edge``)."""
+        return self._mask is not None and reaches_edge(*self._mask, self.pixels.shape)
 
     @property
     def marked_quad(self) -> np.ndarray | None:
