@@ -13,6 +13,7 @@ from chile_id_ocr.locate.diagnose import looks, why_unreadable
 from chile_id_ocr.locate.scene import Scene
 from chile_id_ocr.models.ocr import get_engine
 from chile_id_ocr.synth import generate_front
+from chile_id_ocr.vision.blind import BLURRED
 from chile_id_ocr.vision.deblur import MotionBlur, line_kernel
 from chile_id_ocr.vision.decode import decode
 
@@ -86,6 +87,16 @@ def test_a_shaken_card_inside_the_frame_is_not_called_cut_off(template) -> None:
     with pytest.raises(RecognitionError) as refused:
         recognize(generate_front(5117, "hard", template=template).image)
     assert "the camera moved" in refused.value.error_msg, refused.value.error_msg
+
+
+def test_a_card_blurred_without_a_straight_smear_is_refused_as_blurred(capture) -> None:
+    """A shake along a curved path, or a lens out of focus, leaves no straight smear to measure; the
+    card's steepest slopes at the reading size say it is blurred (``blind.sharpness``)."""
+    image, quad = capture
+    assert looks(image, quad, cut_off=False).sharpness >= BLURRED
+    seen = looks(cv2.GaussianBlur(image, (0, 0), 4.0), quad, cut_off=False)
+    assert seen.smear < 8.0 and seen.sharpness < BLURRED
+    assert "the camera moved or did not focus" in str(why_unreadable(seen))
 
 
 def test_the_reasons_come_in_the_order_a_person_fixes_them(capture) -> None:

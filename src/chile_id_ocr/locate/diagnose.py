@@ -2,8 +2,9 @@
 print did not read as a card's. The answer names what a person can fix when taking the picture
 again: the card is cut off at the image's edge, too small, blurred by a moving camera, or too dark.
 
-Each measure is taken on the card's region warped flat to a fixed size (``_WIDTH`` px wide), so
-the thresholds do not depend on the capture's resolution, except the card's own width in the
+Each measure is taken on the card's region warped flat to a fixed size (``_WIDTH`` px wide; its
+sharpness at the reading size, where ``blind.BLURRED`` was measured), so the thresholds do not
+depend on the capture's resolution, except the card's own width in the
 image, which is what "too small" means, and whether it is cut off, which the card detector's map
 says (``mask.reaches_edge``).
 """
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from chile_id_ocr.locate.views import READ_HEIGHT, READ_WIDTH
+from chile_id_ocr.vision.blind import BLURRED, sharpness
 from chile_id_ocr.vision.deblur import estimate_motion_blur
 from chile_id_ocr.vision.geometry import landscape, rectify
 
@@ -32,13 +35,15 @@ _SMEAR = 8.0
 
 @dataclass(frozen=True)
 class CardLooks:
-    """What the card's region looks like: its width in the image (px), whether a corner lies at
-    the image's edge, its median grey and the length of the smear across it (0: none found)."""
+    """What the card's region looks like: its width in the image (px), whether it runs off the
+    image, its median grey, the length of the smear across it (0: none found) and its sharpness at
+    the reading size (``blind.sharpness``; 1.0 where not measured)."""
 
     width: float
     cut_off: bool
     median: float
     smear: float
+    sharpness: float = 1.0
 
 
 def looks(image: np.ndarray, quad: np.ndarray, *, cut_off: bool) -> CardLooks:
@@ -58,7 +63,15 @@ def looks(image: np.ndarray, quad: np.ndarray, *, cut_off: bool) -> CardLooks:
         cut_off=cut_off,
         median=float(np.median(gray)),
         smear=0.0 if smear is None else float(smear.length),
+        sharpness=_sharpness(image, corners, width),
     )
+
+
+def _sharpness(image: np.ndarray, corners: np.ndarray, width: float) -> float:
+    """``blind.sharpness`` of the card warped flat at the reading size (never enlarged)."""
+    scale = min(1.0, width / READ_WIDTH)
+    flat = rectify(image, corners, max(32, round(READ_WIDTH * scale)), max(20, round(READ_HEIGHT * scale)))
+    return sharpness(cv2.cvtColor(flat, cv2.COLOR_BGR2GRAY) if flat.ndim == 3 else flat)
 
 
 def why_unreadable(looks: CardLooks) -> str | None:
@@ -73,11 +86,15 @@ def why_unreadable(looks: CardLooks) -> str | None:
     'a card was found but it is too small to read (200 px wide; take the picture closer)'
     >>> why_unreadable(replace(sharp, smear=12.0, cut_off=True))  # a card near the edge, shaken (dev hard 5039)
     'a card was found but it is too blurred to read: the camera moved (hold it still)'
+    >>> why_unreadable(replace(sharp, sharpness=0.09))  # shaken along a curved path (dev hard 5035)
+    'a card was found but it is too blurred to read: the camera moved or did not focus (hold it still)'
     >>> why_unreadable(sharp) is None
     True
     """
     if looks.smear >= _SMEAR:  # first: measured on the card itself, and a smear spreads the card's marks
         return "a card was found but it is too blurred to read: the camera moved (hold it still)"
+    if looks.sharpness < BLURRED:  # a shake, whose curved path leaves no straight smear to measure
+        return "a card was found but it is too blurred to read: the camera moved or did not focus (hold it still)"
     if looks.cut_off:
         return "a card was found but part of it is outside the image"
     if looks.width < _SMALL_WIDTH:
