@@ -107,6 +107,27 @@ def test_past_its_budget_a_line_reads_as_nothing_and_is_counted(engine) -> None:
     assert scene.budget.exhausted(scene.spent) and not scene.budget.exhausted(Spent(reads=2))
 
 
+def test_a_search_sharing_the_budget_spends_its_share_of_what_is_left(engine) -> None:
+    pixels = _page_of_text()
+    scene = Scene(pixels, engine, Budget(detections=5))
+    scene.engine.detect(pixels, 960)  # one of five spent: four left, half of them within the block
+    with scene.sharing(0.5):
+        found = [scene.engine.detect(pixels, 960) for _ in range(3)]
+    assert [bool(boxes) for boxes in found] == [True, True, False]
+    assert (scene.spent.detections, scene.spent.refused) == (3, 1)
+    assert scene.engine.budget == Budget(detections=5)  # the budget's own limits again after it
+    assert [bool(scene.engine.detect(pixels, 960)) for _ in range(3)] == [True, True, False]  # the rest, after it
+
+
+def test_a_back_looked_for_on_lines_stacked_like_an_mrz_leaves_the_front_its_budget() -> None:
+    """Dev hard 5130: a sharp card upside down on a newspaper, whose justified lines stack like an MRZ.
+    The back's search that this starts may spend half of what is left; the front's, resumed, reads it."""
+    sample = generate_front(5130, "hard")
+    got = recognize(sample.image)
+    assert got.fields["number"].value == sample.truth["result"]["number"]
+    assert got.fields["given_name"].value == sample.truth["result"]["given_name"]
+
+
 def test_a_search_cut_short_by_its_budget_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     """A card on a page, with no text detection in the budget: the contract's error, and its
     reason says the search stopped at the budget (not only that no card was found)."""

@@ -21,8 +21,10 @@ and the whole frame); the searches of the whole image's text are left out.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+import math
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import cv2
@@ -102,11 +104,11 @@ class MeteredEngine:
     checked for an MRZ (the side's evidence)."""
 
     def __init__(self, engine: TextEngine, budget: Budget, spent: Spent, *, watch: bool = True) -> None:
-        self._engine, self._budget, self.spent, self._watch = engine, budget, spent, watch
+        self._engine, self.budget, self.spent, self._watch = engine, budget, spent, watch
         self.mrz_seen = False
 
     def detect(self, image: np.ndarray, limit_side: int, *, quick: bool = False) -> list[TextBox]:
-        budget, spent = self._budget, self.spent
+        budget, spent = self.budget, self.spent
         if spent.detections >= budget.detections or spent.pixels >= budget.pixels:
             spent.refused += 1
             return []
@@ -133,7 +135,7 @@ class MeteredEngine:
         self, crops: Sequence[np.ndarray], read: Callable[[Sequence[np.ndarray]], list[TextRead]]
     ) -> list[TextRead]:
         """``crops`` read within the budget of line reads; past it, a crop reads as nothing."""
-        allowed = max(0, min(len(crops), self._budget.reads - self.spent.reads))
+        allowed = max(0, min(len(crops), self.budget.reads - self.spent.reads))
         self.spent.reads += allowed
         self.spent.refused += len(crops) - allowed
         return [*read(crops[:allowed]), *[_NOTHING] * (len(crops) - allowed)]
@@ -179,6 +181,22 @@ class Scene:
         """Whether the front's search read enough of a front's labels at their places on some
         candidate (``FRONT_LABELS``), confirmed or not, to tell that the image shows a front."""
         return self.labels_seen >= FRONT_LABELS
+
+    @contextmanager
+    def sharing(self, share: float) -> Iterator[None]:
+        """Within the block, the searches may spend at most ``share`` of the detections and pixels left
+        (the budget's own limits again after it): a search started on weak evidence (lines stacked like
+        an MRZ, which a justified page shows too) leaves the rest to the one it interrupted."""
+        engine, budget, spent = self.engine, self.budget, self.spent
+        engine.budget = replace(
+            budget,
+            detections=spent.detections + math.ceil(share * max(0, budget.detections - spent.detections)),
+            pixels=spent.pixels + math.ceil(share * max(0, budget.pixels - spent.pixels)),
+        )
+        try:
+            yield
+        finally:
+            engine.budget = budget
 
     def remember(self, key: tuple[int | str, float], search: Callable[[], list[TextBox]]) -> list[TextBox]:
         """The text boxes of a search of the whole image or of the area the card detector marks
