@@ -500,6 +500,20 @@ def test_values_read_as_the_designs_labels_make_every_field_doubtful() -> None:
     assert rec.fields["surname"].reason == "the value reads as the card's printed text, not a holder's: read a row off"
 
 
+_VALUES_ONLY = Layout(UNKNOWN_LAYOUT, tuple(spec for spec in FRONT_2013.lines if spec.is_value))  # no label found
+
+
+@pytest.mark.parametrize("layout", [FRONT_2013, _VALUES_ONLY], ids=["2013", "inferred"])
+def test_a_value_holding_a_label_whole_was_read_across_the_rows(layout: Layout) -> None:
+    # Dev page 5175: the given names' crop ran across the nationality's row and the document number's
+    # label. A layout inferred from the labels it found knows the design's labels all the same.
+    rec = front(given_name="CHILENA MIENTO NUMERO DOCUMENTO", layout=layout)
+    given = rec.fields["given_name"]
+    assert given.reason == "the value reads as the card's printed text, not a holder's: read a row off"
+    assert given.confidence < 0.1
+    assert rec.fields["sex"].confidence < 0.9 * 0.6 + 1e-9
+
+
 def test_a_layout_without_a_line_gives_that_field_empty_and_failed() -> None:
     rec = front(sex=None)
     assert rec.fields["sex"].value == ""

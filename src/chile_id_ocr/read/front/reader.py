@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chile_id_ocr.card import document, formats, text
-from chile_id_ocr.card.layouts import Layout
+from chile_id_ocr.card.layouts import LABELLED, Layout
 from chile_id_ocr.locate.confirm import confirm, read_marks
 from chile_id_ocr.locate.fit import CardFit
 from chile_id_ocr.locate.views import card_views
@@ -47,6 +47,11 @@ _OPTIONAL_SCORE = 0.5
 _TRUSTED_RATING = 6
 
 _ALTERNATIVES_READ = 4
+
+# A value holding one of the design's printed words this long (in letters) whole was read across
+# the printed text: no name or value holds APELLIDOS or NUMERO DOCUMENTO (SEXO and NOMBRES could
+# hide in a longer word).
+_HELD = 9
 
 
 def read_lines(
@@ -128,16 +133,21 @@ def misread_labels(lines: dict[str, LineReading], layout: Layout) -> int:
 
 
 def reads_as_printed(value: str, layout: Layout) -> bool:
-    """Whether ``value`` reads as one of the design's printed labels or titles (to a fifth of
-    its letters).
+    """Whether ``value`` reads as one of the design's printed labels or titles, or any design's
+    labels (to a fifth of its letters), or holds one of the longer ones whole (``_HELD``: a crop
+    across two rows, dev page 5175's given names read as CHILENA MIENTO NUMERO DOCUMENTO).
 
     >>> from chile_id_ocr.card.layouts import FRONT_2013
     >>> reads_as_printed("REPUBLICA DE CHILE", FRONT_2013), reads_as_printed("ROJAS", FRONT_2013)
     (True, False)
+    >>> reads_as_printed("CHILENA MIENTO NUMERO DOCUMENTO", FRONT_2013), reads_as_printed("SEXTON", FRONT_2013)
+    (True, False)
     """
     seen = _letters(value)
+    plain = text.unaccented(seen)
     return len(seen) >= 4 and any(
-        text.edit_distance(seen, word) <= len(word) // 5 for word in map(_letters, layout.printed_words)
+        text.edit_distance(seen, word) <= len(word) // 5 or (len(word) >= _HELD and text.unaccented(word) in plain)
+        for word in map(_letters, dict.fromkeys((*layout.printed_words, *LABELLED)))
     )
 
 
