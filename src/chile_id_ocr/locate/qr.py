@@ -11,7 +11,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from chile_id_ocr.vision.geometry import area_resized, rectify
+from chile_id_ocr.vision.geometry import rectify
 
 _QR_WORK_SIDES = (1200, 800)
 _QR_CROP = 320
@@ -72,7 +72,7 @@ def find_qr(image: np.ndarray, *, thorough: bool = False) -> QrFind | None:
     for side in _QR_WORK_SIDES:
         scale = side / max(h, w)
         if scale < 1.0:
-            passes.append((area_resized(gray, (round(w * scale), round(h * scale))), scale))
+            passes.append((cv2.resize(gray, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA), scale))
     if thorough or not passes:
         passes.append((gray, 1.0))
     found: QrFind | None = None

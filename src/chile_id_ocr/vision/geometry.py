@@ -188,29 +188,5 @@ def shrunk(image: np.ndarray, side: int) -> tuple[np.ndarray, float]:
     scale = min(1.0, side / max(h, w))
     if scale == 1.0:
         return image, 1.0
-    return area_resized(image, (max(1, round(w * scale)), max(1, round(h * scale)))), scale
-
-
-def area_resized(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """``image`` shrunk to ``size`` (width, height) by area averaging, halved exactly first while the half
-    is still at least ``size``: OpenCV averages whole 2 x 2 blocks in one fast pass, where any other ratio
-    weighs overlapping cells (a 12 MP photo decoded at half size: about 1 ms to halve, 12 ms to shrink to
-    256 px at once). The copy is as smooth, not the same: its cells' edges fall on the halves' pixels (on
-    a phone photo of a card, 0.4 to 0.9 grey levels apart on average, more on sharp edges). A side of odd
-    length loses its last row or column to a halving (half a pixel of the copy at most).
-
-    >>> area_resized(np.zeros((1001, 2000, 3), np.uint8), (300, 150)).shape
-    (150, 300, 3)
-    >>> ramp = np.tile(np.arange(960, dtype=np.uint8)[np.newaxis] // 4, (640, 1))
-    >>> direct = cv2.resize(ramp, (150, 100), interpolation=cv2.INTER_AREA).astype(int)
-    >>> int(np.abs(area_resized(ramp, (150, 100)).astype(int) - direct).max()) <= 1
-    True
-    """
-    width, height = size
-    h, w = image.shape[:2]
-    while w // 2 >= width and h // 2 >= height:
-        h, w = h // 2, w // 2
-        image = cv2.resize(image[: 2 * h, : 2 * w], (w, h), interpolation=cv2.INTER_AREA)
-    if (w, h) == (width, height):
-        return image
-    return cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA), scale
