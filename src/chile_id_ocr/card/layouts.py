@@ -91,7 +91,9 @@ _DIGITS = "0123456789"
 _DATE = _DIGITS + " " + "".join(sorted(set("".join(MONTHS))))  # 21 FEB 1982, 9 SEPT 1984
 _DOCUMENT = _DIGITS + ". ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # 100.603.723, B5F089055
 _RUN = _DIGITS + ".-K RUN"
-_WORD = " ABCDEFGHIJKLMNOPQRSTUVWXYZÁÉÍÓÚÑ"  # CHILENA, VENEZOLANA, VEN  # the large print says "RUN 12.749.625-K"
+#: The capitals the card prints its words in (names, nationalities, labels).
+CAPITALS = "ABCDEFGHIJKLMNOPQRSTUVWXYZÁÉÍÓÚÑ"
+_WORD = " " + CAPITALS  # CHILENA, VENEZOLANA, VEN  # the large print says "RUN 12.749.625-K"
 _LEFT = 0.335  # the left column of the data block
 _RIGHT = 0.560  # the right column of the data block (sex, document number, expiry)
 

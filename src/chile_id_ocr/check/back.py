@@ -307,9 +307,10 @@ def _document_number(
     if td1 is None or (not td1.checks["document_number"] and qr_passes):
         return (_qr(qr_doc), True) if qr_doc else (None, None)
     doc, passes = td1.document_number, td1.checks["document_number"]
-    if doc and passes and not document.is_valid(doc):
+    valid = document.is_valid(doc)
+    if doc and passes and not valid:
         return _mrz(doc, min(score, _CHECK_FAIL), _NOT_A_DOCUMENT), False
-    return _checked(doc, score, passes, qr_doc == doc), passes and document.is_valid(doc)
+    return _checked(doc, score, passes, qr_doc == doc), passes and valid
 
 
 def _date(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from chile_id_ocr.card import text
-from chile_id_ocr.card.layouts import LABELLED, Layout, LineSpec
+from chile_id_ocr.card.layouts import CAPITALS, LABELLED, Layout, LineSpec
 from chile_id_ocr.locate.fit import CardFit, Confirmation, NormBox, match_lines
 from chile_id_ocr.locate.views import Box, card_views, crop_box
 from chile_id_ocr.models.ocr import TextEngine
@@ -31,7 +31,7 @@ _FIRST = (
 )  # fmt: skip
 # Words this short are not trusted to tell one label from another.
 _SHORT = 4
-_LABEL_ALPHABET = " ABCDEFGHIJKLMNOPQRSTUVWXYZÁÉÍÓÚÑ"
+_LABEL_ALPHABET = " " + CAPITALS
 _ZONE_HALF = 0.4  # of an anchor's height: its zone, when undetected, reaches this far from its middle
 
 

@@ -8,6 +8,7 @@ line is read instead, and the reading says so.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -146,9 +147,17 @@ def reads_as_printed(value: str, layout: Layout) -> bool:
     seen = _letters(value)
     plain = text.unaccented(seen)
     return len(seen) >= 4 and any(
-        text.edit_distance(seen, word) <= len(word) // 5 or (len(word) >= _HELD and text.unaccented(word) in plain)
-        for word in map(_letters, dict.fromkeys((*layout.printed_words, *LABELLED)))
+        text.edit_distance(seen, word) <= len(word) // 5 or (len(word) >= _HELD and unaccented in plain)
+        for word, unaccented in _printed_letters(layout)
     )
+
+
+@lru_cache(maxsize=8)
+def _printed_letters(layout: Layout) -> tuple[tuple[str, str], ...]:
+    """The letters of the design's printed words and of every design's labels, as printed and
+    unaccented: worked out once per layout, not for each value line compared with them."""
+    words = map(_letters, dict.fromkeys((*layout.printed_words, *LABELLED)))
+    return tuple((word, text.unaccented(word)) for word in words)
 
 
 def rate(lines: dict[str, LineReading], layout: Layout) -> int:

@@ -12,7 +12,7 @@ from dataclasses import replace
 import numpy as np
 
 from chile_id_ocr.card import dates, formats, names, text, validity
-from chile_id_ocr.card.layouts import Layout, LineSpec
+from chile_id_ocr.card.layouts import CAPITALS, Layout, LineSpec
 from chile_id_ocr.locate.views import crop_box
 from chile_id_ocr.models.ocr import TextEngine, TextRead
 from chile_id_ocr.read.front.crops import LineReading, best_view, read_crops
@@ -56,7 +56,6 @@ _ACCENT_DOUBT = 3.0
 # text with the space at most this much less likely than the reading (natural log).
 _SPACE_PART = 3
 _SPACE_EVIDENCE = 5.0
-_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZÁÉÍÓÚÑ"  # what a lost letter of a name may have been
 
 
 def usual_spelling(read: TextRead, crops: tuple[np.ndarray, ...], engine: TextEngine) -> tuple[TextRead, str]:
@@ -111,10 +110,10 @@ def lost_letter_doubt(read: TextRead, crops: tuple[np.ndarray, ...], engine: Tex
     a space between two names, each a name on its own (dev hard 5070: MAGDA ENA at 0.98)."""
     text = read.text
     views = [crop for crop in crops if crop.size]
-    for k, char in enumerate(text):
+    for k, char in enumerate(text if views else ""):
         if char != " " or k == 0 or k == len(text) - 1 or " " in (text[k - 1], text[k + 1]):
             continue
-        filled = [f"{text[:k]}{letter}{text[k + 1 :]}" for letter in _LETTERS]
+        filled = [f"{text[:k]}{letter}{text[k + 1 :]}" for letter in CAPITALS]
         best, gain = _likeliest_other(text, filled, views, engine)
         if gain >= -_SPACE_EVIDENCE:
             return f"{filled[best]!r} nearly as likely: a letter may be lost"
