@@ -132,12 +132,9 @@ def collect(seeds: range, jobs: int, out: Path) -> None:
 
 
 def _general_head() -> tuple[np.ndarray, np.ndarray, list[str]]:
-    import rapidocr
+    from chile_id_ocr.models.card_head import general_classifier
 
-    from chile_id_ocr.models.card_head import feature_model
-    from chile_id_ocr.models.ocr import _REC_MODEL
-
-    _, general = feature_model(Path(rapidocr.__file__).parent / "models" / _REC_MODEL)
+    general = general_classifier()
     return general.weight, general.bias, list(general.characters)
 
 

@@ -95,27 +95,17 @@ def _fit(pixels: np.ndarray, truth: dict, rng: np.random.Generator | None):  # t
     return scene.fit(quad, FRONT_2013)
 
 
-def _collect_one(job: tuple[int, str, bool]) -> list[Row]:
-    """Per line crop (values, labels, titles, the foreigners' mark; every view): features, printed
-    text, condition, line name, hard effects."""
+def front_lines(pixels: np.ndarray, fit, seed: int) -> list[tuple[str, str | None, tuple[np.ndarray, ...]]]:  # type: ignore[no-untyped-def]
+    """Each line the product reads on the front of ``seed`` fitted by ``fit`` (values, labels, titles,
+    the foreigners' mark): its name, what the generator printed there (None: half a word) and its
+    crop from every view of the card."""
     from chile_id_ocr.card.layouts import FRONT_2013
     from chile_id_ocr.locate.confirm import _extent
     from chile_id_ocr.locate.fit import match_lines
     from chile_id_ocr.locate.views import card_views, crop_box
-    from chile_id_ocr.models.ocr import get_engine
     from chile_id_ocr.read.front import line_crops
-    from chile_id_ocr.synth import generate_front
-    from chile_id_ocr.vision.decode import decode
 
-    seed, condition, dev = job
-    engine = get_engine()
-    sample = generate_front(seed, condition)
-    pixels = decode(sample.image).pixels
-    fit = _fit(pixels, sample.truth, None if dev else np.random.default_rng(seed))
-    if fit is None:
-        return []
     texts, foreigner = _printed(seed)
-    effects = ",".join(sample.truth["capture"].get("effects") or ())
     views = card_views(pixels, fit)
     lines: list[tuple[str, str | None, tuple[np.ndarray, ...]]] = []
     for name, (crops, box, _) in line_crops(views, fit, FRONT_2013).items():
@@ -126,8 +116,26 @@ def _collect_one(job: tuple[int, str, bool]) -> list[Row]:
     for spec in anchors:
         label = spec.text if spec.name != "mark_extranjero" or foreigner else ""
         lines.append((spec.name, label, crop_box(views, _extent(spec, boxes.get(spec.name)))))
+    return lines
+
+
+def _collect_one(job: tuple[int, str, bool]) -> list[Row]:
+    """Per line crop (values, labels, titles, the foreigners' mark; every view): features, printed
+    text, condition, line name, hard effects."""
+    from chile_id_ocr.models.ocr import get_engine
+    from chile_id_ocr.synth import generate_front
+    from chile_id_ocr.vision.decode import decode
+
+    seed, condition, dev = job
+    engine = get_engine()
+    sample = generate_front(seed, condition)
+    pixels = decode(sample.image).pixels
+    fit = _fit(pixels, sample.truth, None if dev else np.random.default_rng(seed))
+    if fit is None:
+        return []
+    effects = ",".join(sample.truth["capture"].get("effects") or ())
     out = []
-    for name, label, crops in lines:
+    for name, label, crops in front_lines(pixels, fit, seed):
         for crop in crops:
             if label is not None and crop.size:
                 out.append((engine.features(crop).astype(np.float16), label, condition, name, effects))

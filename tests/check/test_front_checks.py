@@ -8,6 +8,7 @@ from the module: a test that reads the constant cannot catch it changed.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -577,3 +578,13 @@ def test_the_card_type_says_what_says_so() -> None:
     assert front(nationality="VENEZOLANA").card_type_evidence == ("nationality VENEZOLANA",)
     assert front(nationality="").card_type_evidence == ()
     assert front().details()["card_type_evidence"] == ["nationality CHILENA"]
+
+
+def test_a_shaken_cards_fields_are_never_sure() -> None:
+    # Read through the shaken-card backbone, whose sure readings are wrong more often than they say.
+    clean = front()
+    shaken = check_front(replace(reading(), shaken=True), to_input=1.0, today=TODAY)
+    for name in FIELDS:
+        assert conf(shaken, name) == pytest.approx(conf(clean, name) * 0.88), name
+        assert conf(shaken, name) < 0.9
+        assert shaken.fields[name].reason == "the card is blurred (the camera moved): its print reads less surely"

@@ -128,6 +128,20 @@ def test_same_identity_across_conditions() -> None:
 
 
 @needs_template
+def test_a_hard_captures_effects_can_be_chosen() -> None:
+    """The same seed with its effects chosen: its own draw gives the same file; without the motion blur
+    it is the same photo (pose, card corners) unblurred, the pairs ``training/blur_backbone.py`` learns on."""
+    own = generate_front(3, "hard")
+    effects = tuple(own.truth["capture"]["effects"])
+    assert generate_front(3, "hard", effects=effects).image == own.image
+    shaken = generate_front(3, "hard", effects=("motion_blur",))
+    still = generate_front(3, "hard", effects=())
+    assert shaken.truth["capture"]["effects"] == ["motion_blur"] and "motion_blur" in shaken.truth["capture"]
+    assert still.truth["capture"]["effects"] == [] and still.image != shaken.image
+    assert still.truth["card_quad"] == shaken.truth["card_quad"]
+
+
+@needs_template
 def test_scan_is_upright_card_with_small_margin() -> None:
     truth = generate_front(5, "scan").truth
     assert abs(truth["capture"]["rotation_deg"]) <= 2

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +139,26 @@ def cpu_session(model: str | bytes, threads: int = 1) -> Any:
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
     return ort.InferenceSession(model, sess_options=options, providers=["CPUExecutionProvider"])
+
+
+REC_MODEL = "PP-OCRv6_rec_small.onnx"  # the recognizer, in the rapidocr wheel
+
+
+@lru_cache(maxsize=1)
+def _recognizer() -> tuple[bytes, CardHead]:
+    import rapidocr
+
+    return feature_model(Path(rapidocr.__file__).parent / "models" / REC_MODEL)
+
+
+def backbone_graph() -> bytes:
+    """The recognizer's ONNX graph cut before its classifier (``feature_model``), serialised."""
+    return _recognizer()[0]
+
+
+def general_classifier() -> CardHead:
+    """The recognizer's own classifier over its 18,710 characters (``feature_model``)."""
+    return _recognizer()[1]
 
 
 def feature_model(model_path: Path) -> tuple[bytes, CardHead]:

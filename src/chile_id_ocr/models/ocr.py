@@ -19,14 +19,22 @@ from typing import Any, Protocol, cast
 import cv2
 import numpy as np
 
-from chile_id_ocr.models.card_head import CardHead, cpu_session, ctc_greedy, ctc_log_likelihoods, feature_model
+from chile_id_ocr.models.blur_backbone import BlurBackbone
+from chile_id_ocr.models.card_head import (
+    CardHead,
+    backbone_graph,
+    cpu_session,
+    ctc_greedy,
+    ctc_log_likelihoods,
+    general_classifier,
+)
 from chile_id_ocr.models.card_reader import CardReader, get_card_reader
+from chile_id_ocr.vision.blind import Shaken
 
 _REC_HEIGHT = 48  # the recognizer's input height
 # RapidOCR pads every line to at least 320 px; short fields (a sex, a date) then cost as
 # much as a long name. A 160 px floor reads the same and is about 30% faster.
 _MIN_REC_WIDTH = 160
-_REC_MODEL = "PP-OCRv6_rec_small.onnx"  # in the rapidocr wheel
 DET_MODEL = "PP-OCRv6_det_small.onnx"  # in the rapidocr wheel: the float detector
 # The same detector quantized to 8-bit integers (``training/quantize.py``): about 4x faster on one
 # core, but it finds small and glared lines less well where it searches a whole image or a back's
@@ -116,9 +124,12 @@ class OcrEngine:
     installed) reads the lines of an alphabet (dates, numbers, the printed labels).
     """
 
-    def __init__(self, threads: int = 1, mix: str = _MIX, reader: CardReader | None = None) -> None:
+    def __init__(
+        self, threads: int = 1, mix: str = _MIX, reader: CardReader | None = None, *, shaken: bool = True
+    ) -> None:
         """``mix`` says how the card's printed lines are read (``MIXES``); ``reader`` is the card
-        reader to use (default: the installed one)."""
+        reader to use (default: the installed one); ``shaken``: blurred crops go through the
+        shaken-card backbone where it is installed (``blur_backbone.py``)."""
         from rapidocr import RapidOCR
 
         params = {
@@ -137,6 +148,7 @@ class OcrEngine:
             params["Det.model_path"] = str(self.quick_detector)
             self._quick_det = RapidOCR(params=params)._load_det_model()
         self._backbone, self._backbone_input, general = _backbone_session(threads)
+        self._shaken = BlurBackbone.load(threads=threads) if shaken else None
         self._general = _with_prior(general)
         self._general_pairs = _pair_indices(general.characters)
         if mix not in MIXES:
@@ -148,7 +160,7 @@ class OcrEngine:
         self._card_pairs = _pair_indices(card.characters if card else ())
         printed = reader.characters if reader else card.characters if card else PRINTED
         self._printed = _restricted(self._general, printed)
-        self._memo: dict[tuple[tuple[int, ...], bytes], np.ndarray] | None = None
+        self._memo: dict[tuple[tuple[int, ...], bool, bytes], np.ndarray] | None = None
 
     def for_one_image(self) -> OcrEngine:
         """This engine as one image's stages use it: the same models, and each line crop's
@@ -173,7 +185,8 @@ class OcrEngine:
         memo = self._memo
         if memo is None:
             return self._run_backbone(crop)
-        key = (crop.shape, hashlib.blake2b(np.ascontiguousarray(crop).data, digest_size=16).digest())
+        digest = hashlib.blake2b(np.ascontiguousarray(crop).data, digest_size=16).digest()
+        key = (crop.shape, isinstance(crop, Shaken), digest)
         if key not in memo:
             if len(memo) >= _MEMO_CROPS:
                 memo.pop(next(iter(memo)))
@@ -181,7 +194,12 @@ class OcrEngine:
         return memo[key]
 
     def _run_backbone(self, crop: np.ndarray) -> np.ndarray:
-        return self._backbone.run(None, {self._backbone_input: _prepare(crop)})[0][0]
+        """The features of ``crop``: through the shaken-card backbone where the crop is cut from a
+        card found shaken (``blind.Shaken``) and that backbone is installed, else the original."""
+        batch = _prepare(crop)
+        if self._shaken is not None and isinstance(crop, Shaken):
+            return self._shaken.features(batch)
+        return self._backbone.run(None, {self._backbone_input: batch})[0][0]
 
     def read(self, crops: Sequence[np.ndarray], alphabet: str = "", *, reader: bool = True) -> list[TextRead]:
         """The text of each crop (one line each), in order, through the general classifier.
@@ -304,12 +322,8 @@ def _detector_models() -> tuple[Path, Path]:
 
 def _backbone_session(threads: int) -> tuple[Any, str, CardHead]:
     """The recognizer's backbone as an ONNX session, its input's name, and its general classifier."""
-    import rapidocr
-
-    model = Path(rapidocr.__file__).parent / "models" / _REC_MODEL
-    graph, general = feature_model(model)
-    session = cpu_session(graph, threads)
-    return session, session.get_inputs()[0].name, general
+    session = cpu_session(backbone_graph(), threads)
+    return session, session.get_inputs()[0].name, general_classifier()
 
 
 def _with_prior(head: CardHead) -> CardHead:

@@ -289,11 +289,13 @@ def pick_effects(rng: np.random.Generator) -> tuple[str, ...]:
 
 def hard(
     card: np.ndarray, alpha: np.ndarray, rng: np.random.Generator, *, domain: Domain = ALL,
-    regions: Mapping[str, Region] | None = None,
+    regions: Mapping[str, Region] | None = None, effects: tuple[str, ...] | None = None,
 ) -> Capture:  # fmt: skip
-    """A photo with one to three of :data:`HARD_EFFECTS`."""
+    """A photo with one to three of :data:`HARD_EFFECTS` (``effects`` where given: the photo's own
+    draws do not depend on which were picked)."""
     plan, shot = rng.spawn(2)
-    return photo(card, alpha, shot, pick_effects(plan), domain=domain, regions=regions)
+    picked = pick_effects(plan)
+    return photo(card, alpha, shot, picked if effects is None else effects, domain=domain, regions=regions)
 
 
 def page(

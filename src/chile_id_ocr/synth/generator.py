@@ -59,10 +59,17 @@ def _faces(domain: Domain) -> tuple[FontFace, ...] | None:
 
 
 def generate_front(
-    seed: int, condition: str, template: str | os.PathLike[str] | None = None, domain: str | None = None
+    seed: int,
+    condition: str,
+    template: str | os.PathLike[str] | None = None,
+    domain: str | None = None,
+    *,
+    effects: tuple[str, ...] | None = None,
 ) -> SynthSample:
     """A synthetic card front for ``seed`` under ``condition`` (one of :data:`CONDITIONS`), drawn from
-    ``domain`` ("A", "B" or None for both)."""
+    ``domain`` ("A", "B" or None for both). ``effects`` replaces the hard capture's own draw of
+    :data:`~chile_id_ocr.synth.capture.HARD_EFFECTS`: the same seed with other effects is the same
+    photo otherwise (pose, scene, light, sensor), as far as the effects leave them alone."""
     dom = _check(condition, domain)
     seed = int(seed)
     tpl = prepared_template(template)
@@ -74,7 +81,7 @@ def generate_front(
     regions = {name: Region(_box(map(float, box)), True) for name, box in value_boxes.items()}
     regions["portrait"] = Region(_box(v * s for v in PORTRAIT_BOX), False)
     regions["run_label"] = Region(_box(v * s for v in LABEL_RUN_BOX), False)
-    shot = _capture(card, np.asarray(tpl.alpha), seed, condition, domain, dom, regions)
+    shot = _capture(card, np.asarray(tpl.alpha), seed, condition, domain, dom, regions, effects)
     truth: dict[str, Any] = {
         "side": "front",
         "condition": condition,
@@ -102,12 +109,15 @@ def _capture(
     domain: str | None,
     dom: Domain,
     regions: Mapping[str, Region],
+    effects: tuple[str, ...] | None = None,
 ) -> cap.Capture:
     entropy = [seed & 0xFFFFFFFF, seed >> 32 & 0xFFFFFFFF, CONDITIONS.index(condition)]
     rng = np.random.default_rng(entropy + ([1 + "AB".index(domain)] if domain else []))
     if condition == "scan":
         return cap.scan(card, alpha, rng, beds=dom.scan_beds)
-    shoot = {"photo": cap.photo, "hard": cap.hard, "page": cap.page}[condition]
+    if condition == "hard":
+        return cap.hard(card, alpha, rng, domain=dom, regions=regions, effects=effects)
+    shoot = {"photo": cap.photo, "page": cap.page}[condition]
     return shoot(card, alpha, rng, domain=dom, regions=regions)
 
 

@@ -41,6 +41,12 @@ _GUESS_NOISE = 0.01  # Wiener noise-to-signal ratio of the guessed sharp card
 _FLOOR = 1 / 15  # kernel values under this share of its peak are dropped
 
 
+class Shaken(np.ndarray):
+    """An image of a card found shaken by the camera, and every crop sliced from it (numpy keeps the
+    type through slicing): the recognizer reads it through its shaken-card backbone
+    (``models/blur_backbone.py``). ``image.view(Shaken)`` marks one without copying it."""
+
+
 def sharpness(gray: np.ndarray) -> float:
     """The card's steepest slopes (99.5th percentile of the gradient after a light smoothing, over
     every other row and column) per grey level of its contrast (5th to 95th percentile): low when

@@ -30,6 +30,7 @@ from chile_id_ocr.read.front.rereading import (
     spaced_apart,
     usual_spelling,
 )
+from chile_id_ocr.vision.blind import Shaken
 
 # Lines of words, read with the card head (accents); numbers and dates, which their
 # parsers check, keep the general recognizer.
@@ -185,6 +186,7 @@ class FrontReading:
     layout: Layout
     lines: dict[str, LineReading]
     marks: tuple[str, ...] = ()
+    shaken: bool = False  # the card was found shaken (``locate/views.quad_views``)
 
 
 def read_front(image: np.ndarray, fit: CardFit, layout: Layout, engine: TextEngine) -> FrontReading:
@@ -228,7 +230,7 @@ def _finished(
     """The reading with its lines repaired where the image allows it, and the card's marks."""
     lines = _repair_unformatted(views, layout, engine, lines)
     lines = month_labels(views, layout, engine, dates_as_issued(views, layout, engine, lines))
-    return FrontReading(fit, layout, lines, read_marks(views, fit, layout, engine))
+    return FrontReading(fit, layout, lines, read_marks(views, fit, layout, engine), isinstance(views[0], Shaken))
 
 
 def _formatted(lines: dict[str, LineReading], layout: Layout) -> dict[str, bool]:
