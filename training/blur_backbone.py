@@ -12,24 +12,28 @@ are cut with the same fit (the design placed on the generator's card corners, ji
 located card's are), every line the product reads (``card_reader.front_lines``); each shaken
 crop (every view: as captured and deblurred) is kept with the original backbone's features of
 the still crop, and the still crop itself (the copy must leave a still line's features alone).
+``train`` learns on the view as captured, the one the product reads through the copy.
 Generator seeds 210000 and up train; a separate span measures. The product's benchmark seeds are
 never used.
 
-    python training/blur_backbone.py collect --seeds 210000:210600 --jobs 2 --out /tmp/blur_train.pkl
-    python training/blur_backbone.py collect --seeds 219000:219060 --jobs 2 --out /tmp/blur_dev.pkl
+    python training/blur_backbone.py collect --seeds 210000:210500 --jobs 2 --out /tmp/blur_train.pkl
+    python training/blur_backbone.py collect --seeds 210500:211000 --jobs 2 --out /tmp/blur_train2.pkl
+    python training/blur_backbone.py collect --seeds 219000:219040 --jobs 2 --out /tmp/blur_dev.pkl
     python training/blur_backbone.py train --data /tmp/blur_train.pkl --dev /tmp/blur_dev.pkl \\
-        --out src/chile_id_ocr/models/weights/blur_backbone.npz --epochs 3 --threads 2
-    python training/blur_backbone.py evaluate --weights src/chile_id_ocr/models/weights/blur_backbone.npz \\
+        --out /tmp/blur_first.npz --epochs 2 --threads 2
+    python training/blur_backbone.py train --data /tmp/blur_train.pkl /tmp/blur_train2.pkl \\
+        --dev /tmp/blur_dev.pkl --start /tmp/blur_first.npz \\
+        --out src/chile_id_ocr/models/weights/blur_backbone.npz --epochs 2 --threads 2
+    python training/blur_backbone.py evaluate --model src/chile_id_ocr/models/weights/blur_backbone.npz \\
         --dev /tmp/blur_dev.pkl
 
 ``train`` needs PyTorch (the ``train`` extra, CPU build) and onnx2torch (the backbone's graph as a
-torch module); the product runs the original graph with the fine-tuned weights (``blur_backbone.npz``).
+torch module: ``pip install onnx2torch --no-deps``, its torchvision is not needed); the product
+runs the original graph with the fine-tuned weights (``blur_backbone.npz``).
 """
 
 from __future__ import annotations
 
-import argparse
-import multiprocessing as mp
 import pickle
 import sys
 import time
@@ -42,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from card_reader import _fit, front_lines
-from mrz_reader import _init_worker
+from ctc_head import gather, reader_commands
 
 _HEIGHT = 48  # the recognizer's input height
 _MIN_WIDTH = 160  # as ``models/ocr._prepare`` pads
@@ -121,16 +125,7 @@ def _collect_one(seed: int) -> list[Pair]:
 
 def collect(seeds: Sequence[int], jobs: int, out: Path) -> None:
     """The pairs of every seed, saved as they come (a run cut short still leaves its lines)."""
-    rows: list[Pair] = []
-    start = time.time()
-    with mp.get_context("spawn").Pool(jobs, initializer=_init_worker) as pool:
-        for i, pairs in enumerate(pool.imap_unordered(_collect_one, seeds, chunksize=2), 1):
-            rows.extend(pairs)
-            if i % 50 == 0:
-                _save(out, rows)
-                print(f"  {i}/{len(seeds)} fronts, {len(rows)} lines, {time.time() - start:.0f} s", flush=True)
-    _save(out, rows)
-    print(f"{len(rows)} lines from {len(seeds)} fronts -> {out}")
+    gather(seeds, _collect_one, jobs, out, "fronts", save=_save)
 
 
 def _save(out: Path, rows: Sequence[Pair]) -> None:
@@ -296,23 +291,10 @@ def markdown(table: dict[str, dict[str, float]]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True)
-    c = sub.add_parser("collect")
-    c.add_argument("--seeds", default="210000:210600", help="first:last")
-    c.add_argument("--jobs", type=int, default=1)
-    c.add_argument("--out", type=Path, required=True)
-    t = sub.add_parser("train")
-    t.add_argument("--data", type=Path, nargs="+", required=True)
-    t.add_argument("--dev", type=Path, required=True)
-    t.add_argument("--out", type=Path, required=True)
-    t.add_argument("--epochs", type=int, default=3)
-    t.add_argument("--threads", type=int, default=2)
+    parser, c, t = reader_commands(__doc__ or "", epochs=2, threads=2)
+    c.add_argument("--seeds", default="210000:210500", help="first:last")
     t.add_argument("--still-share", type=float, default=0.2, help="share of lines trained on their still crop")
     t.add_argument("--start", type=Path, help="weights to start from (a run's --out) instead of the original ones")
-    e = sub.add_parser("evaluate")
-    e.add_argument("--weights", type=Path, required=True)
-    e.add_argument("--dev", type=Path, required=True)
     args = parser.parse_args(argv)
     if args.command == "collect":
         first, last = (int(x) for x in args.seeds.split(":"))
@@ -320,7 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command == "train":
         train(args.data, args.dev, args.out, args.epochs, args.threads, args.still_share, args.start)
     else:
-        print(markdown(evaluate(args.weights, args.dev)))
+        print(markdown(evaluate(args.model, args.dev)))
     return 0
 
 

@@ -251,7 +251,7 @@ def train(data: Sequence[Path], dev: Path, out: Path, epochs: int, threads: int)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser, c = reader_commands(__doc__ or "", epochs=12, threads=1)
+    parser, c, _ = reader_commands(__doc__ or "", epochs=12, threads=1)
     c.add_argument("--seeds", default="202000:202150,203200:203300,204400:204500", help="first:last[,first:last...]")
     c.add_argument("--dev", action="store_true", help="every seed in every condition, no jitter")
     args = parser.parse_args(argv)

@@ -19,10 +19,10 @@ from mrz_reader import _Head, _init_worker
 COLUMNS = ("labels", "conditions", "names", "effects")
 
 
-def reader_commands(doc: str, epochs: int, threads: int) -> tuple[argparse.ArgumentParser, Any]:
+def reader_commands(doc: str, epochs: int, threads: int) -> tuple[argparse.ArgumentParser, Any, Any]:
     """A reader's training script's command line: ``collect`` (``--jobs``, ``--out``; the caller adds
-    what it collects), ``train`` (one or more collections, the dev lines, the ONNX out) and
-    ``evaluate``. Returns the parser and the ``collect`` command's."""
+    what it collects), ``train`` (one or more collections, the dev lines, the model out) and
+    ``evaluate``. Returns the parser and the ``collect`` and ``train`` commands'."""
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     c = sub.add_parser("collect")
@@ -37,21 +37,30 @@ def reader_commands(doc: str, epochs: int, threads: int) -> tuple[argparse.Argum
     e = sub.add_parser("evaluate")
     e.add_argument("--model", type=Path, required=True)
     e.add_argument("--dev", type=Path, required=True)
-    return parser, c
+    return parser, c, t
 
 
-def gather(work: Sequence[Any], collect_one: Callable[[Any], list[Any]], jobs: int, out: Path, what: str) -> None:
+def gather(
+    work: Sequence[Any],
+    collect_one: Callable[[Any], list[Any]],
+    jobs: int,
+    out: Path,
+    what: str,
+    save: Callable[[Path, Sequence[Any]], None] | None = None,
+) -> None:
     """The rows ``collect_one`` gives for each item of ``work`` (in ``jobs`` single-threaded processes),
-    saved to ``out`` as they come (a run cut short still leaves its lines) and at the end."""
+    saved to ``out`` (by ``save``, default ``save_lines``) as they come (a run cut short still leaves
+    its lines) and at the end."""
+    save = save or save_lines
     rows: list[Any] = []
     start = time.time()
     with mp.get_context("spawn").Pool(jobs, initializer=_init_worker) as pool:
         for i, lines in enumerate(pool.imap_unordered(collect_one, work, chunksize=2), 1):
             rows.extend(lines)
             if i % 50 == 0:
-                save_lines(out, rows)
+                save(out, rows)
                 print(f"  {i}/{len(work)} {what}, {len(rows)} lines, {time.time() - start:.0f} s", flush=True)
-    save_lines(out, rows)
+    save(out, rows)
     print(f"{len(rows)} lines from {len(work)} {what} -> {out}")
 
 
