@@ -15,6 +15,7 @@ import numpy as np
 
 from chile_id_ocr.card.layouts import LABELLED, Layout, LineSpec
 from chile_id_ocr.models.ocr import TextBox, TextEngine
+from chile_id_ocr.vision.blind import shake_deblurred
 from chile_id_ocr.vision.deblur import deblurred
 from chile_id_ocr.vision.geometry import (
     angle_offsets,
@@ -32,6 +33,11 @@ from chile_id_ocr.vision.geometry import (
 DET_WIDTH = 512
 _MARGIN = 0.06  # share of the candidate's size added on each side for the detector
 DET_HEIGHT = round(DET_WIDTH / 1.585)
+# The candidate's copy at DET_WIDTH is shaken beyond phone photos under this sharpness (``blind.sharpness``;
+# at half the reading size slopes are steeper: dev photos' cards measure 0.22-0.42 there, dev motion-blurred
+# ones from 0.11): its shake is undone before its lines are detected (dev 5030 gets a fit, at its true
+# corners none before).
+_SMALL_SHAKEN = 0.18
 
 
 @dataclass(frozen=True)
@@ -204,7 +210,8 @@ def fit_card(image: np.ndarray, quad: np.ndarray, layout: Layout, engine: TextEn
     m = _MARGIN
     outer = map_points(card_to_image(np.asarray(quad, np.float32)), _UNIT * (1 + 2 * m) - m)
     small = rectify(image, outer, DET_WIDTH, DET_HEIGHT)
-    sharper = deblurred(small)  # a smeared card's lines are found on it deblurred
+    sharper = deblurred(small)  # a smeared or shaken card's lines are found on it deblurred
+    sharper = shake_deblurred(small, _SMALL_SHAKEN) if sharper is None else sharper
     found = engine.detect(small if sharper is None else sharper, DET_WIDTH, quick=True)
     if len(found) < 4:
         return None

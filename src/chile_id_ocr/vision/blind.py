@@ -59,11 +59,12 @@ def sharpness(gray: np.ndarray) -> float:
     return steep / 8 / max(float(hi - lo), 1.0)
 
 
-def shake_deblurred(image: np.ndarray) -> np.ndarray | None:
+def shake_deblurred(image: np.ndarray, below: float = BLURRED) -> np.ndarray | None:
     """``image`` (BGR, at the reading size), where ``deblur.deblurred`` found no straight smear,
-    with its shake undone; None when it is not blurred that much."""
+    with its shake undone; None when it is not blurred that much (``sharpness`` at least ``below``:
+    another size than the reading size has its own threshold)."""
     gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    return None if sharpness(gray) >= BLURRED else wiener(image, blur_kernel(gray))
+    return None if sharpness(gray) >= below else wiener(image, blur_kernel(gray))
 
 
 def blur_kernel(gray: np.ndarray, size: int = _KERNEL) -> np.ndarray:
