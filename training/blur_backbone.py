@@ -48,8 +48,6 @@ import numpy as np
 from card_reader import _fit, front_lines
 from ctc_head import gather, reader_commands
 
-_HEIGHT = 48  # the recognizer's input height
-_MIN_WIDTH = 160  # as ``models/ocr._prepare`` pads
 _STEP = 16  # crop widths rounded to this, so that batches hold crops of one width
 _OTHERS = 0.25  # each other hard effect joins the motion blur this often
 _STILL_DROPS = ("motion_blur", "low_light")
@@ -74,10 +72,12 @@ def prepared(crop: np.ndarray) -> np.ndarray:
     with mid grey (the recognizer's zero)."""
     import cv2
 
+    from chile_id_ocr.models.ocr import _MIN_REC_WIDTH, _REC_HEIGHT  # as the recognizer takes a crop
+
     h, w = crop.shape[:2]
-    inner = max(_STEP, round(_HEIGHT * w / max(1, h) / _STEP) * _STEP)
-    out = np.full((_HEIGHT, max(_MIN_WIDTH, inner), 3), 128, np.uint8)
-    out[:, :inner] = cv2.resize(crop, (inner, _HEIGHT))
+    inner = max(_STEP, round(_REC_HEIGHT * w / max(1, h) / _STEP) * _STEP)
+    out = np.full((_REC_HEIGHT, max(_MIN_REC_WIDTH, inner), 3), 128, np.uint8)
+    out[:, :inner] = cv2.resize(crop, (inner, _REC_HEIGHT))
     return out
 
 

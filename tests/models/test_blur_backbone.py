@@ -13,20 +13,9 @@ from chile_id_ocr.card.layouts import FRONT_2013
 from chile_id_ocr.models.blur_backbone import WEIGHTS, BlurBackbone
 from chile_id_ocr.models.ocr import OcrEngine, _prepare, get_engine
 from chile_id_ocr.vision.blind import Shaken
+from line_support import printed_line
 
 pytestmark = pytest.mark.skipif(not WEIGHTS.is_file(), reason="the shaken-card backbone's weights are not installed")
-
-
-def _line(text: str, width: int = 330) -> np.ndarray:
-    """``text`` printed dark on a light card-like ground, as a line crop 50 px high."""
-    from PIL import Image, ImageDraw, ImageFont
-
-    from chile_id_ocr.synth.render import available_faces
-
-    font = ImageFont.truetype(available_faces()[0].bold, 30)
-    image = Image.new("RGB", (width, 50), (214, 222, 226))
-    ImageDraw.Draw(image).text((10, 38), text, fill=(40, 40, 48), font=font, anchor="ls")
-    return np.asarray(image)[:, :, ::-1].copy()
 
 
 def _shaken(crop: np.ndarray, length: int = 11) -> np.ndarray:
@@ -40,7 +29,7 @@ def test_its_weights_replace_the_backbones_own() -> None:
     tuned = BlurBackbone.load()
     assert tuned is not None
     engine = get_engine()
-    batch = _prepare(_line("15 DIC 1930"))
+    batch = _prepare(printed_line("15 DIC 1930", 330))
     original = engine._backbone.run(None, {engine._backbone_input: batch})[0][0]
     features = tuned.features(batch)
     assert features.shape == original.shape
@@ -55,7 +44,7 @@ def test_no_weights_no_shaken_backbone(tmp_path: Path) -> None:
 
 def test_only_a_shaken_cards_lines_go_through_it() -> None:
     engine = get_engine().for_one_image()
-    crop = _line("15 DIC 1930")
+    crop = printed_line("15 DIC 1930", 330)
     batch = _prepare(crop)
     plain, marked = engine.features(crop), engine.features(crop.view(Shaken))
     assert np.array_equal(plain, engine._backbone.run(None, {engine._backbone_input: batch})[0][0])
@@ -68,6 +57,6 @@ def test_only_a_shaken_cards_lines_go_through_it() -> None:
 def test_a_smeared_line_reads_again_through_it() -> None:
     engine = get_engine()
     alphabet = FRONT_2013.field("birth").alphabet
-    smeared = _shaken(_line("08 MAYO 1975"))
+    smeared = _shaken(printed_line("08 MAYO 1975", 330))
     assert engine.read([smeared], alphabet)[0].text != "08 MAYO 1975"
     assert engine.read([smeared.view(Shaken)], alphabet)[0].text == "08 MAYO 1975"

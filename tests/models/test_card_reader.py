@@ -11,6 +11,7 @@ from chile_id_ocr.card.layouts import FRONT_2013
 from chile_id_ocr.locate.confirm import _LABEL_ALPHABET
 from chile_id_ocr.models.card_reader import WEIGHTS, get_card_reader
 from chile_id_ocr.models.ocr import MIXES, PRINTED, OcrEngine, get_engine
+from line_support import printed_line
 
 pytestmark = pytest.mark.skipif(not WEIGHTS.is_file(), reason="the card reader's weights are not installed")
 
@@ -32,41 +33,29 @@ def test_its_probabilities_are_per_step_distributions() -> None:
     assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-4)
 
 
-def _line(text: str, width: int = 300) -> np.ndarray:
-    """``text`` printed dark on a light card-like ground in a Helvetica-like face, as a line crop."""
-    from PIL import Image, ImageDraw, ImageFont
-
-    from chile_id_ocr.synth.render import available_faces
-
-    font = ImageFont.truetype(available_faces()[0].bold, 30)
-    image = Image.new("RGB", (width, 50), (214, 222, 226))
-    ImageDraw.Draw(image).text((10, 38), text, fill=(40, 40, 48), font=font, anchor="ls")
-    return np.asarray(image)[:, :, ::-1].copy()
-
-
 @pytest.mark.parametrize("mix", MIXES)
 def test_a_card_line_reads_as_printed_under_each_mix(mix: str) -> None:
     engine = get_engine() if mix == "reader" else OcrEngine(mix=mix)
-    assert engine.read_card([_line("MUÑOZ")])[0].text == "MUÑOZ"
-    assert engine.read([_line("08 MAYO 1975")], FRONT_2013.field("birth").alphabet)[0].text == "08 MAYO 1975"
-    assert engine.read([_line("12.749.625-K")], FRONT_2013.field("run_small").alphabet)[0].text == "12.749.625-K"
-    assert engine.read([_line("FECHA DE EMISIÓN")], _LABEL_ALPHABET)[0].text == "FECHA DE EMISIÓN"
+    assert engine.read_card([printed_line("MUÑOZ")])[0].text == "MUÑOZ"
+    assert engine.read([printed_line("08 MAYO 1975")], FRONT_2013.field("birth").alphabet)[0].text == "08 MAYO 1975"
+    assert engine.read([printed_line("12.749.625-K")], FRONT_2013.field("run_small").alphabet)[0].text == "12.749.625-K"
+    assert engine.read([printed_line("FECHA DE EMISIÓN")], _LABEL_ALPHABET)[0].text == "FECHA DE EMISIÓN"
 
 
 def test_the_likeliest_text_is_the_one_read() -> None:
     engine = get_engine()
-    crop = _line("PEÑA")
+    crop = printed_line("PEÑA")
     read = engine.read_card([crop])[0]
     scores = engine.log_likelihoods(crop, ["PEÑA", "PENA", "PEÑAS"])
     assert read.text == "PEÑA" and scores[0] == max(scores) and np.isfinite(scores[0])
-    date, alphabet = _line("21 FEB 1982"), FRONT_2013.field("birth").alphabet
+    date, alphabet = printed_line("21 FEB 1982"), FRONT_2013.field("birth").alphabet
     scores = engine.log_likelihoods(date, ["21 FEB 1982", "21 FEB 1962", "21 FEB 198"], alphabet)
     assert engine.read([date], alphabet)[0].text == "21 FEB 1982" and scores[0] == max(scores)
 
 
 def test_a_blank_line_reads_nothing_sure() -> None:
     """An empty zone (no second surname printed) must not read as a confident word."""
-    blank = _line("")
+    blank = printed_line("")
     for read in (get_engine().read_card([blank])[0], get_engine().read([blank], _LABEL_ALPHABET)[0]):
         assert read.text == "" or read.score < 0.5
 
@@ -78,7 +67,7 @@ def test_an_unknown_mix_is_refused() -> None:
 
 def test_the_environment_can_turn_the_reader_off(monkeypatch: pytest.MonkeyPatch) -> None:
     """``CHILE_ID_OCR_CARD_READER=0`` reads as before the reader (for comparisons)."""
-    crop, alphabet = _line("30 SEPT 2029"), FRONT_2013.field("expiry_date").alphabet
+    crop, alphabet = printed_line("30 SEPT 2029"), FRONT_2013.field("expiry_date").alphabet
     monkeypatch.setenv("CHILE_ID_OCR_CARD_READER", "0")
     off = get_engine.__wrapped__().read([crop], alphabet)[0]
     assert off == OcrEngine(mix="head").read([crop], alphabet)[0]

@@ -11,7 +11,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from chile_id_ocr.vision.geometry import rectify
+from chile_id_ocr.vision.geometry import rectify, shrunk
 
 _QR_WORK_SIDES = (1200, 800)
 _QR_CROP = 320
@@ -67,12 +67,7 @@ def find_qr(image: np.ndarray, *, thorough: bool = False) -> QrFind | None:
     blurred symbol at one size and not at the other); ``thorough`` searches the full image too.
     """
     gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    h, w = gray.shape[:2]
-    passes = []
-    for side in _QR_WORK_SIDES:
-        scale = side / max(h, w)
-        if scale < 1.0:
-            passes.append((cv2.resize(gray, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA), scale))
+    passes = [copy for copy in (shrunk(gray, side) for side in _QR_WORK_SIDES) if copy[1] < 1.0]
     if thorough or not passes:
         passes.append((gray, 1.0))
     found: QrFind | None = None
