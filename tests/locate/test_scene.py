@@ -185,3 +185,15 @@ def test_a_front_whose_labels_read_but_not_the_card_is_not_searched_as_a_back(mo
     with pytest.raises(RecognitionError) as caught:
         recognize(_png(image))
     assert caught.value.code == "AIS.0104" and not searched
+
+
+def test_the_shakes_undone_for_the_fits_are_budgeted() -> None:
+    # Each costs about 0.1 s: a shaken card's search fits many candidates (dev hard 5030: 22).
+    page = np.full((323, 512, 3), 225, np.uint8)
+    for row in range(8):
+        cv2.putText(page, "FECHA DE NACIMIENTO 21 FEB", (10, 35 + 38 * row), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 40, 2)
+    shaken = cv2.blur(page, (9, 9))
+    scene = Scene(page, get_engine(), budget=Budget(unshaken=1))
+    assert scene._unshaken(page) is None and scene.spent.unshaken == 0  # sharp: nothing to undo, nothing spent
+    assert scene._unshaken(shaken) is not None and scene.spent.unshaken == 1
+    assert scene._unshaken(shaken) is None and scene.spent.refused == 1  # past the budget: detected as captured

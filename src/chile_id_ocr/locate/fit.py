@@ -8,6 +8,7 @@ is, and, through a homography fitted to the matched lines, where its corners are
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import cv2
@@ -198,8 +199,21 @@ def _transform(boxes: list[NormBox], matrix: np.ndarray) -> list[NormBox]:
     return [NormBox(map_points(matrix, b.quad), b.score) for b in boxes]
 
 
-def fit_card(image: np.ndarray, quad: np.ndarray, layout: Layout, engine: TextEngine) -> CardFit | None:
-    """Find ``layout`` inside the quadrilateral ``quad`` of ``image``, either way up.
+def unshaken(small: np.ndarray) -> np.ndarray | None:
+    """A candidate's copy at ``DET_WIDTH`` with its shake undone, where it is shaken (``_SMALL_SHAKEN``)."""
+    return shake_deblurred(small, _SMALL_SHAKEN)
+
+
+def fit_card(
+    image: np.ndarray,
+    quad: np.ndarray,
+    layout: Layout,
+    engine: TextEngine,
+    unshake: Callable[[np.ndarray], np.ndarray | None] = unshaken,
+) -> CardFit | None:
+    """Find ``layout`` inside the quadrilateral ``quad`` of ``image``, either way up; ``unshake``
+    undoes the shake of the candidate's copy the lines are detected on (``unshaken``; a scene
+    budgets it: ``Scene.fit``).
 
     Returns the card with refined corners, or None when the design is not there. The
     fit's ``alternatives`` are the other placements found (the other way up, the data
@@ -211,7 +225,7 @@ def fit_card(image: np.ndarray, quad: np.ndarray, layout: Layout, engine: TextEn
     outer = map_points(card_to_image(np.asarray(quad, np.float32)), _UNIT * (1 + 2 * m) - m)
     small = rectify(image, outer, DET_WIDTH, DET_HEIGHT)
     sharper = deblurred(small)  # a smeared or shaken card's lines are found on it deblurred
-    sharper = shake_deblurred(small, _SMALL_SHAKEN) if sharper is None else sharper
+    sharper = unshake(small) if sharper is None else sharper
     found = engine.detect(small if sharper is None else sharper, DET_WIDTH, quick=True)
     if len(found) < 4:
         return None
