@@ -72,9 +72,15 @@ def test_access_log_carries_no_personal_data(
         ok = requests.post(card, json={"image": specimen_b64}, headers={"X-Auth-Token": token}, timeout=60)
         secret_url = "http://127.0.0.1:9/card.jpg?signature=SECRET-QUERY"
         requests.post(card, json={"url": secret_url}, headers={"X-Auth-Token": token}, timeout=60)
-        # The server thread writes its access line once the response is sent: wait for it.
+
+        # The server thread writes its access line once the response is sent, and an earlier test's last line may
+        # land here too: wait for this test's two lines, not for any two.
+        def logged_both() -> bool:
+            messages = [r.getMessage() for r in caplog.records if r.name == "chile_id_ocr.access"]
+            return any(ok.headers["X-Request-Id"] in m for m in messages) and any("4601" in m for m in messages)
+
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and sum(r.name == "chile_id_ocr.access" for r in caplog.records) < 2:
+        while time.monotonic() < deadline and not logged_both():
             time.sleep(0.05)
     lines = [r.getMessage() for r in caplog.records if r.name == "chile_id_ocr.access"]
     assert any(ok.headers["X-Request-Id"] in line and "status=200" in line for line in lines)
