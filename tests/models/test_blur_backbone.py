@@ -42,14 +42,26 @@ def test_no_weights_no_shaken_backbone(tmp_path: Path) -> None:
     assert OcrEngine(shaken=False)._shaken is None
 
 
+def test_it_loads_on_the_first_shaken_line_once_for_every_image() -> None:
+    engine = OcrEngine()
+    assert engine._shaken is not None and not engine._shaken.loaded  # not loaded with the engine
+    crop = printed_line("15 DIC 1930", 330)
+    engine.for_one_image().features(crop)
+    assert not engine._shaken.loaded  # a still card's lines do not load it
+    engine.for_one_image().features(crop.view(Shaken))
+    assert engine._shaken.loaded  # loaded by one image's copy of the engine, for the engine and every copy
+    assert engine.for_one_image()._shaken is engine._shaken
+
+
 def test_only_a_shaken_cards_lines_go_through_it() -> None:
     engine = get_engine().for_one_image()
     crop = printed_line("15 DIC 1930", 330)
     batch = _prepare(crop)
     plain, marked = engine.features(crop), engine.features(crop.view(Shaken))
     assert np.array_equal(plain, engine._backbone.run(None, {engine._backbone_input: batch})[0][0])
-    assert engine._shaken is not None
-    assert np.array_equal(marked, engine._shaken.features(batch))
+    tuned = engine._shaken.get() if engine._shaken is not None else None
+    assert tuned is not None
+    assert np.array_equal(marked, tuned.features(batch))
     assert np.array_equal(engine.features(crop), plain)  # one image's memory keeps the two apart
     assert isinstance(crop.view(Shaken)[5:40, 10:200], Shaken)  # a crop of a shaken view is shaken
 

@@ -12,14 +12,14 @@ import hashlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, Protocol, cast
 
 import cv2
 import numpy as np
 
-from chile_id_ocr.models.blur_backbone import BlurBackbone
+from chile_id_ocr.models.blur_backbone import BlurBackbone, OnFirstUse
 from chile_id_ocr.models.card_head import (
     CardHead,
     backbone_graph,
@@ -148,7 +148,7 @@ class OcrEngine:
             params["Det.model_path"] = str(self.quick_detector)
             self._quick_det = RapidOCR(params=params)._load_det_model()
         self._backbone, self._backbone_input, general = _backbone_session(threads)
-        self._shaken = BlurBackbone.load(threads=threads) if shaken else None
+        self._shaken = OnFirstUse(partial(BlurBackbone.load, threads=threads)) if shaken else None
         self._general = _with_prior(general)
         self._general_pairs = _pair_indices(general.characters)
         if mix not in MIXES:
@@ -197,8 +197,9 @@ class OcrEngine:
         """The features of ``crop``: through the shaken-card backbone where the crop is cut from a
         card found shaken (``blind.Shaken``) and that backbone is installed, else the original."""
         batch = _prepare(crop)
-        if self._shaken is not None and isinstance(crop, Shaken):
-            return self._shaken.features(batch)
+        tuned = self._shaken.get() if self._shaken is not None and isinstance(crop, Shaken) else None
+        if tuned is not None:
+            return tuned.features(batch)
         return self._backbone.run(None, {self._backbone_input: batch})[0][0]
 
     def read(self, crops: Sequence[np.ndarray], alphabet: str = "", *, reader: bool = True) -> list[TextRead]:
