@@ -23,7 +23,7 @@ from chile_id_ocr.card.layouts import Layout
 from chile_id_ocr.errors import PoorImageError
 from chile_id_ocr.locate.confirm import confirm
 from chile_id_ocr.locate.diagnose import looks, why_unreadable
-from chile_id_ocr.locate.fit import CardFit
+from chile_id_ocr.locate.fit import CardFit, Confirmation
 from chile_id_ocr.locate.layout_search import layout_candidates
 from chile_id_ocr.locate.scene import Scene
 from chile_id_ocr.locate.text_blocks import text_candidates, text_directions
@@ -213,18 +213,44 @@ class _Found:
 
 
 def confirmed(scene: Scene, fit: CardFit, layout: Layout) -> CardFit | None:
-    """``fit``, or else the first of its own alternatives (the other way up, the data block on
-    other rows), whose design's printed words read as printed at their places, with its
-    confirmation and the others as its alternatives; None when none does. The scene keeps how
-    many of the design's labels the best of them read (``Scene.labels_seen``)."""
-    candidates = (fit, *fit.alternatives[:_OWN_ALTERNATIVES])
-    for candidate in candidates:
-        confirmation = candidate.confirmation or confirm(scene.pixels, candidate, layout, scene.engine)
-        scene.labels_seen = max(scene.labels_seen, confirmation.labels)
+    """``fit``, or else the fit done again inside its own corners (``_again``), or else the first of
+    its own alternatives (the other way up, the data block on other rows), whose design's printed
+    words read as printed at their places, with its confirmation and the others as its
+    alternatives; None when none does. The scene keeps how many of the design's labels the best of
+    them read (``Scene.labels_seen``)."""
+    own = _confirmation(scene, fit, layout)
+    if own.confirmed:
+        return replace(fit, confirmation=own)
+    again = _again(scene, fit, layout)
+    if again is not None:
+        return replace(again, alternatives=(*again.alternatives, *fit.alternatives))
+    for candidate in fit.alternatives[:_OWN_ALTERNATIVES]:
+        confirmation = _confirmation(scene, candidate, layout)
         if confirmation.confirmed:
             others = tuple(other for other in (fit, *fit.alternatives) if other is not candidate)
             return replace(candidate, confirmation=confirmation, alternatives=others)
     return None
+
+
+def _again(scene: Scene, fit: CardFit, layout: Layout) -> CardFit | None:
+    """The design fitted again inside ``fit``'s corners, confirmed, where it matches more of the
+    design's lines than ``fit``; else None. A candidate far from the card's shape (a block of text
+    lines around a card at a strong slant) is rectified so loosely that the lines its copy shows
+    converge, and its fit can land with a side stretched (dev hard 5129: a tenth of the card's width
+    off, no label read, then a placement a row off confirmed and read as such); inside those corners
+    the card is nearly flat and fits to within a few pixels."""
+    again = scene.fit(fit.quad, layout)
+    if again is None or again.score <= fit.score:
+        return None
+    confirmation = _confirmation(scene, again, layout)
+    return replace(again, confirmation=confirmation) if confirmation.confirmed else None
+
+
+def _confirmation(scene: Scene, fit: CardFit, layout: Layout) -> Confirmation:
+    """``fit``'s confirmation (``confirm.confirm``), found once; the scene keeps the most labels read."""
+    confirmation = fit.confirmation or confirm(scene.pixels, fit, layout, scene.engine)
+    scene.labels_seen = max(scene.labels_seen, confirmation.labels)
+    return confirmation
 
 
 def _with_runners_up(best: CardFit, tried: list[CardFit]) -> CardFit:
