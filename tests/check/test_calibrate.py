@@ -35,17 +35,6 @@ def test_a_reading_mostly_doubt_is_no_result(doubtful: int, refused: bool) -> No
     assert (too_doubtful(_reading(doubtful), model) is not None) is refused
 
 
-@pytest.mark.parametrize(("doubtful", "others", "refused"), [(3, 0.55, True), (3, 0.75, False), (0, 0.5, True)])
-def test_a_reading_as_likely_wrong_as_right_is_no_result(doubtful: int, others: float, refused: bool) -> None:
-    """Three fields at 0.2 and six at 0.55 fall short of 1 by 5.1 of 9: no result, though only three
-    are under 0.5; at 0.75 the others fall short by 3.9. Nine fields at 0.5 are as likely wrong as right."""
-    model = Calibration({}, 0.0, too_doubtful=4, remap=False)
-    reading = Recognition(
-        fields={name: FieldReading("X", 0.2 if k < doubtful else others) for k, name in enumerate(FIELD_NAMES)}
-    )
-    assert (too_doubtful(reading, model) is not None) is refused
-
-
 @pytest.mark.parametrize(
     ("doubtful", "side", "refused"),
     [

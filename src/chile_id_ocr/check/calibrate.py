@@ -31,12 +31,6 @@ MODEL = Path(__file__).parent / "models" / "calibration.json"
 _FAILED = 0.35  # a field under this has failed its checks
 _DOUBTFUL = 0.5  # a field under this is not to be used
 _MRZ_LINE_2 = ("sex", "birth", "expiry_date")  # a back's fields from the MRZ's second line only
-# A card whose fields' confidences fall short of 1 by half its fields or more, summed, is no result
-# either, however few of them are under 0.5: its fields are as likely wrong as right (dev hard 5227,
-# a card shaken and glared, came back with six of nine fields wrong: three under 0.5, three at
-# 0.52-0.66, shortfalls 4.7 of 9). On dev hard fronts (240) it refuses that card alone; no dev page
-# (120) comes near it (3.7 at most).
-_EXPECTED_WRONG = 0.5
 _WORDS = 13  # printed words a 2013 front's confirmation can read
 _CLIP = 6.0  # log-odds beyond this carry no more information
 
@@ -122,8 +116,7 @@ def calibrated(recognition: Recognition, model: Calibration | None) -> Recogniti
 
 def too_doubtful(recognition: Recognition, model: Calibration | None) -> int | None:
     """How many of the side's fields are doubtful, when that many make the card no result
-    (``Calibration.too_doubtful``) or its fields are as likely wrong as right (``_EXPECTED_WRONG``);
-    None otherwise."""
+    (``Calibration.too_doubtful``); None otherwise."""
     if model is None:
         return None
     given = [name for name in FIELD_NAMES if name in recognition.fields and _counts(recognition, name)]
@@ -132,5 +125,4 @@ def too_doubtful(recognition: Recognition, model: Calibration | None) -> int | N
         name in given and recognition.fields[name].confidence < _DOUBTFUL for name in _MRZ_LINE_2
     ):  # the MRZ's second line gave nothing: the names read from the same zone are no result either
         return doubtful
-    shortfall = sum(1.0 - recognition.fields[name].confidence for name in given)
-    return doubtful if doubtful >= model.too_doubtful or shortfall >= _EXPECTED_WRONG * len(given) else None
+    return doubtful if doubtful >= model.too_doubtful else None
