@@ -1,6 +1,6 @@
-"""A fit whose own placement is not confirmed is done again inside its own corners before its
-alternatives are tried (``front._again``): a card at a strong slant, found from a block of text lines
-around it, is fitted with a side stretched, and only a placement a row off confirmed there."""
+"""Where only an alternative placed a row off is confirmed and not the fit itself, the fit is done
+again inside its own corners (``front._again``): a card at a strong slant, found from a block of text
+lines around it, is fitted with a side stretched, and only a placement a row off confirmed there."""
 
 from __future__ import annotations
 

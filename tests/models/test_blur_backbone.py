@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from chile_id_ocr.card.layouts import FRONT_2013
-from chile_id_ocr.models.blur_backbone import WEIGHTS, BlurBackbone
+from chile_id_ocr.models.blur_backbone import WEIGHTS, BlurBackbone, get_blur_backbone
 from chile_id_ocr.models.ocr import OcrEngine, _prepare, get_engine
 from chile_id_ocr.vision.blind import Shaken
 from line_support import printed_line
@@ -39,18 +39,22 @@ def test_its_weights_replace_the_backbones_own() -> None:
 
 def test_no_weights_no_shaken_backbone(tmp_path: Path) -> None:
     assert BlurBackbone.load(tmp_path / "absent.npz") is None
-    assert OcrEngine(shaken=False)._shaken is None
+    get_blur_backbone.cache_clear()
+    engine = OcrEngine(shaken=False).for_one_image()
+    engine.features(printed_line("15 DIC 1930", 330).view(Shaken))
+    assert get_blur_backbone.cache_info().currsize == 0  # an engine without it never loads it
 
 
-def test_it_loads_on_the_first_shaken_line_once_for_every_image() -> None:
+def test_it_loads_on_the_first_shaken_line_once_per_process() -> None:
+    get_blur_backbone.cache_clear()
     engine = OcrEngine()
-    assert engine._shaken is not None and not engine._shaken.loaded  # not loaded with the engine
+    assert get_blur_backbone.cache_info().currsize == 0  # not loaded with the engine
     crop = printed_line("15 DIC 1930", 330)
     engine.for_one_image().features(crop)
-    assert not engine._shaken.loaded  # a still card's lines do not load it
+    assert get_blur_backbone.cache_info().currsize == 0  # a still card's lines do not load it
     engine.for_one_image().features(crop.view(Shaken))
-    assert engine._shaken.loaded  # loaded by one image's copy of the engine, for the engine and every copy
-    assert engine.for_one_image()._shaken is engine._shaken
+    engine.for_one_image().features(printed_line("08 MAYO 1975", 330).view(Shaken))
+    assert get_blur_backbone.cache_info().misses == 1  # loaded once, for every image's copy of the engine
 
 
 def test_only_a_shaken_cards_lines_go_through_it() -> None:
@@ -59,7 +63,7 @@ def test_only_a_shaken_cards_lines_go_through_it() -> None:
     batch = _prepare(crop)
     plain, marked = engine.features(crop), engine.features(crop.view(Shaken))
     assert np.array_equal(plain, engine._backbone.run(None, {engine._backbone_input: batch})[0][0])
-    tuned = engine._shaken.get() if engine._shaken is not None else None
+    tuned = get_blur_backbone()
     assert tuned is not None
     assert np.array_equal(marked, tuned.features(batch))
     assert np.array_equal(engine.features(crop), plain)  # one image's memory keeps the two apart

@@ -10,18 +10,16 @@ The graph is the rapidocr wheel's own; only the fine-tuned convolution weights s
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 import numpy as np
 
 from chile_id_ocr.models.card_head import backbone_graph, cpu_session
 
 WEIGHTS = Path(__file__).with_name("weights") / "blur_backbone.npz"
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -53,28 +51,8 @@ class BlurBackbone:
         return self.session.run(None, {self.input_name: batch})[0][0]
 
 
-class OnFirstUse(Generic[T]):
-    """A model loaded the first time it is asked for, then kept: one object shared by an engine and
-    every per-image copy of it (``OcrEngine.for_one_image``). The shaken-card backbone costs 0.26 s
-    and 23 MB: a worker that never sees a shaken card never loads it.
-
-    >>> calls = []
-    >>> lazy = OnFirstUse(lambda: calls.append(1) or "model")
-    >>> lazy.loaded, lazy.get(), lazy.get(), lazy.loaded, len(calls)
-    (False, 'model', 'model', True, 1)
-    """
-
-    def __init__(self, load: Callable[[], T | None]) -> None:
-        self._load = load
-        self._lock = threading.Lock()
-        self._value: T | None = None
-        self.loaded = False
-
-    def get(self) -> T | None:
-        """The model, loaded now if it was not yet (None where there is none to load)."""
-        if not self.loaded:
-            with self._lock:
-                if not self.loaded:
-                    self._value = self._load()
-                    self.loaded = True
-        return self._value
+@lru_cache(maxsize=1)
+def get_blur_backbone(threads: int = 1) -> BlurBackbone | None:
+    """The process's shaken-card backbone, loaded on first use (the first shaken card: 0.26 s and 23 MB
+    that a worker which never sees one never spends); None when its weights are not installed."""
+    return BlurBackbone.load(threads=threads)

@@ -12,14 +12,14 @@ import hashlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol, cast
 
 import cv2
 import numpy as np
 
-from chile_id_ocr.models.blur_backbone import BlurBackbone, OnFirstUse
+from chile_id_ocr.models.blur_backbone import get_blur_backbone
 from chile_id_ocr.models.card_head import (
     CardHead,
     backbone_graph,
@@ -148,7 +148,7 @@ class OcrEngine:
             params["Det.model_path"] = str(self.quick_detector)
             self._quick_det = RapidOCR(params=params)._load_det_model()
         self._backbone, self._backbone_input, general = _backbone_session(threads)
-        self._shaken = OnFirstUse(partial(BlurBackbone.load, threads=threads)) if shaken else None
+        self._shaken_threads = threads if shaken else None  # the shaken-card backbone's, loaded on first use
         self._general = _with_prior(general)
         self._general_pairs = _pair_indices(general.characters)
         if mix not in MIXES:
@@ -197,7 +197,8 @@ class OcrEngine:
         """The features of ``crop``: through the shaken-card backbone where the crop is cut from a
         card found shaken (``blind.Shaken``) and that backbone is installed, else the original."""
         batch = _prepare(crop)
-        tuned = self._shaken.get() if self._shaken is not None and isinstance(crop, Shaken) else None
+        shaken = self._shaken_threads is not None and isinstance(crop, Shaken)
+        tuned = get_blur_backbone(self._shaken_threads) if shaken else None
         if tuned is not None:
             return tuned.features(batch)
         return self._backbone.run(None, {self._backbone_input: batch})[0][0]
